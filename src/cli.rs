@@ -1,0 +1,401 @@
+//! Command-line definitions (clap derive). Only shapes live here; behaviour lives in
+//! `commands::*`. Flag names are part of the public interface: keep them stable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const AFTER_HELP: &str = "\
+Exit codes:
+  0  success: everything valid / delivered / passed
+  1  a check failed: invalid signature, failed delivery, failing lint check
+  2  usage or input error: bad flag, unreadable or malformed input, missing secret
+
+Secrets come from --secret, --secret-file, or the environment variable
+CMZON_WEBHOOK_SECRET (fallback WEBHOOK_SECRET). They are never printed.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cmzon-hook",
+    version,
+    about = "Sign, send, listen to, verify and lint CMzon WhatsApp Business webhooks",
+    after_help = AFTER_HELP,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// When to use colors: auto means stdout is a terminal and NO_COLOR is unset
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print only data and errors: no progress, no summaries on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more detail (request headers, timings); repeat for more
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the X-Hub-Signature-256 value for the exact bytes of a file or stdin
+    Sign(SignArgs),
+    /// List and render the built-in webhook payload fixtures
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
+    /// Sign and deliver fixtures or files to an endpoint, like CMzon does
+    Send(Box<SendArgs>),
+    /// Run a local webhook endpoint that verifies, prints, captures and forwards events
+    Listen(Box<ListenArgs>),
+    /// Verify signatures of captured requests and explain failures
+    Verify(VerifyArgs),
+    /// Check an endpoint's HTTPS, certificate, latency and webhook security
+    Lint(Box<LintArgs>),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+/// Where the webhook secret comes from. Resolution order: --secret, --secret-file,
+/// CMZON_WEBHOOK_SECRET, WEBHOOK_SECRET.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SecretArgs {
+    /// Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)
+    #[arg(
+        long,
+        value_name = "SECRET",
+        hide_default_value = true,
+        conflicts_with = "secret_file"
+    )]
+    pub secret: Option<String>,
+
+    /// Read the webhook secret from a file (one trailing newline is stripped)
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<PathBuf>,
+}
+
+/// TLS options shared by every command that makes HTTPS requests.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TlsArgs {
+    /// Trust this CA certificate (PEM) in addition to the system's trust store
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Do not verify TLS certificates (prints a warning)
+    #[arg(long)]
+    pub insecure: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// File whose exact bytes are signed; `-` or nothing reads stdin
+    #[arg(value_name = "FILE|-")]
+    pub file: Option<PathBuf>,
+
+    /// Print the full header line `X-Hub-Signature-256: sha256=...`
+    #[arg(long)]
+    pub header: bool,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FixturesCommand {
+    /// List fixture names, event kinds and descriptions
+    List {
+        /// One JSON object per fixture (NDJSON) on stdout
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render a fixture with fresh tokens and print it
+    Show {
+        /// Fixture name (see `cmzon-hook fixtures list`)
+        name: String,
+
+        /// Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable)
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+
+        /// Print compact JSON (the bytes `send` would deliver) instead of pretty JSON
+        #[arg(long)]
+        compact: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Tamper {
+    /// A well-formed sha256= signature that does not match
+    BadSignature,
+    /// No X-Hub-Signature-256 header at all
+    NoSignature,
+    /// Signed with a different, random secret
+    WrongSecret,
+    /// Correctly signed, then the body is changed after signing
+    ModifiedBody,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Fixture names, JSON files, directories of JSON files, or `-` for stdin
+    #[arg(value_name = "FIXTURE|FILE|DIR")]
+    pub payloads: Vec<String>,
+
+    /// Endpoint URL (or env CMZON_WEBHOOK_URL)
+    #[arg(long, value_name = "URL")]
+    pub to: Option<String>,
+
+    /// Override a value in each payload: dot path with numeric indices (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+
+    /// Extra request header 'Name: value' (repeatable)
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    /// Seconds before a delivery is abandoned (CMzon's limit is 30)
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// Retry connection errors, timeouts and 5xx this many times
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+
+    /// Base backoff between retries in milliseconds (exponential, with jitter)
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub backoff_ms: u64,
+
+    /// After each delivery, deliver the very same event N more times
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub duplicate: u32,
+
+    /// Repeat the whole payload set N times
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub count: u64,
+
+    /// Deliveries in flight at once
+    #[arg(long, short = 'c', value_name = "C", default_value_t = 1)]
+    pub concurrency: usize,
+
+    /// Steady rate limit in deliveries per second
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+
+    /// Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed
+    #[arg(long, value_name = "FILE")]
+    pub from_capture: Option<PathBuf>,
+
+    /// With --from-capture: send the captured signature instead of re-signing
+    #[arg(long, requires = "from_capture")]
+    pub keep_signature: bool,
+
+    /// Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code
+    #[arg(long, value_name = "2xx|4xx|5xx|CODE", default_value = "2xx")]
+    pub expect: String,
+
+    /// Send deliberately invalid deliveries
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub tamper: Option<Tamper>,
+
+    /// Print the exact request(s) without sending
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// NDJSON on stdout: one object per delivery, then a summary object
+    #[arg(long)]
+    pub json: bool,
+
+    /// Do not ask for confirmation before large sends to non-loopback hosts
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Address to bind
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Port to bind (0 picks a free one)
+    #[arg(long, short = 'p', default_value_t = 3000)]
+    pub port: u16,
+
+    /// Path that receives webhooks
+    #[arg(long, default_value = "/webhook")]
+    pub path: String,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+
+    /// Answer 200 even to events with an invalid or missing signature
+    #[arg(long)]
+    pub accept_invalid: bool,
+
+    /// Answer the GET verification handshake when hub.verify_token matches
+    #[arg(long, value_name = "TOKEN")]
+    pub verify_token: Option<String>,
+
+    /// Print the full pretty JSON body under each event line
+    #[arg(long)]
+    pub raw: bool,
+
+    /// One NDJSON object per request on stdout instead of pretty lines
+    #[arg(long)]
+    pub json: bool,
+
+    /// Append every request, byte-exact, to this capture file (JSONL)
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+
+    /// Forward each POST (exact body and signature) to this URL and relay its status
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
+
+    /// Answer every POST with this status code
+    #[arg(long, value_name = "CODE")]
+    pub status: Option<u16>,
+
+    /// Wait this many milliseconds before answering
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub delay: u64,
+
+    /// Largest accepted body in bytes; larger bodies get 413
+    #[arg(long, value_name = "BYTES", default_value_t = 3 * 1024 * 1024)]
+    pub max_body: u64,
+
+    /// Worker threads handling requests
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub workers: usize,
+
+    /// Seconds to wait for a forwarded request
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Capture files: cmzon-hook JSONL, HAR 1.2, or a raw HTTP request
+    #[arg(value_name = "CAPTURE")]
+    pub captures: Vec<PathBuf>,
+
+    /// Verify a single body (file or `-` for stdin) instead of captures
+    #[arg(
+        long,
+        value_name = "FILE|-",
+        conflicts_with = "captures",
+        requires = "signature"
+    )]
+    pub body: Option<String>,
+
+    /// The signature header value to check against --body, e.g. sha256=...
+    #[arg(long, value_name = "VALUE", requires = "body")]
+    pub signature: Option<String>,
+
+    /// One JSON object per request on stdout
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Endpoint URL to check (or env CMZON_WEBHOOK_URL)
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+
+    #[command(flatten)]
+    pub secret: SecretArgs,
+
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
+    /// Verify token, enables the handshake check
+    #[arg(long, value_name = "TOKEN")]
+    pub verify_token: Option<String>,
+
+    /// Treat plain HTTP on a loopback host as a warning instead of a failure
+    #[arg(long)]
+    pub allow_http: bool,
+
+    /// Number of signed latency probes
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub probes: u32,
+
+    /// Seconds before a probe counts as timed out (CMzon's limit is 30)
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// Warn when p50 or p95 latency exceeds this many milliseconds
+    #[arg(long, value_name = "MS")]
+    pub budget: Option<u64>,
+
+    /// Run only these checks (comma-separated ids)
+    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
+    pub only: Vec<String>,
+
+    /// Skip these checks (comma-separated ids)
+    #[arg(long, value_delimiter = ',', value_name = "ID,..")]
+    pub skip: Vec<String>,
+
+    /// One JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write a JUnit XML report to FILE
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Exit 1 on warnings too
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to generate completions for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn secret_flags_conflict() {
+        let r = Cli::try_parse_from(["cmzon-hook", "sign", "--secret", "a", "--secret-file", "b"]);
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! cmzon-hook: sign, send, listen to, verify and lint CMzon WhatsApp Business webhooks.
+//!
+//! All logic lives in this library; `main.rs` only parses arguments and maps errors to exit
+//! codes. Layers point one way: `commands` → (`delivery`, `capture`, `event`, `output`) →
+//! (`signature`, `fixtures`, `secret`). The core never imports a command or clap.
+
+pub mod capture;
+pub mod cli;
+pub mod commands;
+pub mod delivery;
+pub mod error;
+pub mod event;
+pub mod fixtures;
+pub mod input;
+pub mod output;
+pub mod secret;
+pub mod signature;
+pub mod terminal;
+
+pub use error::{Error, ErrorKind, Result};
