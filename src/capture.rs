@@ -57,3 +57,22 @@ pub fn read_captures(path: &Path) -> Result<Box<dyn Iterator<Item = Result<Locat
 pub fn to_jsonl_line(request: &CapturedRequest) -> String {
     todo!("capture work: {request:?}")
 }
+
+/// Appends requests to a capture JSONL file: one `write_all` of a whole line per request,
+/// flushed per request, serialized by a mutex so concurrent requests never interleave.
+pub struct CaptureWriter {
+    file: std::sync::Mutex<std::fs::File>,
+}
+
+impl CaptureWriter {
+    /// Open (create or append) a capture file.
+    pub fn open(path: &Path) -> Result<CaptureWriter> {
+        todo!("capture work: {}", path.display())
+    }
+
+    /// Append one request as one line.
+    pub fn append(&self, request: &CapturedRequest) -> std::io::Result<()> {
+        let _ = &self.file;
+        todo!("capture work: {request:?}")
+    }
+}

@@ -63,3 +63,22 @@ pub fn extract(body: &[u8]) -> Result<Vec<Event>, ParseError> {
     let _: Value = serde_json::from_slice(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
     Ok(Vec::new())
 }
+
+impl Event {
+    /// The NDJSON view used by `listen --json` and `verify --json`: messages
+    /// `{"kind":"message","type","id","from",("text")}`, statuses
+    /// `{"kind":"status","status","id","recipient_id"}`, errors `{"kind":"error","code","title"}`.
+    pub fn to_json(&self) -> Value {
+        todo!("event work")
+    }
+
+    /// One plain-text line: kind, type, who, content (no colors).
+    pub fn summary(&self) -> String {
+        todo!("event work")
+    }
+
+    /// Message or status id used to spot duplicate deliveries (`None` for errors).
+    pub fn dedup_key(&self) -> Option<String> {
+        todo!("event work")
+    }
+}
