@@ -15,6 +15,7 @@ pub mod input;
 pub mod output;
 pub mod secret;
 pub mod signature;
+pub mod stats;
 pub mod terminal;
 
 pub use error::{Error, ErrorKind, Result};
