@@ -66,7 +66,11 @@ A label reuses one value within a render: every {{wamid:answer}} in a fixture is
 --set PATH=VALUE is applied after the tokens. PATH is dot-separated keys and array indices
 (entry.0.changes.0.value.messages.0.text.body). VALUE is JSON when valid (42, true, null,
 {\"a\":1}, '\"123\"'), else a plain string. Only the last segment may be new: a new key of an
-existing object, or the index one past the end of an array (appends).";
+existing object, or the index one past the end of an array (appends).
+
+`fixtures show NAME --compact` prints exactly the bytes `send` delivers (Meta's escaping:
+\\u00e9, \\ud83d\\ude2e, \\/), with no trailing newline unless stdout is a terminal, so
+`cmzon-hook fixtures show NAME --compact > body.json` can be signed and sent as is.";
 
 /// One catalogue entry. `template` is the file's JSON text with `{{tokens}}` inside strings.
 #[derive(Debug, Clone, Copy)]
