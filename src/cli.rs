@@ -69,6 +69,8 @@ pub enum Command {
     Lint(Box<LintArgs>),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Print the man page (roff) for the whole tool
+    Man,
 }
 
 /// Where the webhook secret comes from. Resolution order: --secret, --secret-file,

@@ -11,6 +11,7 @@ pub mod completions;
 pub mod fixtures;
 pub mod lint;
 pub mod listen;
+pub mod man;
 pub mod send;
 pub mod sign;
 pub mod verify;
@@ -30,5 +31,6 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Verify(args) => verify::run(&args, verbosity),
         Command::Lint(args) => lint::run(&args, verbosity),
         Command::Completions(args) => completions::run(&args),
+        Command::Man => man::run(),
     }
 }
