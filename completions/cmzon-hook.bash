@@ -101,7 +101,7 @@ _cmzon__hook() {
 
     case "${cmd}" in
         cmzon__hook)
-            opts="-q -v -h -V --color --quiet --verbose --help --version sign fixtures send listen verify lint completions man help"
+            opts="-q -v -h -V --color --quiet --verbose --config --help --version sign fixtures send listen verify lint completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -109,6 +109,10 @@ _cmzon__hook() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -119,7 +123,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__completions)
-            opts="-q -v -h -V --color --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h -V --color --quiet --verbose --config --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -127,6 +131,10 @@ _cmzon__hook() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -137,7 +145,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__fixtures)
-            opts="-q -v -h -V --color --quiet --verbose --help --version list show help"
+            opts="-q -v -h -V --color --quiet --verbose --config --help --version list show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,6 +153,10 @@ _cmzon__hook() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -211,7 +223,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__fixtures__subcmd__list)
-            opts="-q -v -h -V --json --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --json --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -219,6 +231,10 @@ _cmzon__hook() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -229,7 +245,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__fixtures__subcmd__show)
-            opts="-q -v -h -V --set --compact --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --set --compact --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -241,6 +257,10 @@ _cmzon__hook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -419,7 +439,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__lint)
-            opts="-q -v -h -V --secret --secret-file --ca-cert --insecure --verify-token --allow-http --probes --timeout --budget --only --skip --json --junit --strict --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --secret --secret-file --ca-cert --insecure --verify-token --allow-http --probes --timeout --budget --only --skip --json --junit --strict --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -469,6 +489,10 @@ _cmzon__hook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -477,7 +501,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__listen)
-            opts="-p -q -v -h -V --host --port --path --secret --secret-file --accept-invalid --verify-token --raw --json --save --forward-to --status --delay --max-body --workers --timeout --ca-cert --insecure --color --quiet --verbose --help --version"
+            opts="-p -q -v -h -V --host --port --path --secret --secret-file --accept-invalid --verify-token --raw --json --save --forward-to --status --delay --max-body --workers --timeout --ca-cert --insecure --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,6 +571,10 @@ _cmzon__hook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -555,7 +583,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__man)
-            opts="-q -v -h -V --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -563,6 +591,10 @@ _cmzon__hook() {
             case "${prev}" in
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -573,7 +605,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__send)
-            opts="-H -c -y -q -v -h -V --to --set --header --secret --secret-file --ca-cert --insecure --timeout --retries --backoff-ms --duplicate --count --concurrency --rate --from-capture --keep-signature --expect --tamper --dry-run --json --yes --color --quiet --verbose --help --version"
+            opts="-H -c -y -q -v -h -V --to --set --header --secret --secret-file --ca-cert --insecure --timeout --retries --backoff-ms --duplicate --count --concurrency --rate --from-capture --keep-signature --expect --tamper --dry-run --json --yes --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -655,6 +687,10 @@ _cmzon__hook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -663,7 +699,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__sign)
-            opts="-q -v -h -V --header --secret --secret-file --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --header --secret --secret-file --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -681,6 +717,10 @@ _cmzon__hook() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -689,7 +729,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__verify)
-            opts="-q -v -h -V --body --signature --json --secret --secret-file --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --body --signature --json --secret --secret-file --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -713,6 +753,10 @@ _cmzon__hook() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -19,6 +19,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
     var completions = [
         &'cmzon-hook'= {
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
@@ -41,6 +42,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --secret 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)'
             cand --secret-file 'Read the webhook secret from a file (one trailing newline is stripped)'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --header 'Print the full header line `X-Hub-Signature-256: sha256=...`'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
@@ -53,6 +55,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         }
         &'cmzon-hook;fixtures'= {
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
@@ -67,6 +70,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         }
         &'cmzon-hook;fixtures;list'= {
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --json 'One JSON object per fixture (NDJSON) on stdout'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
@@ -80,6 +84,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         &'cmzon-hook;fixtures;show'= {
             cand --set 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable)'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --compact 'Print compact JSON (the bytes `send` would deliver) instead of pretty JSON'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
@@ -121,6 +126,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --expect 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code'
             cand --tamper 'Send deliberately invalid deliveries'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --insecure 'Do not verify TLS certificates (prints a warning)'
             cand --keep-signature 'With --from-capture: send the captured signature instead of re-signing'
             cand --dry-run 'Print the exact request(s) without sending'
@@ -153,6 +159,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --timeout 'Seconds to wait for a forwarded request'
             cand --ca-cert 'Trust this CA certificate (PEM) in addition to the system''s trust store'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --accept-invalid 'Answer 200 even to events with an invalid or missing signature'
             cand --raw 'Print the full pretty JSON body under each event line'
             cand --json 'One NDJSON object per request on stdout instead of pretty lines'
@@ -172,6 +179,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --secret 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)'
             cand --secret-file 'Read the webhook secret from a file (one trailing newline is stripped)'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --json 'One JSON object per request on stdout'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
@@ -194,6 +202,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --skip 'Skip these checks (comma-separated ids)'
             cand --junit 'Write a JUnit XML report to FILE'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --insecure 'Do not verify TLS certificates (prints a warning)'
             cand --allow-http 'Treat plain HTTP on a loopback host as a warning instead of a failure'
             cand --json 'One JSON document on stdout'
@@ -209,6 +218,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         }
         &'cmzon-hook;completions'= {
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
@@ -220,6 +230,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         }
         &'cmzon-hook;man'= {
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cmzon_hook_global_optspecs
-    string join \n color= q/quiet v/verbose h/help V/version
+    string join \n color= q/quiet v/verbose config= h/help V/version
 end
 
 function __fish_cmzon_hook_needs_command
@@ -27,6 +27,7 @@ end
 complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -s h -l help -d 'Print help'
@@ -45,6 +46,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -l secret-fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -l header -d 'Print the full header line `X-Hub-Signature-256: sha256=...`'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
@@ -53,6 +55,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -s V -l vers
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -s h -l help -d 'Print help'
@@ -63,6 +66,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not 
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l json -d 'One JSON object per fixture (NDJSON) on stdout'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
@@ -72,6 +76,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l compact -d 'Print compact JSON (the bytes `send` would deliver) instead of pretty JSON'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
@@ -102,6 +107,7 @@ modified-body\t'Correctly signed, then the body is changed after signing'"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l insecure -d 'Do not verify TLS certificates (prints a warning)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l keep-signature -d 'With --from-capture: send the captured signature instead of re-signing'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l dry-run -d 'Print the exact request(s) without sending'
@@ -128,6 +134,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l ca-cert
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l accept-invalid -d 'Answer 200 even to events with an invalid or missing signature'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l raw -d 'Print the full pretty JSON body under each event line'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l json -d 'One NDJSON object per request on stdout instead of pretty lines'
@@ -143,6 +150,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -l secret-
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -l json -d 'One JSON object per request on stdout'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
@@ -161,6 +169,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l junit -d 
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l insecure -d 'Do not verify TLS certificates (prints a warning)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l allow-http -d 'Treat plain HTTP on a loopback host as a warning instead of a failure'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l json -d 'One JSON document on stdout'
@@ -172,6 +181,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -s V -l vers
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand completions" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand completions" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand completions" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand completions" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand completions" -s h -l help -d 'Print help'
@@ -179,6 +189,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand completions" -s V 
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand man" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand man" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand man" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand man" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand man" -s h -l help -d 'Print help'
