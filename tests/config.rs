@@ -60,11 +60,14 @@ fn env_beats_config_and_flag_beats_env() {
     let dir = setup();
     let mut c = cmd(dir.path());
     c.env("WEBHOOK_SECRET", "from-env");
-    assert_eq!(signed_with(dir.path(), &mut c), sign(b"from-env", BODY));
+    assert_eq!(
+        signed_with(dir.path(), &mut c, &[]),
+        sign(b"from-env", BODY)
+    );
     let mut c = cmd(dir.path());
-    c.env("WEBHOOK_SECRET", "from-env")
-        .args(["--secret", "from-flag"]);
-    assert_eq!(signed_with(dir.path(), &mut c), sign(b"from-flag", BODY));
+    c.env("WEBHOOK_SECRET", "from-env");
+    let got = signed_with(dir.path(), &mut c, &["--secret", "from-flag"]);
+    assert_eq!(got, sign(b"from-flag", BODY));
 }
 
 #[test]
@@ -73,12 +76,9 @@ fn explicit_config_and_secret_env_indirection() {
     let other = dir.path().join("other.toml");
     std::fs::write(&other, "secret_env = \"MY_SECRET\"\n").unwrap();
     let mut c = cmd(dir.path());
-    c.env("MY_SECRET", "from-named-env")
-        .args(["--config", other.to_str().unwrap()]);
-    assert_eq!(
-        signed_with(dir.path(), &mut c),
-        sign(b"from-named-env", BODY)
-    );
+    c.env("MY_SECRET", "from-named-env");
+    let got = signed_with(dir.path(), &mut c, &["--config", other.to_str().unwrap()]);
+    assert_eq!(got, sign(b"from-named-env", BODY));
 }
 
 #[test]
