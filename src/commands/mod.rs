@@ -15,6 +15,7 @@ use crate::secret;
 
 pub mod completions;
 pub mod fixtures;
+pub mod init;
 pub mod lint;
 pub mod listen;
 pub mod man;
@@ -56,6 +57,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Lint(args) => lint::run(&args, verbosity),
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),
+        Command::Init(args) => init::run(&args, cli.global.config.as_deref(), verbosity),
     }
 }
 
@@ -109,7 +111,7 @@ pub fn apply_config(
                 a.path.clone_from(p);
             }
         }
-        Command::Fixtures(_) | Command::Completions(_) | Command::Man => {}
+        Command::Fixtures(_) | Command::Completions(_) | Command::Man | Command::Init(_) => {}
     }
     warnings
 }
