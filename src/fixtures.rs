@@ -846,6 +846,21 @@ mod tests {
         assert!(got.is_ascii());
     }
 
+    proptest::proptest! {
+        /// Any string: the wire form is ASCII, has no raw `/`, and parses back to the same value.
+        #[test]
+        fn wire_layout_round_trips_any_string(key in "\\PC{0,8}", text in "\\PC{0,40}|[\\x00-\\x7f]{0,40}") {
+            let mut map = Map::new();
+            map.insert(key, Value::String(text));
+            let v = Value::Object(map);
+            let wire = serialize(&v, Layout::Compact);
+            proptest::prop_assert!(wire.is_ascii());
+            proptest::prop_assert!(!wire.windows(2).any(|w| w[1] == b'/' && w[0] != b'\\'));
+            let back: Value = serde_json::from_slice(&wire).unwrap();
+            proptest::prop_assert_eq!(back, v);
+        }
+    }
+
     #[test]
     fn wire_layout_keeps_key_order() {
         let v: Value = serde_json::from_str(r#"{"z":1,"a":{"y":2,"b":3}}"#).unwrap();
