@@ -55,16 +55,18 @@ fn verify_body(report: &mut Report, body: &str, value: &str) -> Result<()> {
     let started = Instant::now();
     let (source, result) = if body == "-" {
         let stdin = io::stdin().lock();
-        (
-            "stdin".to_string(),
-            verify_stream(report.secret, value, allow_sha1, stdin),
-        )
+        let limit = signature::DIAGNOSE_MAX_BODY;
+        let result = verify_stream(report.secret, value, allow_sha1, stdin, limit);
+        ("stdin".to_string(), result)
     } else {
         let file = File::open(body).map_err(|e| Error::file(body, &e))?;
-        (
-            body.to_string(),
-            verify_stream(report.secret, value, allow_sha1, file),
-        )
+        // A file known to be too large to diagnose is only hashed, never copied.
+        let limit = match file.metadata() {
+            Ok(m) if m.len() > signature::DIAGNOSE_MAX_BODY as u64 => 0,
+            _ => signature::DIAGNOSE_MAX_BODY,
+        };
+        let result = verify_stream(report.secret, value, allow_sha1, file, limit);
+        (body.to_string(), result)
     };
     let outcome = result.map_err(|e| Error::input(format!("cannot read {source}: {e}")))?;
     if report.verbosity.verbose > 0 {
@@ -86,14 +88,9 @@ fn verify_stream(
     value: &str,
     allow_sha1: bool,
     reader: impl Read,
+    keep_limit: usize,
 ) -> io::Result<signature::StreamVerdict> {
-    signature::verify_reader(
-        secret.as_bytes(),
-        value,
-        allow_sha1,
-        reader,
-        signature::DIAGNOSE_MAX_BODY,
-    )
+    signature::verify_reader(secret.as_bytes(), value, allow_sha1, reader, keep_limit)
 }
 
 /// Accept a pasted header line (`X-Hub-Signature-256: sha256=...`) as well as the bare value.
