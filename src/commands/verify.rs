@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use colored::Colorize;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::capture::{self, CapturedRequest};
 use crate::cli::VerifyArgs;
@@ -189,6 +190,19 @@ impl Events {
     }
 }
 
+/// One `--json` line. `source`, `valid`, `scheme`, `reason` and `hint` are the documented
+/// interface; `diagnosis` is the stable variant id and `events` the `Event::to_json` views.
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    source: &'a str,
+    valid: bool,
+    scheme: Option<&'static str>,
+    reason: String,
+    hint: Option<String>,
+    diagnosis: Option<&'static str>,
+    events: Value,
+}
+
 /// Prints one line per request (stdout), errors and the summary (stderr), and counts.
 struct Report<'a> {
     secret: &'a Secret,
@@ -222,15 +236,15 @@ impl<'a> Report<'a> {
             self.invalid += 1;
         }
         if self.json {
-            let line = json!({
-                "source": source,
-                "valid": verdict.is_valid(),
-                "scheme": verdict.scheme().map(|s| s.as_str()),
-                "reason": verdict.reason(),
-                "hint": verdict.hint(),
-                "diagnosis": diagnosis_id(verdict),
-                "events": events.to_json(),
-            });
+            let line = JsonLine {
+                source,
+                valid: verdict.is_valid(),
+                scheme: verdict.scheme().map(|s| s.as_str()),
+                reason: verdict.reason(),
+                hint: verdict.hint(),
+                diagnosis: diagnosis_id(verdict),
+                events: events.to_json(),
+            };
             serde_json::to_writer(&mut self.out, &line).map_err(io::Error::from)?;
             self.out.write_all(b"\n")?;
             return Ok(());
