@@ -370,12 +370,12 @@ pub fn parse_value(value: &str) -> Result<(Scheme, Vec<u8>), Verdict> {
             reason: "no `sha256=` prefix (a bare hex digest?)".into(),
         });
     };
-    let scheme = match scheme.trim().to_ascii_lowercase().as_str() {
-        "sha256" => Scheme::Sha256,
-        "sha1" => Scheme::Sha1,
+    let scheme = match scheme.trim() {
+        s if s.eq_ignore_ascii_case("sha256") => Scheme::Sha256,
+        s if s.eq_ignore_ascii_case("sha1") => Scheme::Sha1,
         other => {
             return Err(Verdict::WrongScheme {
-                found: other.chars().take(16).collect(),
+                found: other.to_ascii_lowercase().chars().take(16).collect(),
             })
         }
     };
@@ -412,9 +412,11 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
     };
-    s.chunks(2)
-        .map(|p| Some(nib(p[0])? << 4 | nib(p[1])?))
-        .collect()
+    let mut out = Vec::with_capacity(s.len() / 2);
+    for pair in s.chunks_exact(2) {
+        out.push(nib(pair[0])? << 4 | nib(pair[1])?);
+    }
+    Some(out)
 }
 
 /// Bodies larger than this are not diagnosed (real payloads are at most 3 MB): trying the
