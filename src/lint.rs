@@ -747,11 +747,20 @@ pub fn check_latency(samples: &[ProbeSample], limits: LatencyLimits) -> CheckRes
             ));
         }
     }
+    let not_2xx = samples
+        .iter()
+        .filter(|s| matches!(&s.outcome, Ok(a) if !is_2xx(a.status)))
+        .count();
+    let note = if not_2xx > 0 {
+        format!(" ({not_2xx} of {n} answers were not 2xx: see the other checks)")
+    } else {
+        String::new()
+    };
     let r = if over.is_empty() {
         CheckResult::pass(
             id,
             format!(
-                "p50 {}, p95 {}, max {} over {n} probes",
+                "p50 {}, p95 {}, max {} over {n} probes{note}",
                 fmt_ms(s.p50),
                 fmt_ms(s.p95),
                 fmt_ms(s.max)
@@ -760,7 +769,7 @@ pub fn check_latency(samples: &[ProbeSample], limits: LatencyLimits) -> CheckRes
     } else {
         CheckResult::warn(
             id,
-            format!("{} ({n} probes)", over.join("; ")),
+            format!("{} ({n} probes){note}", over.join("; ")),
             "acknowledge with 2xx immediately and process the event asynchronously; keep slow I/O out of the request path",
         )
     };
@@ -772,12 +781,12 @@ fn rate_refusal(id: CheckId, label: &str, o: &Outcome, timeout: Duration) -> Che
     match o {
         Err(n) => no_answer_result(id, n, timeout),
         Ok(a) if is_auth_reject(a.status) => {
-            CheckResult::pass(id, format!("{label} rejected with {}", a.status))
+            CheckResult::pass(id, format!("{label} was rejected with {}", a.status))
         }
         Ok(a) if is_3xx(a.status) => redirect_result(id, a),
         Ok(a) if is_2xx(a.status) => CheckResult::fail(
             id,
-            format!("{label} accepted with {}", a.status),
+            format!("{label} was accepted with {}", a.status),
             VERIFY_HINT,
         ),
         Ok(a) if a.status >= 500 => CheckResult::warn(
@@ -798,7 +807,7 @@ const VERIFY_HINT: &str = "verify X-Hub-Signature-256 (HMAC-SHA256 of the raw bo
 /// `rejects-unsigned`: no signature header → 401/403.
 pub fn check_rejects_unsigned(o: &Outcome, timeout: Duration) -> CheckResult {
     let id = CheckId::RejectsUnsigned;
-    let r = rate_refusal(id, "an unsigned event was", o, timeout);
+    let r = rate_refusal(id, "an unsigned event", o, timeout);
     let r = if r.status == Status::Fail && matches!(o, Ok(a) if is_2xx(a.status)) {
         CheckResult::fail(
             id,
@@ -840,13 +849,13 @@ pub fn check_rejects_forged(
     } else {
         let a = rate_refusal(
             id,
-            "an event signed with a wrong secret was",
+            "an event signed with a wrong secret",
             wrong_secret,
             timeout,
         );
         let b = rate_refusal(
             id,
-            "an event modified after signing was",
+            "an event modified after signing",
             modified_body,
             timeout,
         );
@@ -1151,54 +1160,23 @@ pub fn missing_verify_token() -> CheckResult {
 // ---------------------------------------------------------------------------------------------
 // Payloads
 
-/// A compact `messages` event, as the sender delivers it, with fresh ids.
+/// The `messages` fixture, rendered with fresh ids, as compact *canonical* JSON: the bytes a
+/// parse-and-re-serialize verifier (`JSON.stringify(req.body)`) would reproduce. Probes that
+/// test the secret use it, so `reachable` says nothing about escaping; `raw-body` sends the
+/// escaped wire form of the same event and is the one check that tells the two apart.
 pub fn compact_event(tokens: &mut TokenSource) -> Result<Vec<u8>> {
-    if let Some(f) = fixtures::find("messages") {
-        return fixtures::render(f, tokens, &[], Layout::Compact);
-    }
-    // The seed's `messages` example, with a fresh message id and timestamp.
-    let now = tokens.now.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0)
-    });
-    let id: String = (0..32)
-        .map(|_| char::from(b"ABCDEF0123456789"[tokens.rng.usize(..16)]))
-        .collect();
-    let v = json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "102290129340398",
-            "changes": [{
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {"display_phone_number": "15550783881", "phone_number_id": "106540352242922"},
-                    "contacts": [{"profile": {"name": "Sheena Nelson"}, "wa_id": "16505551234"}],
-                    "messages": [{
-                        "from": "16505551234",
-                        "id": format!("wamid.HBgL{id}"),
-                        "timestamp": now.to_string(),
-                        "text": {"body": "Hello, I need help with my order"},
-                        "type": "text"
-                    }]
-                },
-                "field": "messages"
-            }]
-        }]
-    });
-    Ok(serde_json::to_vec(&v).unwrap_or_default())
+    let fixture = fixtures::find("messages").ok_or_else(|| fixtures::unknown("messages"))?;
+    let value = fixtures::render_value(fixture, tokens, &[])?;
+    serde_json::to_vec(&value).map_err(|e| Error::input(format!("cannot encode the event: {e}")))
 }
 
 const TEXT_POINTER: &str = "/entry/0/changes/0/value/messages/0/text/body";
 
-/// The same event with non-ASCII text, laid out as the sender's serializer does: `\uXXXX`
-/// escapes, `\/`, and a space after every colon. Valid JSON, signed as is.
+/// The same event with non-ASCII text in the sender's wire form (fixtures' compact layout:
+/// `\uXXXX` escapes and `\/`) plus a space after every colon: valid JSON whose bytes no
+/// re-serializer reproduces. Signed as is.
 pub fn escaped_event(compact: &[u8]) -> Vec<u8> {
-    let mut v: Value = match serde_json::from_slice(compact) {
-        Ok(v) => v,
-        Err(_) => json!({}),
-    };
+    let mut v: Value = serde_json::from_slice(compact).unwrap_or_else(|_| json!({}));
     match v.pointer_mut(TEXT_POINTER) {
         Some(t) => *t = json!(ESCAPED_TEXT),
         None => {
@@ -1207,7 +1185,29 @@ pub fn escaped_event(compact: &[u8]) -> Vec<u8> {
             }
         }
     }
-    sender_json(&v, true).into_bytes()
+    space_after_colons(&fixtures::serialize(&v, Layout::Compact))
+}
+
+/// Insert a space after every `:` that separates a key from its value (not inside strings).
+pub fn space_after_colons(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + json.len() / 8);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in json {
+        out.push(b);
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else if b == b'"' {
+            in_string = true;
+        } else if b == b':' {
+            out.push(b' ');
+        }
+    }
+    out
 }
 
 /// The event with its text changed (for "modified after signing").
@@ -1226,70 +1226,6 @@ pub fn modified_event(compact: &[u8]) -> Vec<u8> {
 
 /// A signed body that is not JSON: an event cut short, as a broken proxy would leave it.
 pub const MALFORMED_BODY: &[u8] = b"{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":";
-
-/// Serialize JSON the way Meta-style senders do: non-ASCII as lowercase `\uXXXX` (surrogate
-/// pairs above U+FFFF), `/` as `\/`, optionally a space after each colon.
-pub fn sender_json(v: &Value, space_after_colon: bool) -> String {
-    let mut out = String::new();
-    write_sender_json(&mut out, v, space_after_colon);
-    out
-}
-
-fn write_sender_json(out: &mut String, v: &Value, sp: bool) {
-    match v {
-        Value::Null | Value::Bool(_) | Value::Number(_) => out.push_str(&v.to_string()),
-        Value::String(s) => write_sender_str(out, s),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_sender_json(out, x, sp);
-            }
-            out.push(']');
-        }
-        Value::Object(o) => {
-            out.push('{');
-            for (i, (k, x)) in o.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_sender_str(out, k);
-                out.push(':');
-                if sp {
-                    out.push(' ');
-                }
-                write_sender_json(out, x, sp);
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn write_sender_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '/' => out.push_str("\\/"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{u:04x}");
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
 
 // ---------------------------------------------------------------------------------------------
 // The report
@@ -1541,7 +1477,18 @@ fn verdict_label(s: Status) -> String {
 pub fn histogram(bins: &[Bin]) -> String {
     const WIDTH: u64 = 32;
     let max = bins.iter().map(|b| b.count).max().unwrap_or(0).max(1);
-    let labels: Vec<String> = bins.iter().map(|b| fmt_ms(b.start)).collect();
+    // Enough decimals to tell neighbouring bins apart.
+    let width_ms = match bins {
+        [a, b, ..] => stats::ms(b.start.saturating_sub(a.start)),
+        _ => 1.0,
+    };
+    let decimals = (0..=3)
+        .find(|&d| width_ms >= 10f64.powi(-d) - 1e-9)
+        .unwrap_or(3) as usize;
+    let labels: Vec<String> = bins
+        .iter()
+        .map(|b| format!("{:.decimals$} ms", stats::ms(b.start)))
+        .collect();
     let lw = labels.iter().map(|l| l.len()).max().unwrap_or(0);
     let cw = bins
         .iter()
@@ -2019,27 +1966,20 @@ mod tests {
     }
 
     #[test]
-    fn sender_json_matches_the_escaped_vector() {
+    fn spaces_only_between_keys_and_values() {
+        let wire = br#"{"a:b":"x\":y","c":{"d":[1,"e:"]},"f":"\\"}"#;
+        assert_eq!(
+            space_after_colons(wire),
+            br#"{"a:b": "x\":y","c": {"d": [1,"e:"]},"f": "\\"}"#.to_vec()
+        );
         let v: Value = serde_json::from_str(r#"{"text":{"body":"mangé / café @ 😮"}}"#).unwrap();
-        let s = sender_json(&v, false);
+        let spaced = space_after_colons(&fixtures::serialize(&v, Layout::Compact));
         assert_eq!(
-            s,
-            r#"{"text":{"body":"mang\u00e9 \/ caf\u00e9 @ \ud83d\ude2e"}}"#
-        );
-        assert_eq!(
-            crate::signature::sign(b"s3cret", s.as_bytes()),
-            "sha256=89f85910e050bb36418b9e0d410203267cfe99ea51a4fd473020c58e77ffa62f"
-        );
-        let spaced = sender_json(&v, true);
-        assert_eq!(
-            spaced,
+            String::from_utf8(spaced.clone()).unwrap(),
             r#"{"text": {"body": "mang\u00e9 \/ caf\u00e9 @ \ud83d\ude2e"}}"#
         );
-        let back: Value = serde_json::from_str(&spaced).unwrap();
+        let back: Value = serde_json::from_slice(&spaced).unwrap();
         assert_eq!(back, v);
-        let odd = json!({"a": "q\"\\\n\u{1}", "n": [1, 2.5, null, true]});
-        let back: Value = serde_json::from_str(&sender_json(&odd, true)).unwrap();
-        assert_eq!(back, odd);
     }
 
     #[test]
@@ -2139,6 +2079,24 @@ mod tests {
         assert!(strict.contains("<failure type=\"warn\""));
         assert_eq!(xml_attr("a\"b'\n\u{1}"), "a&quot;b&apos;&#10;\u{fffd}");
         assert_eq!(xml_text("<x>&\u{b}"), "&lt;x&gt;&amp;\u{fffd}");
+    }
+
+    #[test]
+    fn histogram_labels_tell_bins_apart() {
+        let bin = |start_us: u64, count| Bin {
+            start: Duration::from_micros(start_us),
+            end: Duration::from_micros(start_us),
+            count,
+        };
+        colored::control::set_override(false);
+        let h = histogram(&[bin(500, 4), bin(504, 0), bin(508, 1)]);
+        assert_eq!(
+            h,
+            "  0.500 ms [4] |■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■\n  0.504 ms [0] |\n  0.508 ms [1] |■■■■■■■■\n"
+        );
+        let h = histogram(&[bin(10_000, 1), bin(35_000, 2)]);
+        assert!(h.starts_with("  10 ms [1] |"), "{h}");
+        assert!(histogram(&[bin(1_000, 1)]).starts_with("  1 ms [1]"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::LintArgs;
+use crate::config::ENV_URL;
 use crate::delivery::{self, ClientOptions, Method};
 use crate::error::{Error, Result};
 use crate::fixtures::TokenSource;
@@ -21,8 +22,6 @@ use crate::probe::{self, Opened, ProbeConfig, ProbeFailure, Target, TrustStore};
 use crate::secret::{self, Secret};
 use crate::signature;
 
-/// Where the URL comes from when no argument is given.
-pub const ENV_URL: &str = "CMZON_WEBHOOK_URL";
 /// Most latency probes one run sends.
 pub const MAX_PROBES: u32 = 1000;
 
