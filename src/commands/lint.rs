@@ -47,6 +47,17 @@ pub fn run(args: &LintArgs, verbosity: Verbosity) -> Result<ExitCode> {
     )?
     .map(|(s, _)| s);
 
+    // Create the JUnit file now: an unwritable path fails before any probe is sent.
+    let junit = args
+        .junit
+        .as_ref()
+        .map(|path| {
+            std::fs::File::create(path)
+                .map(|f| (path, f))
+                .map_err(|e| junit_error(path, &e))
+        })
+        .transpose()?;
+
     let progress = Progress {
         on: !verbosity.quiet,
         verbose: verbosity.verbose > 0,
@@ -89,11 +100,10 @@ pub fn run(args: &LintArgs, verbosity: Verbosity) -> Result<ExitCode> {
         samples: runner.samples,
     };
 
-    if let Some(path) = &args.junit {
-        std::fs::write(path, report.to_junit(args.strict)).map_err(|e| {
-            Error::input(format!("cannot write {}: {e}", path.display()))
-                .with_hint("--junit takes a writable file path, e.g. --junit lint.xml")
-        })?;
+    if let Some((path, mut file)) = junit {
+        file.write_all(report.to_junit(args.strict).as_bytes())
+            .and_then(|_| file.flush())
+            .map_err(|e| junit_error(path, &e))?;
     }
     let mut out = std::io::stdout().lock();
     if args.json {
@@ -105,6 +115,11 @@ pub fn run(args: &LintArgs, verbosity: Verbosity) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::from(report.exit_code(args.strict)))
+}
+
+fn junit_error(path: &std::path::Path, e: &std::io::Error) -> Error {
+    Error::input(format!("cannot write {}: {e}", path.display()))
+        .with_hint("--junit takes a writable file path, e.g. --junit lint.xml")
 }
 
 /// The URL argument, else `CMZON_WEBHOOK_URL`; neither is a usage error.

@@ -358,6 +358,13 @@ fn handle<S: Read + Write>(
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         raw.extend_from_slice(&buf[..n]);
+        if raw[0] == 0x16 {
+            // A TLS ClientHello on the plain port: answer like a web server does.
+            s.write_all(
+                b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+            )?;
+            return s.flush();
+        }
     };
     let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
