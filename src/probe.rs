@@ -811,7 +811,7 @@ fn exchange(
         }
         if let Some((h, at)) = &head {
             let eof = n == 0;
-            match body_state(h, req.method, &raw[*at..], eof) {
+            match body_state(h, &raw[*at..], eof) {
                 BodyState::Complete(mut body) => {
                     body.truncate(MAX_RESPONSE_BODY);
                     let (h, _) = head.take().unwrap_or_else(|| unreachable!());
@@ -894,12 +894,11 @@ enum BodyState {
 }
 
 /// Is the body in `rest` complete under the response's framing?
-fn body_state(head: &Head, method: Method, rest: &[u8], eof: bool) -> BodyState {
+fn body_state(head: &Head, rest: &[u8], eof: bool) -> BodyState {
     let s = head.status;
     if (100..200).contains(&s) || s == 204 || s == 304 {
         return BodyState::Complete(Vec::new());
     }
-    let _ = method; // HEAD is never sent
     let chunked = header(&head.headers, "transfer-encoding")
         .map(|v| v.to_ascii_lowercase().contains("chunked"))
         .unwrap_or(false);
@@ -1037,25 +1036,19 @@ mod tests {
                 .collect(),
         };
         let cl = h(&[("Content-Length", "3")], 200);
+        assert_eq!(body_state(&cl, b"ab", false), BodyState::Incomplete);
         assert_eq!(
-            body_state(&cl, Method::Post, b"ab", false),
-            BodyState::Incomplete
-        );
-        assert_eq!(
-            body_state(&cl, Method::Post, b"abcd", false),
+            body_state(&cl, b"abcd", false),
             BodyState::Complete(b"abc".to_vec())
         );
         let close = h(&[], 200);
+        assert_eq!(body_state(&close, b"ab", false), BodyState::Incomplete);
         assert_eq!(
-            body_state(&close, Method::Post, b"ab", false),
-            BodyState::Incomplete
-        );
-        assert_eq!(
-            body_state(&close, Method::Post, b"ab", true),
+            body_state(&close, b"ab", true),
             BodyState::Complete(b"ab".to_vec())
         );
         assert_eq!(
-            body_state(&h(&[], 204), Method::Post, b"", false),
+            body_state(&h(&[], 204), b"", false),
             BodyState::Complete(vec![])
         );
     }

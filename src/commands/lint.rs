@@ -84,6 +84,13 @@ pub fn run(args: &LintArgs, verbosity: Verbosity) -> Result<ExitCode> {
         let start = Instant::now();
         let mut r = runner.check(*id)?;
         r.duration = start.elapsed();
+        if let (CheckId::Tls, Some(net)) = (id, &runner.net) {
+            // The handshake happened in the pre-flight connection.
+            r.duration += match &net.opened {
+                Ok(o) => o.timings.total,
+                Err(f) => f.timings.total,
+            };
+        }
         runner.progress.line(&format!(
             "[{}/{}] {}: {} ({})",
             i + 1,
