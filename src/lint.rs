@@ -1608,7 +1608,7 @@ mod tests {
     #[test]
     fn schema_lists_every_id_and_status() {
         let schema: Value =
-            serde_json::from_str(include_str!("../schema/lint.schema.json")).unwrap();
+            serde_json::from_str(include_str!("../tests/data/lint.schema.json")).unwrap();
         let ids = schema
             .pointer("/$defs/check/properties/id/enum")
             .and_then(Value::as_array)

@@ -692,7 +692,7 @@ fn type_matches(t: &str, x: &Value) -> bool {
 
 /// The committed schema for `lint --json`.
 pub fn lint_schema() -> Value {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/lint.schema.json");
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lint.schema.json");
     serde_json::from_str(&std::fs::read_to_string(p).expect("schema file")).expect("schema is JSON")
 }
 
