@@ -1,2 +1,3 @@
 pub mod core;
 pub mod fixtures;
+pub mod lint;
