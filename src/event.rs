@@ -8,10 +8,20 @@
 //! message of a type we do not know is still a [`Message`] (its `kind` is that type), and a
 //! change that carries none of the three (a template status update, a new field) becomes
 //! [`Event::Other`], as does an unknown array next to them.
+//!
+//! Bodies are parsed into a small borrowed tree (strings point into the body, objects are
+//! plain vectors), not into `serde_json::Value`: [`extract`] builds a `Value` only for each
+//! event's `raw` object, and [`Document::events`] (the path `verify` takes for every captured
+//! request) builds none. Both share one extraction, generic over the tree, with
+//! [`extract_value`].
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
-use serde_json::{json, Map, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::{Map, Number, Value};
 
 /// One event inside a delivery (a delivery may batch many entries and changes).
 #[derive(Debug, Clone, PartialEq)]
@@ -84,21 +94,561 @@ pub const OBJECT: &str = "whatsapp_business_account";
 
 /// Extract every event from a body.
 pub fn extract(body: &[u8]) -> Result<Vec<Event>, ParseError> {
-    let root: Value =
-        serde_json::from_slice(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
-    extract_value(&root)
+    let doc = Document::parse(body)?;
+    Ok(collect(&doc.root)?
+        .into_iter()
+        .map(|(view, raw)| view.into_event(raw))
+        .collect())
 }
 
 /// Extract every event from an already parsed body.
 pub fn extract_value(root: &Value) -> Result<Vec<Event>, ParseError> {
-    let Value::Object(top) = root else {
+    Ok(collect(root)?
+        .into_iter()
+        .map(|(view, raw)| view.into_event(raw))
+        .collect())
+}
+
+/// A parsed body, borrowing its strings from the bytes: its events are read as
+/// [`EventView`]s, with no copy of the payload. [`extract`] gives the same events, owned.
+pub struct Document<'a> {
+    root: Lite<'a>,
+}
+
+impl<'a> Document<'a> {
+    /// Parse a body; the error is [`extract`]'s for a body that is not JSON.
+    pub fn parse(body: &'a [u8]) -> Result<Document<'a>, ParseError> {
+        serde_json::from_slice(body)
+            .map(|root| Document { root })
+            .map_err(|e| ParseError::NotJson(e.to_string()))
+    }
+
+    /// The events, in [`extract`]'s order, or why the document is not a webhook.
+    pub fn events(&self) -> Result<Vec<EventView<'_>>, ParseError> {
+        Ok(collect(&self.root)?
+            .into_iter()
+            .map(|(view, _)| view)
+            .collect())
+    }
+}
+
+/// An event borrowed from its body (or from an [`Event`]): the same [`EventView::summary`]
+/// as [`Event::summary`], and serialized (`serde`) as [`Event::to_json`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventView<'a>(View<'a>);
+
+#[derive(Debug, Clone, PartialEq)]
+enum View<'a> {
+    Message {
+        id: Cow<'a, str>,
+        from: Cow<'a, str>,
+        profile_name: Option<Cow<'a, str>>,
+        timestamp: Option<Cow<'a, str>>,
+        kind: Cow<'a, str>,
+        content: Cow<'a, str>,
+        context_id: Option<Cow<'a, str>>,
+    },
+    Status {
+        id: Cow<'a, str>,
+        status: Cow<'a, str>,
+        recipient_id: Cow<'a, str>,
+        timestamp: Option<Cow<'a, str>>,
+        errors: Cow<'a, [ErrorEvent]>,
+    },
+    Error(Cow<'a, ErrorEvent>),
+    Other {
+        field: Cow<'a, str>,
+        summary: Cow<'a, str>,
+    },
+}
+
+/// An event and, for messages and statuses, the object it was read from (its `raw`).
+type Found<'a, N> = (EventView<'a>, Option<&'a N>);
+
+impl EventView<'_> {
+    fn into_event<N: Node>(self, raw: Option<&N>) -> Event {
+        let raw = || raw.map(N::to_value).unwrap_or(Value::Null);
+        match self.0 {
+            View::Message {
+                id,
+                from,
+                profile_name,
+                timestamp,
+                kind,
+                content,
+                context_id: _,
+            } => Event::Message(Message {
+                id: id.into_owned(),
+                from: from.into_owned(),
+                profile_name: profile_name.map(Cow::into_owned),
+                timestamp: timestamp.map(Cow::into_owned),
+                kind: kind.into_owned(),
+                content: content.into_owned(),
+                raw: raw(),
+            }),
+            View::Status {
+                id,
+                status,
+                recipient_id,
+                timestamp,
+                errors,
+            } => Event::Status(Status {
+                id: id.into_owned(),
+                status: status.into_owned(),
+                recipient_id: recipient_id.into_owned(),
+                timestamp: timestamp.map(Cow::into_owned),
+                errors: errors.into_owned(),
+                raw: raw(),
+            }),
+            View::Error(e) => Event::Error(e.into_owned()),
+            View::Other { field, summary } => Event::Other {
+                field: field.into_owned(),
+                summary: summary.into_owned(),
+            },
+        }
+    }
+
+    /// `message`, `status`, `error` or `other`.
+    pub fn kind_str(&self) -> &'static str {
+        match self.0 {
+            View::Message { .. } => "message",
+            View::Status { .. } => "status",
+            View::Error(_) => "error",
+            View::Other { .. } => "other",
+        }
+    }
+
+    /// See [`Event::summary`].
+    pub fn summary(&self) -> String {
+        let line = match &self.0 {
+            View::Message {
+                id,
+                from,
+                profile_name,
+                kind,
+                content,
+                ..
+            } => {
+                let mut out = format!("message {kind} {id} from {from}");
+                if let Some(n) = profile_name {
+                    out.push_str(&format!(" ({n})"));
+                }
+                if !content.is_empty() {
+                    out.push_str(": ");
+                    out.push_str(&truncate(content, CONTENT_MAX));
+                }
+                out
+            }
+            View::Status {
+                id,
+                status,
+                recipient_id,
+                errors,
+                ..
+            } => {
+                let mut out = format!("status {status} {id} → {recipient_id}");
+                if !errors.is_empty() {
+                    let errs: Vec<String> = errors.iter().map(ErrorEvent::describe).collect();
+                    out.push_str(": ");
+                    out.push_str(&truncate(&errs.join("; "), CONTENT_MAX));
+                }
+                out
+            }
+            View::Error(e) => format!("error {}", truncate(&e.describe(), CONTENT_MAX)),
+            View::Other { field, summary } if field.is_empty() => {
+                format!("other: {}", truncate(summary, CONTENT_MAX))
+            }
+            View::Other { field, summary } => {
+                format!("other {field}: {}", truncate(summary, CONTENT_MAX))
+            }
+        };
+        one_line(line)
+    }
+}
+
+impl Serialize for EventView<'_> {
+    /// The [`Event::to_json`] object, key for key.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut o = serializer.serialize_map(None)?;
+        o.serialize_entry("kind", self.kind_str())?;
+        match &self.0 {
+            View::Message {
+                id,
+                from,
+                profile_name,
+                timestamp,
+                kind,
+                content,
+                context_id,
+            } => {
+                o.serialize_entry("type", kind)?;
+                o.serialize_entry("id", id)?;
+                o.serialize_entry("from", from)?;
+                if kind == "text" {
+                    o.serialize_entry("text", content)?;
+                }
+                if let Some(n) = profile_name {
+                    o.serialize_entry("profile_name", n)?;
+                }
+                if let Some(t) = timestamp {
+                    o.serialize_entry("timestamp", t)?;
+                }
+                o.serialize_entry("content", content)?;
+                if let Some(c) = context_id {
+                    o.serialize_entry("context_id", c)?;
+                }
+            }
+            View::Status {
+                id,
+                status,
+                recipient_id,
+                timestamp,
+                errors,
+            } => {
+                o.serialize_entry("status", status)?;
+                o.serialize_entry("id", id)?;
+                o.serialize_entry("recipient_id", recipient_id)?;
+                if let Some(t) = timestamp {
+                    o.serialize_entry("timestamp", t)?;
+                }
+                if !errors.is_empty() {
+                    let errors: Vec<ErrorJson<'_>> = errors.iter().map(ErrorJson).collect();
+                    o.serialize_entry("errors", &errors)?;
+                }
+            }
+            View::Error(e) => ErrorJson(e).entries(&mut o)?,
+            View::Other { field, summary } => {
+                o.serialize_entry("field", field)?;
+                o.serialize_entry("summary", summary)?;
+            }
+        }
+        o.end()
+    }
+}
+
+/// [`ErrorEvent::to_json`], serialized.
+struct ErrorJson<'a>(&'a ErrorEvent);
+
+impl ErrorJson<'_> {
+    fn entries<M: SerializeMap>(&self, o: &mut M) -> Result<(), M::Error> {
+        let e = self.0;
+        o.serialize_entry("code", &e.code)?;
+        o.serialize_entry("title", &e.title)?;
+        if let Some(m) = &e.message {
+            o.serialize_entry("message", m)?;
+        }
+        if let Some(d) = &e.details {
+            o.serialize_entry("details", d)?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for ErrorJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut o = serializer.serialize_map(None)?;
+        self.entries(&mut o)?;
+        o.end()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Extraction, over either tree
+
+/// The JSON trees extraction reads: `serde_json::Value` and the borrowed [`Lite`].
+/// Both answer alike for the same text (objects keep their first key order, a repeated key
+/// keeps its last value), so one extraction serves both.
+trait Node: Sized {
+    type Entries<'b>: Iterator<Item = (&'b str, &'b Self)>
+    where
+        Self: 'b;
+    /// An object's field (`None` for other types).
+    fn get(&self, key: &str) -> Option<&Self>;
+    fn entries(&self) -> Option<Self::Entries<'_>>;
+    fn as_array(&self) -> Option<&[Self]>;
+    fn as_str(&self) -> Option<&str>;
+    fn as_number(&self) -> Option<&Number>;
+    fn as_bool(&self) -> Option<bool>;
+    fn is_object(&self) -> bool;
+    fn type_name(&self) -> &'static str;
+    fn to_value(&self) -> Value;
+    /// Compact JSON text.
+    fn to_json_text(&self) -> String;
+}
+
+type ValueEntries<'b> =
+    std::iter::Map<serde_json::map::Iter<'b>, fn((&'b String, &'b Value)) -> (&'b str, &'b Value)>;
+
+impl Node for Value {
+    type Entries<'b> = ValueEntries<'b>;
+
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.as_object()?.get(key)
+    }
+    fn entries(&self) -> Option<ValueEntries<'_>> {
+        let entry: for<'b> fn((&'b String, &'b Value)) -> (&'b str, &'b Value) =
+            |(k, v)| (k.as_str(), v);
+        Some(self.as_object()?.iter().map(entry))
+    }
+    fn as_array(&self) -> Option<&[Value]> {
+        Value::as_array(self).map(Vec::as_slice)
+    }
+    fn as_str(&self) -> Option<&str> {
+        Value::as_str(self)
+    }
+    fn as_number(&self) -> Option<&Number> {
+        match self {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+    fn as_bool(&self) -> Option<bool> {
+        Value::as_bool(self)
+    }
+    fn is_object(&self) -> bool {
+        Value::is_object(self)
+    }
+    fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+    fn to_json_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// A JSON value whose strings borrow from the text when they hold no escape. Objects are
+/// vectors in first-key order, a repeated key holding its last value (as `Value` does).
+#[derive(Debug)]
+enum Lite<'a> {
+    Null,
+    Bool(bool),
+    Number(Number),
+    Str(Cow<'a, str>),
+    Array(Vec<Lite<'a>>),
+    Object(Vec<(Cow<'a, str>, Lite<'a>)>),
+}
+
+type LiteEntry<'a> = (Cow<'a, str>, Lite<'a>);
+type LiteEntries<'b, 'a> = std::iter::Map<
+    std::slice::Iter<'b, LiteEntry<'a>>,
+    fn(&'b LiteEntry<'a>) -> (&'b str, &'b Lite<'a>),
+>;
+
+impl<'a> Node for Lite<'a> {
+    type Entries<'b>
+        = LiteEntries<'b, 'a>
+    where
+        Self: 'b;
+
+    fn get(&self, key: &str) -> Option<&Lite<'a>> {
+        match self {
+            Lite::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    fn entries(&self) -> Option<LiteEntries<'_, 'a>> {
+        match self {
+            Lite::Object(entries) => {
+                let entry: for<'b> fn(&'b LiteEntry<'a>) -> (&'b str, &'b Lite<'a>) =
+                    |(k, v)| (k.as_ref(), v);
+                Some(entries.iter().map(entry))
+            }
+            _ => None,
+        }
+    }
+    fn as_array(&self) -> Option<&[Lite<'a>]> {
+        match self {
+            Lite::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Lite::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn as_number(&self) -> Option<&Number> {
+        match self {
+            Lite::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+    fn as_bool(&self) -> Option<bool> {
+        match self {
+            Lite::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    fn is_object(&self) -> bool {
+        matches!(self, Lite::Object(_))
+    }
+    fn type_name(&self) -> &'static str {
+        match self {
+            Lite::Null => "null",
+            Lite::Bool(_) => "a boolean",
+            Lite::Number(_) => "a number",
+            Lite::Str(_) => "a string",
+            Lite::Array(_) => "an array",
+            Lite::Object(_) => "an object",
+        }
+    }
+    fn to_value(&self) -> Value {
+        match self {
+            Lite::Null => Value::Null,
+            Lite::Bool(b) => Value::Bool(*b),
+            Lite::Number(n) => Value::Number(n.clone()),
+            Lite::Str(s) => Value::String(s.to_string()),
+            Lite::Array(items) => Value::Array(items.iter().map(Lite::to_value).collect()),
+            Lite::Object(entries) => {
+                let mut map = Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    map.insert(k.to_string(), v.to_value());
+                }
+                Value::Object(map)
+            }
+        }
+    }
+    fn to_json_text(&self) -> String {
+        self.to_value().to_string()
+    }
+}
+
+impl<'de> Deserialize<'de> for Lite<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LiteVisitor)
+    }
+}
+
+struct LiteVisitor;
+
+impl<'de> Visitor<'de> for LiteVisitor {
+    type Value = Lite<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Lite<'de>, E> {
+        Ok(Lite::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Lite<'de>, E> {
+        Ok(Lite::Number(n.into()))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Lite<'de>, E> {
+        Ok(Lite::Number(n.into()))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Lite<'de>, E> {
+        // As `Value` does: a float that is not finite is null.
+        Ok(Number::from_f64(f).map_or(Lite::Null, Lite::Number))
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Lite<'de>, E> {
+        Ok(Lite::Str(Cow::Borrowed(s)))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Lite<'de>, E> {
+        Ok(Lite::Str(Cow::Owned(s.to_string())))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Lite<'de>, E> {
+        Ok(Lite::Str(Cow::Owned(s)))
+    }
+    fn visit_unit<E>(self) -> Result<Lite<'de>, E> {
+        Ok(Lite::Null)
+    }
+    fn visit_none<E>(self) -> Result<Lite<'de>, E> {
+        Ok(Lite::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Lite<'de>, D::Error> {
+        Lite::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lite<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Lite::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lite<'de>, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(Key(key)) = map.next_key()? {
+            entries.push((key, map.next_value()?));
+        }
+        dedup_keys(&mut entries);
+        Ok(Lite::Object(entries))
+    }
+}
+
+/// An object key, borrowed when it holds no escape.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(s)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A repeated key keeps its first position and takes the last value (`Value`'s map insert).
+fn dedup_keys(entries: &mut Vec<LiteEntry<'_>>) {
+    let n = entries.len();
+    let repeated = match n {
+        0 | 1 => false,
+        2..=16 => (1..n).any(|i| entries[..i].iter().any(|(k, _)| *k == entries[i].0)),
+        _ => {
+            let mut keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).collect();
+            keys.sort_unstable();
+            keys.windows(2).any(|w| w[0] == w[1])
+        }
+    };
+    if !repeated {
+        return;
+    }
+    let mut out: Vec<LiteEntry<'_>> = Vec::with_capacity(n);
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(n);
+    for (key, value) in entries.drain(..) {
+        match index.get(key.as_ref()) {
+            Some(&i) => out[i].1 = value,
+            None => {
+                index.insert(key.to_string(), out.len());
+                out.push((key, value));
+            }
+        }
+    }
+    *entries = out;
+}
+
+fn collect<N: Node>(root: &N) -> Result<Vec<Found<'_, N>>, ParseError> {
+    if !root.is_object() {
         return Err(ParseError::NotWebhook(format!(
             "the top level is {}, not an object",
-            type_name(root)
+            root.type_name()
         )));
-    };
-    match top.get("object") {
-        Some(Value::String(s)) if s == OBJECT => {}
+    }
+    match root.get("object") {
+        Some(s) if s.as_str() == Some(OBJECT) => {}
         Some(other) => {
             return Err(ParseError::NotWebhook(format!(
                 "\"object\" is {}, expected \"{OBJECT}\"",
@@ -111,51 +661,58 @@ pub fn extract_value(root: &Value) -> Result<Vec<Event>, ParseError> {
             )))
         }
     }
-    let Some(Value::Array(entries)) = top.get("entry") else {
+    let Some(entries) = root.get("entry").and_then(N::as_array) else {
         return Err(ParseError::NotWebhook("no \"entry\" array".to_string()));
     };
     let mut events = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
-        match entry.get("changes") {
-            Some(Value::Array(changes)) => {
+        match entry.get("changes").and_then(N::as_array) {
+            Some(changes) => {
                 for change in changes {
                     extract_change(change, &mut events);
                 }
             }
-            _ => events.push(Event::Other {
-                field: String::new(),
-                summary: format!("entry {i} has no changes array"),
-            }),
+            None => events.push(other("", format!("entry {i} has no changes array"))),
         }
     }
     Ok(events)
 }
 
+fn other<'a, N>(field: impl Into<Cow<'a, str>>, summary: String) -> Found<'a, N> {
+    (
+        EventView(View::Other {
+            field: field.into(),
+            summary: Cow::Owned(summary),
+        }),
+        None,
+    )
+}
+
 /// Keys of `value` that carry no events of their own.
 const ENVELOPE_KEYS: &[&str] = &["messaging_product", "metadata", "contacts"];
 
-fn extract_change(change: &Value, events: &mut Vec<Event>) {
+fn extract_change<'a, N: Node>(change: &'a N, events: &mut Vec<Found<'a, N>>) {
     let field = str_of(change, "field").unwrap_or_default();
-    let Some(Value::Object(value)) = change.get("value") else {
-        events.push(Event::Other {
-            field,
-            summary: "change without a value object".to_string(),
-        });
+    let Some(value) = change.get("value").and_then(N::entries) else {
+        events.push(other(field, "change without a value object".to_string()));
         return;
     };
-    let contacts = contacts_of(value);
+    let contacts = change.get("value").map(contacts_of).unwrap_or_default();
     let before = events.len();
-    let mut unknown: Vec<(&String, &Value)> = Vec::new();
+    let mut unknown: Vec<(&str, &N)> = Vec::new();
     for (key, items) in value {
-        match (key.as_str(), items) {
-            ("messages", Value::Array(items)) => {
+        match (key, items.as_array()) {
+            ("messages", Some(items)) => {
                 events.extend(items.iter().map(|m| message(m, &contacts)));
             }
-            ("statuses", Value::Array(items)) => {
+            ("statuses", Some(items)) => {
                 events.extend(items.iter().map(status));
             }
-            ("errors", Value::Array(items)) => {
-                events.extend(items.iter().map(|e| Event::Error(error_event(e))));
+            ("errors", Some(items)) => {
+                events.extend(items.iter().map(|e| {
+                    let view = View::Error(Cow::Owned(error_event(e)));
+                    (EventView(view), None)
+                }));
             }
             (k, _) if ENVELOPE_KEYS.contains(&k) => {}
             _ => unknown.push((key, items)),
@@ -164,24 +721,24 @@ fn extract_change(change: &Value, events: &mut Vec<Event>) {
     let nothing_known = events.len() == before;
     let unknown_data = unknown
         .iter()
-        .any(|(_, v)| matches!(v, Value::Array(a) if !a.is_empty()) || v.is_object());
+        .any(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()) || v.is_object());
     if nothing_known || unknown_data {
         let summary = if unknown.is_empty() {
             "no messages, statuses or errors".to_string()
         } else {
             unknown
                 .iter()
-                .map(|(k, v)| format!("{k}={}", short_json(v)))
+                .map(|(k, v)| format!("{k}={}", short_json(*v)))
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        events.push(Event::Other { field, summary });
+        events.push(other(field, summary));
     }
 }
 
 /// `(wa_id, profile name)` pairs from `value.contacts`.
-fn contacts_of(value: &Map<String, Value>) -> Vec<(String, String)> {
-    let Some(Value::Array(contacts)) = value.get("contacts") else {
+fn contacts_of<N: Node>(value: &N) -> Vec<(Cow<'_, str>, Cow<'_, str>)> {
+    let Some(contacts) = value.get("contacts").and_then(N::as_array) else {
         return Vec::new();
     };
     contacts
@@ -193,15 +750,13 @@ fn contacts_of(value: &Map<String, Value>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn message(m: &Value, contacts: &[(String, String)]) -> Event {
+fn message<'a, N: Node>(m: &'a N, contacts: &[(Cow<'a, str>, Cow<'a, str>)]) -> Found<'a, N> {
     if !m.is_object() {
-        return Event::Other {
-            field: "messages".to_string(),
-            summary: format!("message is {}, not an object", type_name(m)),
-        };
+        let summary = format!("message is {}, not an object", m.type_name());
+        return other("messages", summary);
     }
     let from = str_of(m, "from").unwrap_or_default();
-    let kind = str_of(m, "type").unwrap_or_else(|| "unknown".to_string());
+    let kind = str_of(m, "type").unwrap_or(Cow::Borrowed("unknown"));
     let profile_name = contacts
         .iter()
         .find(|(wa_id, _)| *wa_id == from)
@@ -210,36 +765,49 @@ fn message(m: &Value, contacts: &[(String, String)]) -> Event {
             _ => None,
         })
         .map(|(_, name)| name.clone());
-    Event::Message(Message {
+    let view = View::Message {
         id: str_of(m, "id").unwrap_or_default(),
         content: message_content(&kind, m),
         from,
         profile_name,
         timestamp: str_of(m, "timestamp"),
         kind,
-        raw: m.clone(),
-    })
+        context_id: context_of(m),
+    };
+    (EventView(view), Some(m))
 }
 
-fn message_content(kind: &str, m: &Value) -> String {
-    let body = m.get(kind).unwrap_or(&Value::Null);
-    let s = |v: &Value, k: &str| str_of(v, k).filter(|s| !s.is_empty());
+/// `context.id`: the message a message replies or reacts to.
+fn context_of<N: Node>(m: &N) -> Option<Cow<'_, str>> {
+    m.get("context").and_then(|c| str_of(c, "id"))
+}
+
+/// A non-empty string (or number, boolean) field.
+fn text_of<'a, N: Node>(v: Option<&'a N>, key: &str) -> Option<Cow<'a, str>> {
+    v.and_then(|v| str_of(v, key)).filter(|s| !s.is_empty())
+}
+
+fn message_content<'a, N: Node>(kind: &str, m: &'a N) -> Cow<'a, str> {
+    let body = m.get(kind);
+    let s = |v: Option<&'a N>, k: &str| text_of(v, k);
+    let flag = |k: &str| body.and_then(|b| b.get(k)).and_then(N::as_bool) == Some(true);
     match kind {
         "text" => s(body, "body").unwrap_or_default(),
         "image" | "video" | "audio" | "document" | "sticker" => {
-            let mut parts = vec![s(body, "mime_type").unwrap_or_else(|| kind.to_string())];
+            let mut parts = vec![s(body, "mime_type").unwrap_or_else(|| kind.to_string().into())];
             parts.extend(s(body, "filename"));
-            if body.get("voice") == Some(&Value::Bool(true)) {
-                parts.push("(voice)".to_string());
+            if flag("voice") {
+                parts.push("(voice)".into());
             }
-            if body.get("animated") == Some(&Value::Bool(true)) {
-                parts.push("(animated)".to_string());
+            if flag("animated") {
+                parts.push("(animated)".into());
             }
-            parts.extend(s(body, "caption").map(|c| format!("\"{c}\"")));
-            parts.join(" ")
+            parts.extend(s(body, "caption").map(|c| format!("\"{c}\"").into()));
+            parts.join(" ").into()
         }
         "location" => {
-            let coords = match (body.get("latitude"), body.get("longitude")) {
+            let field = |k: &str| body.and_then(|b| b.get(k));
+            let coords = match (field("latitude"), field("longitude")) {
                 (Some(lat), Some(long)) => Some(format!(
                     "({}, {})",
                     scalar_text(lat).unwrap_or_default(),
@@ -247,47 +815,53 @@ fn message_content(kind: &str, m: &Value) -> String {
                 )),
                 _ => None,
             };
-            let place: Vec<String> = [s(body, "name"), s(body, "address")]
+            let place: Vec<Cow<'_, str>> = [s(body, "name"), s(body, "address")]
                 .into_iter()
                 .flatten()
                 .collect();
             match (place.is_empty(), coords) {
-                (false, Some(c)) => format!("{} {c}", place.join(", ")),
-                (false, None) => place.join(", "),
-                (true, Some(c)) => c.trim_matches(|ch| ch == '(' || ch == ')').to_string(),
-                (true, None) => String::new(),
+                (false, Some(c)) => format!("{} {c}", place.join(", ")).into(),
+                (false, None) => place.join(", ").into(),
+                (true, Some(c)) => c
+                    .trim_matches(|ch| ch == '(' || ch == ')')
+                    .to_string()
+                    .into(),
+                (true, None) => Cow::Borrowed(""),
             }
         }
         "contacts" => body
-            .as_array()
+            .and_then(N::as_array)
             .map(|cs| {
                 cs.iter()
                     .filter_map(|c| {
-                        let name = c.get("name")?;
+                        let name = c.get("name");
+                        name?;
                         s(name, "formatted_name").or_else(|| {
-                            let parts: Vec<String> = [s(name, "first_name"), s(name, "last_name")]
-                                .into_iter()
-                                .flatten()
-                                .collect();
-                            (!parts.is_empty()).then(|| parts.join(" "))
+                            let parts: Vec<Cow<'_, str>> =
+                                [s(name, "first_name"), s(name, "last_name")]
+                                    .into_iter()
+                                    .flatten()
+                                    .collect();
+                            (!parts.is_empty()).then(|| parts.join(" ").into())
                         })
                     })
                     .collect::<Vec<_>>()
                     .join(", ")
+                    .into()
             })
             .unwrap_or_default(),
         "interactive" => {
             let itype = s(body, "type").unwrap_or_default();
-            let reply = body.get(&itype).unwrap_or(&Value::Null);
+            let reply = body.and_then(|b| b.get(&itype));
             match (s(reply, "title"), s(reply, "description")) {
-                (Some(t), Some(d)) => format!("{t} ({d})"),
+                (Some(t), Some(d)) => format!("{t} ({d})").into(),
                 (Some(t), None) => t,
                 _ => {
                     let text = s(reply, "body")
                         .or_else(|| s(reply, "name"))
-                        .or_else(|| first_text(reply));
+                        .or_else(|| reply.and_then(first_text));
                     match text {
-                        Some(t) => format!("{itype}: {t}"),
+                        Some(t) => format!("{itype}: {t}").into(),
                         None => itype,
                     }
                 }
@@ -297,33 +871,32 @@ fn message_content(kind: &str, m: &Value) -> String {
             .or_else(|| s(body, "payload"))
             .unwrap_or_default(),
         "reaction" => {
-            let target = s(body, "message_id").unwrap_or_else(|| "?".to_string());
+            let target = s(body, "message_id").unwrap_or(Cow::Borrowed("?"));
             match s(body, "emoji") {
-                Some(e) => format!("{e} to {target}"),
-                None => format!("removed reaction to {target}"),
+                Some(e) => format!("{e} to {target}").into(),
+                None => format!("removed reaction to {target}").into(),
             }
         }
-        "order" => order_content(body),
+        "order" => order_content(body).into(),
         "system" => s(body, "body").unwrap_or_default(),
         "unsupported" => m
             .get("errors")
-            .and_then(|e| e.get(0))
-            .map(error_event)
-            .map(|e| e.title)
-            .unwrap_or_else(|| "unsupported message type".to_string()),
-        _ => first_text(body).unwrap_or_default(),
+            .and_then(N::as_array)
+            .and_then(<[N]>::first)
+            .map(|e| error_event(e).title.into())
+            .unwrap_or(Cow::Borrowed("unsupported message type")),
+        _ => body.and_then(first_text).unwrap_or_default(),
     }
 }
 
-fn order_content(order: &Value) -> String {
+fn order_content<N: Node>(order: Option<&N>) -> String {
     let items = order
-        .get("product_items")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
+        .and_then(|o| o.get("product_items"))
+        .and_then(N::as_array)
         .unwrap_or(&[]);
     let mut count = 0.0;
     let mut total = 0.0;
-    let mut currencies: Vec<String> = Vec::new();
+    let mut currencies: Vec<Cow<'_, str>> = Vec::new();
     for item in items {
         let quantity = item.get("quantity").and_then(number_of).unwrap_or(1.0);
         count += quantity;
@@ -344,67 +917,57 @@ fn order_content(order: &Value) -> String {
         }
         many => out.push_str(&format!(" (mixed currencies: {})", many.join(", "))),
     }
-    if let Some(text) = str_of(order, "text").filter(|t| !t.is_empty()) {
+    if let Some(text) = text_of(order, "text") {
         out.push_str(": ");
         out.push_str(&text);
     }
     out
 }
 
-fn status(s: &Value) -> Event {
+fn status<N: Node>(s: &N) -> Found<'_, N> {
     if !s.is_object() {
-        return Event::Other {
-            field: "statuses".to_string(),
-            summary: format!("status is {}, not an object", type_name(s)),
-        };
+        let summary = format!("status is {}, not an object", s.type_name());
+        return other("statuses", summary);
     }
-    Event::Status(Status {
+    let view = View::Status {
         id: str_of(s, "id").unwrap_or_default(),
-        status: str_of(s, "status").unwrap_or_else(|| "unknown".to_string()),
+        status: str_of(s, "status").unwrap_or(Cow::Borrowed("unknown")),
         recipient_id: str_of(s, "recipient_id").unwrap_or_default(),
         timestamp: str_of(s, "timestamp"),
-        errors: s
-            .get("errors")
-            .and_then(Value::as_array)
-            .map(|es| es.iter().map(error_event).collect())
-            .unwrap_or_default(),
-        raw: s.clone(),
-    })
+        errors: Cow::Owned(
+            s.get("errors")
+                .and_then(N::as_array)
+                .map(|es| es.iter().map(error_event).collect())
+                .unwrap_or_default(),
+        ),
+    };
+    (EventView(view), Some(s))
 }
 
-fn error_event(e: &Value) -> ErrorEvent {
+fn error_event<N: Node>(e: &N) -> ErrorEvent {
     let message = str_of(e, "message").filter(|s| !s.is_empty());
     let title = str_of(e, "title")
         .filter(|s| !s.is_empty())
         .or_else(|| message.clone())
-        .unwrap_or_else(|| "unknown error".to_string());
-    ErrorEvent {
-        code: e.get("code").and_then(|c| match c {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse().ok(),
+        .unwrap_or(Cow::Borrowed("unknown error"));
+    let code = e
+        .get("code")
+        .and_then(|c| match (c.as_number(), c.as_str()) {
+            (Some(n), _) => n.as_i64(),
+            (_, Some(s)) => s.trim().parse().ok(),
             _ => None,
-        }),
-        title,
-        message,
-        details: e
-            .get("error_data")
-            .and_then(|d| str_of(d, "details"))
-            .filter(|s| !s.is_empty()),
+        });
+    ErrorEvent {
+        code,
+        title: title.into_owned(),
+        message: message.map(Cow::into_owned),
+        details: text_of(e.get("error_data"), "details").map(Cow::into_owned),
     }
 }
 
 impl ErrorEvent {
     pub fn to_json(&self) -> Value {
-        let mut o = Map::new();
-        o.insert("code".into(), json!(self.code));
-        o.insert("title".into(), json!(self.title));
-        if let Some(m) = &self.message {
-            o.insert("message".into(), json!(m));
-        }
-        if let Some(d) = &self.details {
-            o.insert("details".into(), json!(d));
-        }
-        Value::Object(o)
+        serde_json::to_value(ErrorJson(self)).unwrap_or_default()
     }
 
     /// `131026 Message undeliverable: <message> (<details>)`, the message left out when it
@@ -428,7 +991,7 @@ impl ErrorEvent {
 impl Message {
     /// The message this one replies to or reacts to (`context.id`), when present.
     pub fn context_id(&self) -> Option<String> {
-        self.raw.get("context").and_then(|c| str_of(c, "id"))
+        context_of(&self.raw).map(Cow::into_owned)
     }
 }
 
@@ -442,52 +1005,34 @@ impl Event {
     /// `errors` (`[{"code","title","message","details"}]`) when there are any; errors add
     /// `message` and `details`. [`Event::Other`] is `{"kind":"other","field","summary"}`.
     pub fn to_json(&self) -> Value {
-        let mut o = Map::new();
-        o.insert("kind".into(), json!(self.kind_str()));
-        match self {
-            Event::Message(m) => {
-                o.insert("type".into(), json!(m.kind));
-                o.insert("id".into(), json!(m.id));
-                o.insert("from".into(), json!(m.from));
-                if m.kind == "text" {
-                    o.insert("text".into(), json!(m.content));
-                }
-                if let Some(n) = &m.profile_name {
-                    o.insert("profile_name".into(), json!(n));
-                }
-                if let Some(t) = &m.timestamp {
-                    o.insert("timestamp".into(), json!(t));
-                }
-                o.insert("content".into(), json!(m.content));
-                if let Some(c) = m.context_id() {
-                    o.insert("context_id".into(), json!(c));
-                }
-            }
-            Event::Status(s) => {
-                o.insert("status".into(), json!(s.status));
-                o.insert("id".into(), json!(s.id));
-                o.insert("recipient_id".into(), json!(s.recipient_id));
-                if let Some(t) = &s.timestamp {
-                    o.insert("timestamp".into(), json!(t));
-                }
-                if !s.errors.is_empty() {
-                    o.insert(
-                        "errors".into(),
-                        Value::Array(s.errors.iter().map(ErrorEvent::to_json).collect()),
-                    );
-                }
-            }
-            Event::Error(e) => {
-                if let Value::Object(rest) = e.to_json() {
-                    o.extend(rest);
-                }
-            }
-            Event::Other { field, summary } => {
-                o.insert("field".into(), json!(field));
-                o.insert("summary".into(), json!(summary));
-            }
-        }
-        Value::Object(o)
+        serde_json::to_value(self.view()).unwrap_or_default()
+    }
+
+    /// This event as an [`EventView`], borrowing its fields.
+    pub fn view(&self) -> EventView<'_> {
+        EventView(match self {
+            Event::Message(m) => View::Message {
+                id: Cow::Borrowed(&m.id),
+                from: Cow::Borrowed(&m.from),
+                profile_name: m.profile_name.as_deref().map(Cow::Borrowed),
+                timestamp: m.timestamp.as_deref().map(Cow::Borrowed),
+                kind: Cow::Borrowed(&m.kind),
+                content: Cow::Borrowed(&m.content),
+                context_id: context_of(&m.raw),
+            },
+            Event::Status(s) => View::Status {
+                id: Cow::Borrowed(&s.id),
+                status: Cow::Borrowed(&s.status),
+                recipient_id: Cow::Borrowed(&s.recipient_id),
+                timestamp: s.timestamp.as_deref().map(Cow::Borrowed),
+                errors: Cow::Borrowed(&s.errors),
+            },
+            Event::Error(e) => View::Error(Cow::Borrowed(e)),
+            Event::Other { field, summary } => View::Other {
+                field: Cow::Borrowed(field),
+                summary: Cow::Borrowed(summary),
+            },
+        })
     }
 
     /// `message`, `status`, `error` or `other`.
@@ -515,36 +1060,7 @@ impl Event {
     /// `error 131026 Message undeliverable: The message could not be delivered (…)`.
     /// Control characters become spaces; long content is cut with `…`.
     pub fn summary(&self) -> String {
-        let line = match self {
-            Event::Message(m) => {
-                let mut out = format!("message {} {} from {}", m.kind, m.id, m.from);
-                if let Some(n) = &m.profile_name {
-                    out.push_str(&format!(" ({n})"));
-                }
-                if !m.content.is_empty() {
-                    out.push_str(": ");
-                    out.push_str(&truncate(&m.content, CONTENT_MAX));
-                }
-                out
-            }
-            Event::Status(s) => {
-                let mut out = format!("status {} {} → {}", s.status, s.id, s.recipient_id);
-                if !s.errors.is_empty() {
-                    let errs: Vec<String> = s.errors.iter().map(ErrorEvent::describe).collect();
-                    out.push_str(": ");
-                    out.push_str(&truncate(&errs.join("; "), CONTENT_MAX));
-                }
-                out
-            }
-            Event::Error(e) => format!("error {}", truncate(&e.describe(), CONTENT_MAX)),
-            Event::Other { field, summary } if field.is_empty() => {
-                format!("other: {}", truncate(summary, CONTENT_MAX))
-            }
-            Event::Other { field, summary } => {
-                format!("other {field}: {}", truncate(summary, CONTENT_MAX))
-            }
-        };
-        one_line(&line)
+        self.view().summary()
     }
 
     /// Message or status id used to spot duplicate deliveries (`None` for errors).
@@ -562,77 +1078,67 @@ impl Event {
 /// Longest content shown in a summary, in chars.
 const CONTENT_MAX: usize = 160;
 
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
+fn truncate(s: &str, max: usize) -> Cow<'_, str> {
+    if s.len() <= max || s.chars().count() <= max {
+        return Cow::Borrowed(s);
     }
     let mut out: String = s.chars().take(max - 1).collect();
     out.push('…');
-    out
+    Cow::Owned(out)
 }
 
-fn one_line(s: &str) -> String {
+fn one_line(s: String) -> String {
+    if !s.chars().any(char::is_control) {
+        return s;
+    }
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
 }
 
 /// A string, or a number/bool as text.
-fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+fn scalar_text<N: Node>(v: &N) -> Option<Cow<'_, str>> {
+    if let Some(s) = v.as_str() {
+        return Some(Cow::Borrowed(s));
     }
+    if let Some(n) = v.as_number() {
+        return Some(Cow::Owned(n.to_string()));
+    }
+    v.as_bool().map(|b| Cow::Owned(b.to_string()))
 }
 
-fn str_of(v: &Value, key: &str) -> Option<String> {
+fn str_of<'a, N: Node>(v: &'a N, key: &str) -> Option<Cow<'a, str>> {
     v.get(key).and_then(scalar_text)
 }
 
-fn number_of(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
+fn number_of<N: Node>(v: &N) -> Option<f64> {
+    match (v.as_number(), v.as_str()) {
+        (Some(n), _) => n.as_f64(),
+        (_, Some(s)) => s.trim().parse().ok(),
         _ => None,
     }
 }
 
 /// The first non-empty text in a value: likely keys first, then depth-first.
-fn first_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Object(map) => ["body", "text", "caption", "title", "name", "description"]
+fn first_text<N: Node>(v: &N) -> Option<Cow<'_, str>> {
+    if let Some(s) = v.as_str() {
+        return (!s.is_empty()).then_some(Cow::Borrowed(s));
+    }
+    if v.is_object() {
+        return ["body", "text", "caption", "title", "name", "description"]
             .iter()
-            .find_map(|k| {
-                map.get(*k)
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-            })
-            .map(str::to_string)
-            .or_else(|| map.values().find_map(first_text)),
-        Value::Array(items) => items.iter().find_map(first_text),
-        _ => None,
+            .find_map(|k| v.get(k).and_then(N::as_str).filter(|s| !s.is_empty()))
+            .map(Cow::Borrowed)
+            .or_else(|| v.entries()?.find_map(|(_, v)| first_text(v)));
     }
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
+    v.as_array()?.iter().find_map(first_text)
 }
 
 /// Compact JSON, cut to a readable length.
-fn short_json(v: &Value) -> String {
-    match v {
-        Value::String(s) => truncate(s, 60),
-        other => truncate(&other.to_string(), 60),
+fn short_json<N: Node>(v: &N) -> String {
+    match v.as_str() {
+        Some(s) => truncate(s, 60).into_owned(),
+        None => truncate(&v.to_json_text(), 60).into_owned(),
     }
 }
 
@@ -640,6 +1146,7 @@ fn short_json(v: &Value) -> String {
 mod tests {
     use super::*;
     use crate::fixtures::{self, Layout, TokenSource};
+    use serde_json::json;
 
     fn fixture_events(name: &str) -> Vec<Event> {
         let f = fixtures::find(name).unwrap_or_else(|| panic!("no fixture {name}"));
@@ -1021,5 +1528,165 @@ mod tests {
             extract(br#"{"object":"whatsapp_business_account","entry":[]}"#).unwrap(),
             []
         );
+    }
+
+    /// What `extract` gave when it parsed into `serde_json::Value` (the reference).
+    fn via_value(body: &[u8]) -> Result<Vec<Event>, ParseError> {
+        let root: Value =
+            serde_json::from_slice(body).map_err(|e| ParseError::NotJson(e.to_string()))?;
+        extract_value(&root)
+    }
+
+    /// `extract`, `extract_value` and `Document::events` agree on a body, event for event.
+    fn same_everywhere(body: &[u8]) -> Result<(), String> {
+        let owned = extract(body);
+        if owned != via_value(body) {
+            return Err(format!(
+                "extract {owned:?} != via Value {:?}",
+                via_value(body)
+            ));
+        }
+        let views = Document::parse(body).and_then(|d| {
+            let views = d.events()?;
+            Ok(views
+                .iter()
+                .map(|v| (v.summary(), serde_json::to_value(v).unwrap(), v.kind_str()))
+                .collect::<Vec<_>>())
+        });
+        let want = owned.map(|events| {
+            events
+                .iter()
+                .map(|e| (e.summary(), e.to_json(), e.kind_str()))
+                .collect::<Vec<_>>()
+        });
+        if views != want {
+            return Err(format!("views {views:?} != events {want:?}"));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn borrowed_tree_matches_value_on_odd_json() {
+        let cases: &[&[u8]] = &[
+            // A repeated key keeps its first position and its last value.
+            br#"{"object":"page","object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[{"type":"text","text":{"body":"a"},"text":{"body":"b"}}],"zz":{"a":1},"messages":[{"type":"x","x":"second"}]}}]}]}"#,
+            br#"{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k1":[1],"k17":{}}}]}]}"#,
+            br#"{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"f\u00e9","value":{"messages":[{"type":"t\u0065xt","text":{"body":"caf\u00e9 \ud83d\ude00"},"context":{"id":7}}],"n":[1e400,-0,1.5e-7,18446744073709551615,-9223372036854775808]}}]}]}"#,
+            br#"{"object":"whatsapp_business_account","entry":[{"changes":[{"value":{"messages":[{"type":"location","location":{"latitude":1e2,"longitude":-0.0}}]}}]}]} "#,
+            b"\"\\ud800\"",
+            b"{\"a\":\"\xff\"}",
+            b"[1,2",
+            b"{} x",
+            b"",
+        ];
+        for body in cases {
+            same_everywhere(body)
+                .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(body)));
+        }
+    }
+
+    fn json_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec![
+            "object",
+            "entry",
+            "changes",
+            "value",
+            "field",
+            "messages",
+            "statuses",
+            "errors",
+            "contacts",
+            "profile",
+            "name",
+            "wa_id",
+            "id",
+            "from",
+            "type",
+            "text",
+            "body",
+            "context",
+            "timestamp",
+            "status",
+            "recipient_id",
+            "code",
+            "title",
+            "message",
+            "error_data",
+            "details",
+            "image",
+            "caption",
+            "voice",
+            "location",
+            "latitude",
+            "longitude",
+            "interactive",
+            "button_reply",
+            "list_reply",
+            "description",
+            "reaction",
+            "emoji",
+            "message_id",
+            "order",
+            "product_items",
+            "quantity",
+            "item_price",
+            "currency",
+            "unsupported",
+            "metadata",
+            "formatted_name",
+            "first_name",
+            "te\\u0078t",
+        ]);
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            Just("true".to_string()),
+            Just("false".to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            (-1e6f64..1e6).prop_map(|f| format!("{f:e}")),
+            "[a-zé😀\\\\\"\n\t -]{0,12}".prop_map(|s| serde_json::to_string(&s).unwrap()),
+            key.clone().prop_map(|k| format!("\"{k}\"")),
+        ];
+        leaf.prop_recursive(4, 48, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5)
+                    .prop_map(|items| format!("[{}]", items.join(","))),
+                prop::collection::vec((key.clone(), inner), 0..7).prop_map(|fields| {
+                    let fields: Vec<String> =
+                        fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+                    format!("{{{}}}", fields.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn borrowed_tree_matches_value_on_webhooks(
+            m in json_text(), s in json_text(), c in json_text(), e in json_text(),
+            x in json_text(), k in "[a-z]{1,3}", change in json_text(),
+        ) {
+            let body = format!(
+                r#"{{"object":"whatsapp_business_account","entry":[{{"changes":[{{"field":"messages","value":{{"contacts":[{c}],"messages":[{m},{{"type":"text","text":{m}}}],"statuses":[{s}],"errors":[{e}],"{k}":{x}}}}},{change}]}},{x}]}}"#
+            );
+            if let Err(err) = same_everywhere(body.as_bytes()) {
+                proptest::prop_assert!(false, "{body}: {err}");
+            }
+        }
+
+        #[test]
+        fn borrowed_tree_matches_value_on_any_json(text in json_text()) {
+            if let Err(err) = same_everywhere(text.as_bytes()) {
+                proptest::prop_assert!(false, "{text}: {err}");
+            }
+        }
+
+        #[test]
+        fn borrowed_tree_matches_value_on_any_bytes(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+            if let Err(err) = same_everywhere(&body) {
+                proptest::prop_assert!(false, "{body:?}: {err}");
+            }
+        }
     }
 }

@@ -11,12 +11,11 @@ use std::time::Instant;
 
 use colored::Colorize;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::capture::{self, CapturedRequest};
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
-use crate::event::{self, ParseError};
+use crate::event::{Document, EventView, ParseError};
 use crate::output::Verbosity;
 use crate::secret::{self, Secret};
 use crate::signature::{self, Verdict};
@@ -77,8 +76,9 @@ fn verify_body(report: &mut Report, body: &str, value: &str) -> Result<()> {
             started.elapsed().as_secs_f64() * 1000.0
         ))?;
     }
-    let events = match &outcome.body {
-        Some(bytes) => Events::of(bytes),
+    let doc = outcome.body.as_deref().map(Document::parse);
+    let events = match &doc {
+        Some(doc) => Events::of(doc),
         None => Events::NotRead(outcome.len),
     };
     report.request(&source, &outcome.verdict, &events)
@@ -123,7 +123,8 @@ fn verify_capture(report: &mut Report, path: &Path) -> Result<()> {
                     request.header_pairs(),
                     &request.body,
                 );
-                report.request(&located.source, &verdict, &Events::of(&request.body))?;
+                let doc = Document::parse(&request.body);
+                report.request(&located.source, &verdict, &Events::of(&doc))?;
             }
             Err(e) => report.unreadable(&e)?,
         }
@@ -151,16 +152,20 @@ fn describe_request(source: &str, request: &CapturedRequest) -> String {
 }
 
 /// What the body carries, for the summary and `--json`.
-enum Events {
-    Found(Vec<event::Event>),
+enum Events<'a> {
+    Found(Vec<EventView<'a>>),
     Unparsed(ParseError),
     /// Too large to keep in memory: only hashed (its length).
     NotRead(u64),
 }
 
-impl Events {
-    fn of(body: &[u8]) -> Events {
-        match event::extract(body) {
+impl<'a> Events<'a> {
+    fn of(doc: &'a std::result::Result<Document<'_>, ParseError>) -> Events<'a> {
+        match doc
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(Document::events)
+        {
             Ok(events) => Events::Found(events),
             Err(e) => Events::Unparsed(e),
         }
@@ -182,10 +187,11 @@ impl Events {
         }
     }
 
-    fn to_json(&self) -> Value {
+    /// The `--json` `events` array (empty when there are none to show).
+    fn views(&self) -> &[EventView<'a>] {
         match self {
-            Events::Found(events) => Value::Array(events.iter().map(|e| e.to_json()).collect()),
-            _ => Value::Array(Vec::new()),
+            Events::Found(events) => events,
+            _ => &[],
         }
     }
 }
@@ -200,7 +206,7 @@ struct JsonLine<'a> {
     reason: String,
     hint: Option<String>,
     diagnosis: Option<&'static str>,
-    events: Value,
+    events: &'a [EventView<'a>],
 }
 
 /// Prints one line per request (stdout), errors and the summary (stderr), and counts.
@@ -243,7 +249,7 @@ impl<'a> Report<'a> {
                 reason: verdict.reason(),
                 hint: verdict.hint(),
                 diagnosis: diagnosis_id(verdict),
-                events: events.to_json(),
+                events: events.views(),
             };
             serde_json::to_writer(&mut self.out, &line).map_err(io::Error::from)?;
             self.out.write_all(b"\n")?;
@@ -345,14 +351,15 @@ mod tests {
 
     #[test]
     fn event_summaries() {
-        assert_eq!(Events::of(b"{").summary(), "(body is not JSON)");
-        assert_eq!(Events::of(b"{}").summary(), "(not a WhatsApp webhook)");
+        let summary = |body: &[u8]| Events::of(&Document::parse(body)).summary();
+        assert_eq!(summary(b"{"), "(body is not JSON)");
+        assert_eq!(summary(b"{}"), "(not a WhatsApp webhook)");
         assert_eq!(
             Events::NotRead(3 << 20).summary(),
             "(3.0 MiB body, not inspected)"
         );
         let body = include_bytes!("../../tests/data/vector-messages.json");
-        let s = Events::of(body).summary();
+        let s = summary(body);
         assert!(
             s.starts_with("message text wamid.xxx from 1234567890"),
             "{s}"
