@@ -4,7 +4,8 @@
 //! The format is detected from content, not from the file name:
 //! - **JSONL**: the first non-blank line is a JSON object that is not a HAR document; every
 //!   non-blank line is one request (`cmzon-hook listen --save` writes these). Streamed: one
-//!   request in memory at a time; a bad line is reported and reading goes on with the next.
+//!   block of whole lines (what one read brought) in memory at a time; a bad line is reported
+//!   and reading goes on with the next.
 //! - **HAR 1.2**: a JSON document with `log.entries[].request` (browser devtools, mitmproxy,
 //!   Charles). HTTP/2 pseudo-headers (`:authority`, ...) are dropped; `postData.text` is the
 //!   body, base64-decoded when `postData.encoding` is `base64`.
@@ -15,10 +16,11 @@
 //! Sources are `file:line` for JSONL and `file#N` (N counted from 1) for HAR entries and raw
 //! requests. `-` reads stdin.
 
+use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Cursor, Read, Write};
+use std::io::{self, BufRead, BufReader, Chain, Cursor, Read, Write};
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -74,11 +76,36 @@ pub type Captures = Box<dyn Iterator<Item = Result<Located>>>;
 const READ_BUFFER: usize = 1 << 16;
 
 /// Read every request of a capture file (`-` for stdin), detecting the format from content.
-/// JSONL is streamed: one request in memory at a time.
+/// JSONL is streamed: one block of lines in memory at a time.
 pub fn read_captures(path: &Path) -> Result<Captures> {
+    Ok(match open_captures(path)? {
+        Opened::Jsonl(blocks) => Box::new(JsonlReader::new(blocks)),
+        Opened::Requests(requests) => requests,
+    })
+}
+
+/// Like [`read_captures`] over any reader; `name` is used in sources and errors.
+pub fn read_captures_from(name: &str, reader: Box<dyn BufRead>) -> Result<Captures> {
+    Ok(match open_from(name, reader)? {
+        Opening::Jsonl(blocks) => Box::new(JsonlReader::new(blocks)),
+        Opening::Requests(requests) => requests,
+    })
+}
+
+/// A capture opened for reading, its format detected.
+pub enum Opened {
+    /// cmzon-hook JSONL as blocks of whole lines, to parse on any thread (in file order,
+    /// the same requests and errors [`read_captures`] yields).
+    Jsonl(JsonlBlocks),
+    /// HAR or raw HTTP, request by request.
+    Requests(Captures),
+}
+
+/// Open a capture file (`-` for stdin) like [`read_captures`], JSONL left as blocks of lines.
+pub fn open_captures(path: &Path) -> Result<Opened> {
     let name = path.display().to_string();
-    let reader: Box<dyn BufRead> = if path == Path::new("-") {
-        Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin().lock()))
+    let reader: Box<dyn BufRead + Send> = if path == Path::new("-") {
+        Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin()))
     } else {
         let file = File::open(path).map_err(|e| Error::file(&name, &e))?;
         if file.metadata().is_ok_and(|m| m.is_dir()) {
@@ -87,11 +114,24 @@ pub fn read_captures(path: &Path) -> Result<Captures> {
         }
         Box::new(BufReader::with_capacity(READ_BUFFER, file))
     };
-    read_captures_from(&name, reader)
+    Ok(match open_from(&name, reader)? {
+        Opening::Jsonl(blocks) => Opened::Jsonl(JsonlBlocks {
+            name: blocks.name,
+            reader: Box::new(blocks.reader),
+            line_no: blocks.line_no,
+            done: blocks.done,
+        }),
+        Opening::Requests(requests) => Opened::Requests(requests),
+    })
 }
 
-/// Like [`read_captures`] over any reader; `name` is used in sources and errors.
-pub fn read_captures_from(name: &str, mut reader: Box<dyn BufRead>) -> Result<Captures> {
+/// [`Opened`] over any reader (the first line already read back in front of the rest).
+enum Opening<R> {
+    Jsonl(JsonlBlocks<Chain<Cursor<Vec<u8>>, R>>),
+    Requests(Captures),
+}
+
+fn open_from<R: BufRead + 'static>(name: &str, mut reader: R) -> Result<Opening<R>> {
     let mut first = Vec::new();
     let mut skipped = 0u64;
     loop {
@@ -123,24 +163,23 @@ pub fn read_captures_from(name: &str, mut reader: Box<dyn BufRead>) -> Result<Ca
             "`cmzon-hook listen --save FILE` writes JSONL, devtools export HAR, `nc -l 3000 > req.http` saves raw HTTP",
         )
     })?;
-    let rest: Box<dyn BufRead> = Box::new(Cursor::new(first).chain(reader));
+    let rest = Cursor::new(first).chain(reader);
     Ok(match format {
-        Format::Jsonl => Box::new(JsonlReader {
-            name: name.to_string(),
+        Format::Jsonl => Opening::Jsonl(JsonlBlocks {
+            name: name.into(),
             reader: rest,
             line_no: skipped,
-            buf: Vec::new(),
-            failed: false,
+            done: false,
         }),
-        Format::Har => read_har(name, rest, skipped)?,
-        Format::RawHttp => Box::new(RawReader {
+        Format::Har => Opening::Requests(read_har(name, Box::new(rest), skipped)?),
+        Format::RawHttp => Opening::Requests(Box::new(RawReader {
             name: name.to_string(),
-            reader: rest,
+            reader: Box::new(rest),
             line_no: skipped,
             entry: 0,
             done: false,
             unframed_rest: false,
-        }),
+        })),
     })
 }
 
@@ -199,24 +238,54 @@ fn decode_base64(text: &str) -> std::result::Result<Vec<u8>, String> {
 // ---------------------------------------------------------------------------------------
 // JSONL
 
-/// One capture line, as written by [`to_jsonl_line`].
+/// One capture line, as written by [`to_jsonl_line`]. (Its name shows in serde's messages.)
 #[derive(Debug, Deserialize)]
-struct JsonlIn {
+struct JsonlIn<'a> {
     #[serde(default)]
     id: Option<u64>,
-    #[serde(default)]
-    received_at: Option<String>,
-    #[serde(default)]
-    remote_addr: Option<String>,
-    method: String,
-    path: String,
-    #[serde(default)]
-    query: Option<String>,
-    headers: Vec<(String, String)>,
-    #[serde(default)]
-    body: Option<String>,
-    #[serde(default)]
-    body_base64: Option<String>,
+    #[serde(default, borrow)]
+    received_at: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    remote_addr: Option<Text<'a>>,
+    #[serde(borrow)]
+    method: Text<'a>,
+    #[serde(borrow)]
+    path: Text<'a>,
+    #[serde(default, borrow)]
+    query: Option<Text<'a>>,
+    #[serde(borrow)]
+    headers: Vec<(Text<'a>, Text<'a>)>,
+    #[serde(default, borrow)]
+    body: Option<Text<'a>>,
+    #[serde(default, borrow)]
+    body_base64: Option<Text<'a>>,
+}
+
+/// A JSON string, borrowed from the line when it holds no escape (serde's `Cow<str>` always
+/// copies). Rejects other types as `String` does.
+#[derive(Debug)]
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> serde::de::Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> std::result::Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> std::result::Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> std::result::Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(TextVisitor)
+    }
 }
 
 #[derive(Serialize)]
@@ -236,56 +305,200 @@ struct JsonlOut<'a> {
 
 const JSONL_HINT: &str = "each line must be one JSON object with method, path, query, headers ([[name, value], ...]) and body or body_base64, as `cmzon-hook listen --save` writes";
 
-struct JsonlReader {
-    name: String,
-    reader: Box<dyn BufRead>,
-    line_no: u64,
-    buf: Vec<u8>,
-    failed: bool,
+/// A captured request borrowing from its capture line: strings that hold no JSON escape are
+/// not copied. [`RequestRef::into_owned`] gives the [`CapturedRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRef<'a> {
+    pub id: Option<u64>,
+    pub received_at: Option<Cow<'a, str>>,
+    pub remote_addr: Option<Cow<'a, str>>,
+    pub method: Cow<'a, str>,
+    pub path: Cow<'a, str>,
+    pub query: Cow<'a, str>,
+    pub headers: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub body: Cow<'a, [u8]>,
 }
 
-impl Iterator for JsonlReader {
+impl RequestRef<'_> {
+    pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
+    }
+
+    pub fn into_owned(self) -> CapturedRequest {
+        CapturedRequest {
+            id: self.id,
+            received_at: self.received_at.map(Cow::into_owned),
+            remote_addr: self.remote_addr.map(Cow::into_owned),
+            method: self.method.into_owned(),
+            path: self.path.into_owned(),
+            query: self.query.into_owned(),
+            headers: self
+                .headers
+                .into_iter()
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect(),
+            body: self.body.into_owned(),
+        }
+    }
+}
+
+impl CapturedRequest {
+    /// This request as a [`RequestRef`] borrowing its fields.
+    pub fn borrowed(&self) -> RequestRef<'_> {
+        RequestRef {
+            id: self.id,
+            received_at: self.received_at.as_deref().map(Cow::Borrowed),
+            remote_addr: self.remote_addr.as_deref().map(Cow::Borrowed),
+            method: Cow::Borrowed(&self.method),
+            path: Cow::Borrowed(&self.path),
+            query: Cow::Borrowed(&self.query),
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| (Cow::Borrowed(n.as_str()), Cow::Borrowed(v.as_str())))
+                .collect(),
+            body: Cow::Borrowed(&self.body),
+        }
+    }
+}
+
+/// A JSONL capture read as blocks of whole lines (each block is what one read brought, so a
+/// capture that grows line by line on a pipe is still seen line by line). Yields a read
+/// error once, then ends.
+pub struct JsonlBlocks<R = Box<dyn BufRead + Send>> {
+    name: Arc<str>,
+    reader: R,
+    /// Lines handed out so far (blank ones included).
+    line_no: u64,
+    done: bool,
+}
+
+/// Whole lines of a JSONL capture and the number of the line before them.
+#[derive(Debug, Clone)]
+pub struct JsonlBlock {
+    name: Arc<str>,
+    first_line: u64,
+    data: Vec<u8>,
+}
+
+impl<R: BufRead> Iterator for JsonlBlocks<R> {
+    type Item = Result<JsonlBlock>;
+
+    fn next(&mut self) -> Option<Result<JsonlBlock>> {
+        if self.done {
+            return None;
+        }
+        let mut data = Vec::new();
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // A line cut by the error is dropped with it, as `read_until` does.
+                    self.done = true;
+                    let line = self.line_no + 1;
+                    return Some(Err(Error::input(format!("{}:{line}: {e}", self.name))));
+                }
+            };
+            if chunk.is_empty() {
+                self.done = true;
+                if data.is_empty() {
+                    return None;
+                }
+                break;
+            }
+            match chunk.iter().rposition(|&b| b == b'\n') {
+                Some(end) => {
+                    data.extend_from_slice(&chunk[..=end]);
+                    self.reader.consume(end + 1);
+                    break;
+                }
+                None => {
+                    let n = chunk.len();
+                    data.extend_from_slice(chunk);
+                    self.reader.consume(n);
+                }
+            }
+        }
+        let first_line = self.line_no;
+        let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.line_no += newlines + u64::from(!data.ends_with(b"\n"));
+        Some(Ok(JsonlBlock {
+            name: self.name.clone(),
+            first_line,
+            data,
+        }))
+    }
+}
+
+impl JsonlBlock {
+    /// The capture's name, as in sources (`name:line`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every non-blank line's number (from 1) and its request, or the error
+    /// [`read_captures`] gives for that line.
+    pub fn requests(&self) -> impl Iterator<Item = (u64, Result<RequestRef<'_>>)> + '_ {
+        let mut line_no = self.first_line;
+        self.data
+            .split_inclusive(|&b| b == b'\n')
+            .filter_map(move |line| {
+                line_no += 1;
+                if line.trim_ascii().is_empty() {
+                    return None;
+                }
+                let request = parse_jsonl_line(line).map_err(|what| {
+                    Error::input(format!("{}:{line_no}: {what}", self.name)).with_hint(JSONL_HINT)
+                });
+                Some((line_no, request))
+            })
+    }
+}
+
+/// [`read_captures`]'s JSONL reader: owned requests, one block of lines at a time.
+struct JsonlReader<R> {
+    blocks: JsonlBlocks<R>,
+    pending: std::vec::IntoIter<Result<Located>>,
+}
+
+impl<R: BufRead> JsonlReader<R> {
+    fn new(blocks: JsonlBlocks<R>) -> Self {
+        JsonlReader {
+            blocks,
+            pending: Vec::new().into_iter(),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
     type Item = Result<Located>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
         loop {
-            self.buf.clear();
-            match self.reader.read_until(b'\n', &mut self.buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(Error::input(format!(
-                        "{}:{}: {e}",
-                        self.name,
-                        self.line_no + 1
-                    ))));
-                }
+            if let Some(item) = self.pending.next() {
+                return Some(item);
             }
-            self.line_no += 1;
-            if self.buf.trim_ascii().is_empty() {
-                continue;
-            }
-            let source = format!("{}:{}", self.name, self.line_no);
-            return Some(
-                parse_jsonl_line(&self.buf)
-                    .map(|request| Located {
-                        source: source.clone(),
-                        request,
+            let block = match self.blocks.next()? {
+                Ok(block) => block,
+                Err(e) => return Some(Err(e)),
+            };
+            let items: Vec<Result<Located>> = block
+                .requests()
+                .map(|(line, request)| {
+                    request.map(|r| Located {
+                        source: format!("{}:{line}", block.name),
+                        request: r.into_owned(),
                     })
-                    .map_err(|what| {
-                        Error::input(format!("{source}: {what}")).with_hint(JSONL_HINT)
-                    }),
-            );
+                })
+                .collect();
+            self.pending = items.into_iter();
         }
     }
 }
 
 /// Parse one capture line; the error says what is wrong (without the location).
-fn parse_jsonl_line(line: &[u8]) -> std::result::Result<CapturedRequest, String> {
+fn parse_jsonl_line(line: &[u8]) -> std::result::Result<RequestRef<'_>, String> {
     let parsed: JsonlIn = serde_json::from_slice(line).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
             format!("not a capture line: {}", json_message(&e))
@@ -293,23 +506,30 @@ fn parse_jsonl_line(line: &[u8]) -> std::result::Result<CapturedRequest, String>
         _ => format!("invalid JSON: {} (column {})", json_message(&e), e.column()),
     })?;
     let body = match (parsed.body, parsed.body_base64) {
-        (Some(text), None) => text.into_bytes(),
-        (None, Some(b64)) => {
-            decode_base64(&b64).map_err(|e| format!("body_base64 is not valid base64: {e}"))?
-        }
+        (Some(Text(text)), None) => match text {
+            Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+            Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+        },
+        (None, Some(Text(b64))) => Cow::Owned(
+            decode_base64(&b64).map_err(|e| format!("body_base64 is not valid base64: {e}"))?,
+        ),
         (Some(_), Some(_)) => {
             return Err("has both \"body\" and \"body_base64\"; give exactly one".into())
         }
         (None, None) => return Err("missing \"body\" (or \"body_base64\")".into()),
     };
-    Ok(CapturedRequest {
+    Ok(RequestRef {
         id: parsed.id,
-        received_at: parsed.received_at,
-        remote_addr: parsed.remote_addr,
-        method: parsed.method,
-        path: parsed.path,
-        query: parsed.query.unwrap_or_default(),
-        headers: parsed.headers,
+        received_at: parsed.received_at.map(|t| t.0),
+        remote_addr: parsed.remote_addr.map(|t| t.0),
+        method: parsed.method.0,
+        path: parsed.path.0,
+        query: parsed.query.map(|t| t.0).unwrap_or_default(),
+        headers: parsed
+            .headers
+            .into_iter()
+            .map(|(n, v)| (n.0, v.0))
+            .collect(),
         body,
     })
 }
@@ -910,6 +1130,152 @@ mod tests {
         assert!(err_of(&got[5]).contains("both \"body\" and \"body_base64\""));
         assert!(err_of(&got[6]).starts_with("capture.jsonl:7: body_base64 is not valid base64"));
         assert!(err_of(&got[7]).starts_with("capture.jsonl:8: not a capture line: invalid type"));
+    }
+
+    /// Hands out its data a few bytes per read, then fails (or ends) where told.
+    struct Trickle {
+        data: Vec<u8>,
+        at: usize,
+        step: usize,
+        fail_at: Option<usize>,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let end = self.data.len().min(self.fail_at.unwrap_or(usize::MAX));
+            if self.at >= end && self.fail_at.is_some() {
+                return Err(io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.step).min(end - self.at);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            self.step = self.step % 7 + 1;
+            Ok(n)
+        }
+    }
+
+    fn trickle(data: &[u8], fail_at: Option<usize>) -> Vec<std::result::Result<Located, String>> {
+        let reader = Trickle {
+            data: data.to_vec(),
+            at: 0,
+            step: 1,
+            fail_at,
+        };
+        read_captures_from("t.jsonl", Box::new(BufReader::with_capacity(16, reader)))
+            .unwrap()
+            .map(|r| r.map_err(|e| e.message))
+            .collect()
+    }
+
+    #[test]
+    fn jsonl_lines_cut_across_reads_read_the_same() {
+        let good = to_jsonl_line(&sample());
+        let data = format!("\n{good}\r\n\n  \n{{\"method\":5}}\n{good}\n{good}");
+        let whole: Vec<_> = read("t.jsonl", data.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.map_err(|e| e.message))
+            .collect();
+        assert_eq!(whole.len(), 4);
+        let sources: Vec<_> = whole
+            .iter()
+            .map(|r| {
+                r.as_ref()
+                    .map(|l| l.source.as_str())
+                    .map_err(String::as_str)
+            })
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                Ok("t.jsonl:2"),
+                Err("t.jsonl:5: not a capture line: invalid type: integer `5`, expected a string"),
+                Ok("t.jsonl:6"),
+                Ok("t.jsonl:7")
+            ]
+        );
+        assert_eq!(whole[3].as_ref().unwrap().request, sample());
+        assert_eq!(trickle(data.as_bytes(), None), whole);
+    }
+
+    #[test]
+    fn jsonl_read_error_names_the_line_and_ends() {
+        let good = to_jsonl_line(&sample());
+        let data = format!("{good}\n{good}\n{good}\n");
+        // Fails in the middle of line 3: lines 1 and 2 are read, then the error, then nothing.
+        let got = trickle(data.as_bytes(), Some(2 * (good.len() + 1) + 10));
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].is_ok() && got[1].is_ok());
+        assert_eq!(got[2].as_ref().unwrap_err(), "t.jsonl:3: disk on fire");
+    }
+
+    #[test]
+    fn jsonl_blocks_borrow_what_has_no_escapes() {
+        let mut r = sample();
+        r.body = b"{\"plain\":1}".to_vec();
+        let data = format!("{}\n{}\n", to_jsonl_line(&r), to_jsonl_line(&sample()));
+        let Opening::Jsonl(blocks) = open_from("b.jsonl", Cursor::new(data.into_bytes())).unwrap()
+        else {
+            panic!("not JSONL")
+        };
+        let blocks: Vec<JsonlBlock> = blocks.map(Result::unwrap).collect();
+        let requests: Vec<(u64, RequestRef<'_>)> = blocks
+            .iter()
+            .flat_map(|b| b.requests())
+            .map(|(line, r)| (line, r.unwrap()))
+            .collect();
+        assert_eq!(requests.len(), 2);
+        let (line, plain) = &requests[0];
+        assert_eq!(*line, 1);
+        assert!(matches!(plain.method, Cow::Borrowed("POST")));
+        assert!(matches!(
+            plain.headers[0].1,
+            Cow::Borrowed("application/json")
+        ));
+        assert!(
+            matches!(plain.body, Cow::Owned(_)),
+            "escaped quotes are unescaped"
+        );
+        assert_eq!(plain.clone().into_owned(), r);
+        assert_eq!(requests[1].1.clone().into_owned(), sample());
+        assert_eq!(sample().borrowed().into_owned(), sample());
+        let headers: Vec<_> = requests[1].1.header_pairs().collect();
+        assert_eq!(headers[3], ("x-dup", "2"));
+    }
+
+    #[test]
+    fn jsonl_type_errors_read_as_before() {
+        let line = |fields: &str| format!("{{\"method\":\"POST\",\"path\":\"/\",{fields}}}\n");
+        let cases = [
+            (
+                line("\"headers\":[[\"a\"]],\"body\":\"\""),
+                "not a capture line: invalid length 1, expected a tuple of size 2",
+            ),
+            (
+                line("\"headers\":[],\"body\":7"),
+                "not a capture line: invalid type: integer `7`, expected a string",
+            ),
+            (
+                line("\"headers\":[],\"query\":null,\"body\":\"\",\"x\":1"),
+                "",
+            ),
+            (
+                "[1]\n".to_string(),
+                "not a capture line: invalid length 3, expected struct JsonlIn with 9 elements",
+            ),
+            (
+                "[\"POST\"]\n".to_string(),
+                "not a capture line: invalid type: string \"POST\", expected u64",
+            ),
+        ];
+        for (text, want) in cases {
+            let data = format!("{}\n{text}", to_jsonl_line(&sample()));
+            let got = read("e.jsonl", data.as_bytes()).unwrap();
+            match &got[1] {
+                Ok(l) => assert_eq!(want, "", "{}", l.source),
+                Err(e) => assert_eq!(e.message, format!("e.jsonl:2: {want}")),
+            }
+        }
     }
 
     const HAR: &str = r#"{
