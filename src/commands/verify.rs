@@ -3,22 +3,26 @@
 //! unsigned, 2 when any input could not be read (the readable requests are still reported).
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread;
 use std::time::Instant;
 
 use colored::Colorize;
 use serde::Serialize;
 
-use crate::capture::{self, CapturedRequest};
+use crate::capture::{self, JsonlBlock, JsonlBlocks, Opened, RequestRef};
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 use crate::event::{Document, EventView, ParseError};
 use crate::output::Verbosity;
 use crate::secret::{self, Secret};
-use crate::signature::{self, Verdict};
+use crate::signature::{self, MacStream, Scheme, Verdict};
 
 pub fn run(args: &VerifyArgs, verbosity: Verbosity) -> Result<ExitCode> {
     if args.body.is_none() && args.captures.is_empty() {
@@ -69,19 +73,22 @@ fn verify_body(report: &mut Report, body: &str, value: &str) -> Result<()> {
         (body.to_string(), result)
     };
     let outcome = result.map_err(|e| Error::input(format!("cannot read {source}: {e}")))?;
+    let mut batch = Batch::default();
     if report.verbosity.verbose > 0 {
-        report.note(&format!(
+        batch.note(format!(
             "  {source}: {} bytes hashed in {:.1} ms",
             outcome.len,
             started.elapsed().as_secs_f64() * 1000.0
-        ))?;
+        ));
     }
     let doc = outcome.body.as_deref().map(Document::parse);
     let events = match &doc {
         Some(doc) => Events::of(doc),
         None => Events::NotRead(outcome.len),
     };
-    report.request(&source, &outcome.verdict, &events)
+    let checker = Checker::new(report.secret, report.json, report.verbosity);
+    checker.render(&mut batch, &source, &outcome.verdict, &events)?;
+    report.apply(batch)
 }
 
 fn verify_stream(
@@ -107,33 +114,83 @@ fn split_header_name(value: &str) -> (&str, bool) {
 }
 
 fn verify_capture(report: &mut Report, path: &Path) -> Result<()> {
-    let requests = match capture::read_captures(path) {
-        Ok(r) => r,
-        Err(e) => return report.unreadable(&e),
-    };
-    for item in requests {
-        match item {
-            Ok(located) => {
-                let request = &located.request;
-                if report.verbosity.verbose > 0 {
-                    report.note(&describe_request(&located.source, request))?;
+    let checker = Checker::new(report.secret, report.json, report.verbosity);
+    match capture::open_captures(path) {
+        Err(e) => report.unreadable(&e),
+        Ok(Opened::Jsonl(blocks)) => verify_blocks(report, &checker, blocks),
+        Ok(Opened::Requests(requests)) => {
+            for item in requests {
+                match item {
+                    Ok(located) => {
+                        let mut batch = Batch::default();
+                        let request = located.request.borrowed();
+                        checker.request(&mut batch, &located.source, &request)?;
+                        report.apply(batch)?;
+                    }
+                    Err(e) => report.unreadable(&e)?,
                 }
-                let verdict = signature::verify_headers(
-                    report.secret.as_bytes(),
-                    request.header_pairs(),
-                    &request.body,
-                );
-                let doc = Document::parse(&request.body);
-                report.request(&located.source, &verdict, &Events::of(&doc))?;
             }
-            Err(e) => report.unreadable(&e)?,
+            Ok(())
         }
     }
-    Ok(())
+}
+
+/// Blocks of JSONL handed out round-robin to this many threads at most (parsing, HMAC and
+/// rendering are per request; reading and writing stay on one thread each).
+const MAX_WORKERS: usize = 4;
+/// Blocks queued per worker, each way: what is in flight stays bounded (a few blocks).
+const QUEUE: usize = 2;
+
+/// Verify a JSONL capture: one thread reads blocks of lines, workers verify and render them,
+/// this thread writes each block's output in file order.
+fn verify_blocks(report: &mut Report, checker: &Checker, blocks: JsonlBlocks) -> Result<()> {
+    let workers = thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(MAX_WORKERS);
+    if workers < 2 {
+        for block in blocks {
+            report.apply(checker.block(block)?)?;
+        }
+        return Ok(());
+    }
+    thread::scope(|scope| {
+        let mut inputs: Vec<SyncSender<Result<JsonlBlock>>> = Vec::with_capacity(workers);
+        let mut outputs: Vec<Receiver<Result<Batch>>> = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let (to_worker, work) = sync_channel::<Result<JsonlBlock>>(QUEUE);
+            let (done, from_worker) = sync_channel(QUEUE);
+            scope.spawn(move || {
+                for block in work {
+                    // A closed channel: the writer stopped (e.g. a closed pipe); so do we.
+                    if done.send(checker.block(block)).is_err() {
+                        break;
+                    }
+                }
+            });
+            inputs.push(to_worker);
+            outputs.push(from_worker);
+        }
+        scope.spawn(move || {
+            for (i, block) in blocks.enumerate() {
+                if inputs[i % inputs.len()].send(block).is_err() {
+                    break;
+                }
+            }
+        });
+        // Block i went to worker i % n: reading the workers in turn restores file order.
+        // The first worker with nothing more to give marks the end of the capture.
+        for i in 0.. {
+            match outputs[i % outputs.len()].recv() {
+                Ok(batch) => report.apply(batch?)?,
+                Err(_) => break,
+            }
+        }
+        Ok(())
+    })
 }
 
 /// `-v`: the request line and headers (diagnostics, on stderr).
-fn describe_request(source: &str, request: &CapturedRequest) -> String {
+fn describe_request(source: &str, request: &RequestRef<'_>) -> String {
     let query = if request.query.is_empty() {
         String::new()
     } else {
@@ -145,10 +202,198 @@ fn describe_request(source: &str, request: &CapturedRequest) -> String {
         request.path,
         request.body.len()
     );
-    for (name, value) in &request.headers {
+    for (name, value) in request.header_pairs() {
         text.push_str(&format!("\n    {name}: {value}"));
     }
     text
+}
+
+/// Verifies requests and renders their lines; shared by every worker thread.
+struct Checker<'a> {
+    secret: &'a Secret,
+    /// HMAC-SHA256 already keyed with the secret: cloned per request.
+    keyed: MacStream,
+    json: bool,
+    verbose: bool,
+}
+
+impl<'a> Checker<'a> {
+    fn new(secret: &'a Secret, json: bool, verbosity: Verbosity) -> Self {
+        Checker {
+            secret,
+            keyed: MacStream::new(Scheme::Sha256, secret.as_bytes()),
+            json,
+            verbose: verbosity.verbose > 0,
+        }
+    }
+
+    /// Every request of a block (or the read error that ended the capture).
+    fn block(&self, block: Result<JsonlBlock>) -> Result<Batch> {
+        let mut batch = Batch::default();
+        let block = match block {
+            Ok(block) => block,
+            Err(e) => {
+                batch.unreadable(e);
+                return Ok(batch);
+            }
+        };
+        let mut source = String::new();
+        for (line, request) in block.requests() {
+            match request {
+                Ok(request) => {
+                    source.clear();
+                    let _ = write!(source, "{}:{line}", block.name());
+                    self.request(&mut batch, &source, &request)?;
+                }
+                Err(e) => batch.unreadable(e),
+            }
+        }
+        Ok(batch)
+    }
+
+    fn request(&self, batch: &mut Batch, source: &str, request: &RequestRef<'_>) -> Result<()> {
+        if self.verbose {
+            batch.note(describe_request(source, request));
+        }
+        let verdict = self.verdict(request);
+        let doc = Document::parse(&request.body);
+        self.render(batch, source, &verdict, &Events::of(&doc))
+    }
+
+    /// [`signature::verify_headers`]'s verdict. The common case, a well-formed
+    /// `X-Hub-Signature-256: sha256=<hex>` that matches, is checked with the keyed
+    /// HMAC; anything else (and every failure) takes `verify_headers` for the full verdict.
+    fn verdict(&self, request: &RequestRef<'_>) -> Verdict {
+        let sha256 = request
+            .header_pairs()
+            .find(|(name, _)| name.eq_ignore_ascii_case(signature::HEADER_SHA256));
+        if let Some((_, value)) = sha256 {
+            let digest = value.trim().strip_prefix("sha256=").and_then(unhex_sha256);
+            if let Some(digest) = digest {
+                let mut mac = self.keyed.clone();
+                mac.update(&request.body);
+                if mac.matches(&digest) {
+                    return Verdict::Valid {
+                        scheme: Scheme::Sha256,
+                        legacy: false,
+                    };
+                }
+            }
+        }
+        signature::verify_headers(
+            self.secret.as_bytes(),
+            request.header_pairs(),
+            &request.body,
+        )
+    }
+
+    /// One request's line(s) into the batch, and its count.
+    fn render(
+        &self,
+        batch: &mut Batch,
+        source: &str,
+        verdict: &Verdict,
+        events: &Events<'_>,
+    ) -> Result<()> {
+        if verdict.is_valid() {
+            batch.valid += 1;
+        } else {
+            batch.invalid += 1;
+        }
+        let out = &mut batch.out;
+        if self.json {
+            let line = JsonLine {
+                source,
+                valid: verdict.is_valid(),
+                scheme: verdict.scheme().map(|s| s.as_str()),
+                reason: verdict.reason(),
+                hint: verdict.hint(),
+                diagnosis: diagnosis_id(verdict),
+                events: events.views(),
+            };
+            serde_json::to_writer(&mut *out, &line).map_err(io::Error::from)?;
+            out.push(b'\n');
+        } else {
+            let mark = if verdict.is_valid() {
+                "✓".green().bold()
+            } else {
+                "✗".red().bold()
+            };
+            write!(out, "{source}  {mark}  {}", events.summary())?;
+            if !matches!(verdict, Verdict::Valid { legacy: false, .. }) {
+                write!(out, " — {}", verdict.reason())?;
+            }
+            writeln!(out)?;
+            if let Some(hint) = verdict.hint() {
+                writeln!(out, "    {} {hint}", "hint:".dimmed())?;
+            }
+        }
+        if self.verbose {
+            batch.flush_here();
+        }
+        Ok(())
+    }
+}
+
+/// `sha256=` hex digits (64, lowercase or uppercase) as bytes, without a branch per digit.
+fn unhex_sha256(hex: &str) -> Option<[u8; 32]> {
+    const fn nibbles() -> [u8; 256] {
+        let mut table = [0xff; 256];
+        let mut c = 0;
+        while c < 256 {
+            table[c] = match c as u8 {
+                b'0'..=b'9' => c as u8 - b'0',
+                b'a'..=b'f' => c as u8 - b'a' + 10,
+                b'A'..=b'F' => c as u8 - b'A' + 10,
+                _ => 0xff,
+            };
+            c += 1;
+        }
+        table
+    }
+    static NIBBLE: [u8; 256] = nibbles();
+    let hex = hex.as_bytes();
+    if hex.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    let mut bad = 0u8;
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        let (hi, lo) = (NIBBLE[pair[0] as usize], NIBBLE[pair[1] as usize]);
+        bad |= hi | lo;
+        *byte = (hi << 4) | (lo & 0x0f);
+    }
+    (bad & 0xf0 == 0).then_some(out)
+}
+
+/// What verifying some requests produced, applied in order by [`Report::apply`]: stdout
+/// bytes, and the stderr lines that go between them.
+#[derive(Default)]
+struct Batch {
+    out: Vec<u8>,
+    /// (offset in `out`, what to do there)
+    stderr: Vec<(usize, Diag)>,
+    valid: u64,
+    invalid: u64,
+}
+
+enum Diag {
+    Unreadable(Error),
+    Note(String),
+    /// `-v`: stdout is flushed after each request.
+    Flush,
+}
+
+impl Batch {
+    fn unreadable(&mut self, e: Error) {
+        self.stderr.push((self.out.len(), Diag::Unreadable(e)));
+    }
+    fn note(&mut self, text: String) {
+        self.stderr.push((self.out.len(), Diag::Note(text)));
+    }
+    fn flush_here(&mut self) {
+        self.stderr.push((self.out.len(), Diag::Flush));
+    }
 }
 
 /// What the body carries, for the summary and `--json`.
@@ -235,42 +480,21 @@ impl<'a> Report<'a> {
         }
     }
 
-    fn request(&mut self, source: &str, verdict: &Verdict, events: &Events) -> Result<()> {
-        if verdict.is_valid() {
-            self.valid += 1;
-        } else {
-            self.invalid += 1;
+    /// A batch's output: stdout bytes with stderr lines where they belong, and its counts.
+    fn apply(&mut self, batch: Batch) -> Result<()> {
+        let mut at = 0;
+        for (offset, diag) in batch.stderr {
+            self.out.write_all(&batch.out[at..offset])?;
+            at = offset;
+            match diag {
+                Diag::Unreadable(e) => self.unreadable(&e)?,
+                Diag::Note(text) => self.note(&text)?,
+                Diag::Flush => self.out.flush()?,
+            }
         }
-        if self.json {
-            let line = JsonLine {
-                source,
-                valid: verdict.is_valid(),
-                scheme: verdict.scheme().map(|s| s.as_str()),
-                reason: verdict.reason(),
-                hint: verdict.hint(),
-                diagnosis: diagnosis_id(verdict),
-                events: events.views(),
-            };
-            serde_json::to_writer(&mut self.out, &line).map_err(io::Error::from)?;
-            self.out.write_all(b"\n")?;
-            return Ok(());
-        }
-        let mark = if verdict.is_valid() {
-            "✓".green().bold()
-        } else {
-            "✗".red().bold()
-        };
-        write!(self.out, "{source}  {mark}  {}", events.summary())?;
-        if !matches!(verdict, Verdict::Valid { legacy: false, .. }) {
-            write!(self.out, " — {}", verdict.reason())?;
-        }
-        writeln!(self.out)?;
-        if let Some(hint) = verdict.hint() {
-            writeln!(self.out, "    {} {hint}", "hint:".dimmed())?;
-        }
-        if self.verbosity.verbose > 0 {
-            self.out.flush()?;
-        }
+        self.out.write_all(&batch.out[at..])?;
+        self.valid += batch.valid;
+        self.invalid += batch.invalid;
         Ok(())
     }
 
@@ -347,6 +571,74 @@ mod tests {
             ("sha1=ab", true)
         );
         assert_eq!(split_header_name(" sha1=ab"), ("sha1=ab", true));
+    }
+
+    #[test]
+    fn hex_digests() {
+        let hex = "00ff10AbcDEF".repeat(6);
+        let hex = &hex[..64];
+        assert_eq!(
+            unhex_sha256(hex).map(|d| signature::hex(&d)),
+            Some(hex.to_ascii_lowercase())
+        );
+        assert_eq!(unhex_sha256(&hex[..62]), None);
+        for bad in ["g", " ", "-", "é"] {
+            let s = format!("{bad}{}", &hex[bad.len()..]);
+            assert_eq!(unhex_sha256(&s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn keyed_fast_path_gives_verify_headers_verdicts() {
+        let secret = Secret::new(b"k".to_vec());
+        let quiet = Verbosity {
+            quiet: true,
+            verbose: 0,
+        };
+        let checker = Checker::new(&secret, false, quiet);
+        let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
+        let good = signature::sign(b"k", body);
+        let upper = format!("sha256={}", good[7..].to_ascii_uppercase());
+        let legacy = signature::sign_sha1(b"k", body);
+        let wrong = signature::sign(b"other", body);
+        let scheme_case = format!("SHA256={}", &good[7..]);
+        let cases: Vec<Vec<(&str, &str)>> = vec![
+            vec![("X-Hub-Signature-256", &good)],
+            vec![("x-hub-signature-256", &upper)],
+            vec![("X-Hub-Signature-256", " sha256 = 00 ")],
+            vec![
+                ("X-Hub-Signature-256", &wrong),
+                ("X-Hub-Signature-256", &good),
+            ],
+            vec![("X-Hub-Signature-256", &legacy)],
+            vec![("X-Hub-Signature", &legacy)],
+            vec![
+                ("X-Hub-Signature", &legacy),
+                ("X-Hub-Signature-256", &wrong),
+            ],
+            vec![("Content-Type", "application/json")],
+            vec![("X-Hub-Signature-256", &scheme_case)],
+        ];
+        for headers in cases {
+            let request = RequestRef {
+                id: None,
+                received_at: None,
+                remote_addr: None,
+                method: "POST".into(),
+                path: "/".into(),
+                query: "".into(),
+                headers: headers
+                    .iter()
+                    .map(|(n, v)| ((*n).into(), (*v).into()))
+                    .collect(),
+                body: body.as_slice().into(),
+            };
+            assert_eq!(
+                checker.verdict(&request),
+                signature::verify_headers(b"k", headers.iter().copied(), body),
+                "{headers:?}"
+            );
+        }
     }
 
     #[test]
