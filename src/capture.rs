@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::jsonscan::Scanner;
 
 /// One request as it travelled: headers in received order with original case (repeats kept)
 /// and the exact body bytes.
@@ -440,19 +441,78 @@ impl JsonlBlock {
     /// Every non-blank line's number (from 1) and its request, or the error
     /// [`read_captures`] gives for that line.
     pub fn requests(&self) -> impl Iterator<Item = (u64, Result<RequestRef<'_>>)> + '_ {
-        let mut line_no = self.first_line;
-        self.data
-            .split_inclusive(|&b| b == b'\n')
-            .filter_map(move |line| {
-                line_no += 1;
-                if line.trim_ascii().is_empty() {
-                    return None;
+        JsonlLines {
+            block: self,
+            text: std::str::from_utf8(&self.data).ok(),
+            pos: 0,
+            line_no: self.first_line,
+        }
+    }
+}
+
+/// The lines of a block. A well-formed line is read by [`jsonl_in_fast`] (which also finds
+/// where it ends); any other is cut at its line feed and read by serde_json.
+struct JsonlLines<'a> {
+    block: &'a JsonlBlock,
+    /// The block as text, when it is UTF-8 (else every line takes serde_json).
+    text: Option<&'a str>,
+    pos: usize,
+    line_no: u64,
+}
+
+impl<'a> Iterator for JsonlLines<'a> {
+    type Item = (u64, Result<RequestRef<'a>>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let data = &self.block.data;
+        while self.pos < data.len() {
+            self.line_no += 1;
+            if let Some(text) = self.text {
+                let mut scan = Scanner::new(text, self.pos);
+                scan.blanks();
+                match scan.peek() {
+                    None => return None,
+                    Some(b'\n') => {
+                        self.pos = scan.pos() + 1;
+                        continue;
+                    }
+                    Some(b'{') => {
+                        let fast = jsonl_in_fast(&mut scan).and_then(|parsed| {
+                            scan.blanks();
+                            match scan.peek() {
+                                None => Some((parsed, scan.pos())),
+                                Some(b'\n') => Some((parsed, scan.pos() + 1)),
+                                Some(_) => None,
+                            }
+                        });
+                        if let Some((parsed, end)) = fast {
+                            self.pos = end;
+                            let request = request_from(parsed).map_err(|what| self.error(what));
+                            return Some((self.line_no, request));
+                        }
+                    }
+                    Some(_) => {}
                 }
-                let request = parse_jsonl_line(line).map_err(|what| {
-                    Error::input(format!("{}:{line_no}: {what}", self.name)).with_hint(JSONL_HINT)
-                });
-                Some((line_no, request))
-            })
+            }
+            let end = data[self.pos..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(data.len(), |i| self.pos + i + 1);
+            let line = &data[self.pos..end];
+            self.pos = end;
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            let request = parse_jsonl_line(line).map_err(|what| self.error(what));
+            return Some((self.line_no, request));
+        }
+        None
+    }
+}
+
+impl JsonlLines<'_> {
+    fn error(&self, what: String) -> Error {
+        Error::input(format!("{}:{}: {what}", self.block.name, self.line_no)).with_hint(JSONL_HINT)
     }
 }
 
@@ -505,6 +565,11 @@ fn parse_jsonl_line(line: &[u8]) -> std::result::Result<RequestRef<'_>, String> 
         }
         _ => format!("invalid JSON: {} (column {})", json_message(&e), e.column()),
     })?;
+    request_from(parsed)
+}
+
+/// The request a parsed line holds, or what is wrong with its body fields.
+fn request_from(parsed: JsonlIn<'_>) -> std::result::Result<RequestRef<'_>, String> {
     let body = match (parsed.body, parsed.body_base64) {
         (Some(Text(text)), None) => match text {
             Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
@@ -531,6 +596,121 @@ fn parse_jsonl_line(line: &[u8]) -> std::result::Result<RequestRef<'_>, String> 
             .map(|(n, v)| (n.0, v.0))
             .collect(),
         body,
+    })
+}
+
+/// A capture line read without serde, from its `{` to its `}`: the [`JsonlIn`] serde would
+/// give, or `None` when the line has anything else (an unknown or repeated field, a wrong
+/// type, a float id, bad JSON): serde_json then reads it and words the error.
+fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
+    fn text<'a>(scan: &mut Scanner<'a>) -> Option<Text<'a>> {
+        scan.string().map(Text)
+    }
+    /// `null` or a value: `Some(None)` / `Some(Some(v))`.
+    fn nullable<'a, T>(
+        scan: &mut Scanner<'a>,
+        read: impl FnOnce(&mut Scanner<'a>) -> Option<T>,
+    ) -> Option<Option<T>> {
+        if scan.peek() == Some(b'n') {
+            scan.word("null")?;
+            Some(None)
+        } else {
+            read(scan).map(Some)
+        }
+    }
+    fn headers<'a>(scan: &mut Scanner<'a>) -> Option<Vec<(Text<'a>, Text<'a>)>> {
+        let mut headers = Vec::with_capacity(4);
+        scan.eat(b'[')?;
+        scan.ws();
+        if scan.eat(b']').is_some() {
+            return Some(headers);
+        }
+        loop {
+            scan.eat(b'[')?;
+            scan.ws();
+            let name = text(scan)?;
+            scan.ws();
+            scan.eat(b',')?;
+            scan.ws();
+            let value = text(scan)?;
+            scan.ws();
+            scan.eat(b']')?;
+            headers.push((name, value));
+            scan.ws();
+            match scan.peek()? {
+                b',' => {
+                    scan.eat(b',')?;
+                    scan.ws();
+                }
+                b']' => {
+                    scan.eat(b']')?;
+                    return Some(headers);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    scan.eat(b'{')?;
+    let mut seen = 0u16;
+    let mut id = None;
+    let (mut received_at, mut remote_addr, mut query, mut body, mut body_base64) =
+        (None, None, None, None, None);
+    let (mut method, mut path, mut header_list) = (None, None, None);
+    loop {
+        scan.ws();
+        let key = scan.string()?;
+        scan.ws();
+        scan.eat(b':')?;
+        scan.ws();
+        let field = [
+            "id",
+            "received_at",
+            "remote_addr",
+            "method",
+            "path",
+            "query",
+            "headers",
+            "body",
+            "body_base64",
+        ]
+        .iter()
+        .position(|f| *f == key)?;
+        if seen & (1 << field) != 0 {
+            return None;
+        }
+        seen |= 1 << field;
+        match field {
+            0 => id = nullable(scan, Scanner::digits)?,
+            1 => received_at = nullable(scan, text)?,
+            2 => remote_addr = nullable(scan, text)?,
+            3 => method = Some(text(scan)?),
+            4 => path = Some(text(scan)?),
+            5 => query = nullable(scan, text)?,
+            6 => header_list = Some(headers(scan)?),
+            7 => body = nullable(scan, text)?,
+            _ => body_base64 = nullable(scan, text)?,
+        }
+        scan.ws();
+        match scan.peek()? {
+            b',' => scan.eat(b',')?,
+            b'}' => {
+                scan.eat(b'}')?;
+                break;
+            }
+            _ => return None,
+        }
+    }
+    Some(JsonlIn {
+        id,
+        received_at,
+        remote_addr,
+        method: method?,
+        path: path?,
+        query,
+        headers: header_list?,
+        body,
+        body_base64,
     })
 }
 
@@ -1274,6 +1454,141 @@ mod tests {
             match &got[1] {
                 Ok(l) => assert_eq!(want, "", "{}", l.source),
                 Err(e) => assert_eq!(e.message, format!("e.jsonl:2: {want}")),
+            }
+        }
+    }
+
+    /// What the serde-free reading gives for a whole line, when it reads it.
+    fn fast(line: &str) -> Option<std::result::Result<RequestRef<'_>, String>> {
+        let mut scan = Scanner::new(line, 0);
+        scan.blanks();
+        let parsed = jsonl_in_fast(&mut scan)?;
+        scan.blanks();
+        if scan.peek() == Some(b'\n') {
+            scan.eat(b'\n')?;
+        }
+        (scan.pos() == line.len()).then(|| request_from(parsed))
+    }
+
+    /// Python's `json.dumps` spacing (`", "` and `": "`) and `\uXXXX` for non-ASCII.
+    fn python_style(line: &str) -> String {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let mut out = String::new();
+        fn write(v: &Value, out: &mut String) {
+            match v {
+                Value::Object(m) => {
+                    out.push('{');
+                    for (i, (k, v)) in m.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        write(&Value::String(k.clone()), out);
+                        out.push_str(": ");
+                        write(v, out);
+                    }
+                    out.push('}');
+                }
+                Value::Array(a) => {
+                    out.push('[');
+                    for (i, v) in a.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        write(v, out);
+                    }
+                    out.push(']');
+                }
+                Value::String(s) => {
+                    let json = serde_json::to_string(s).unwrap();
+                    for c in json.chars() {
+                        if c.is_ascii() {
+                            out.push(c);
+                        } else {
+                            let mut units = [0u16; 2];
+                            for u in c.encode_utf16(&mut units) {
+                                out.push_str(&format!("\\u{u:04x}"));
+                            }
+                        }
+                    }
+                }
+                other => out.push_str(&other.to_string()),
+            }
+        }
+        write(&v, &mut out);
+        out
+    }
+
+    #[test]
+    fn fast_reading_covers_written_and_python_lines() {
+        let written = to_jsonl_line(&sample());
+        let python = python_style(&written);
+        assert!(
+            python.contains("\\u00e9") && python.contains("\", \""),
+            "{python}"
+        );
+        for line in [written.clone(), python, format!("  {written} \r\n")] {
+            let got = fast(&line).expect("read without serde").unwrap();
+            assert_eq!(got.into_owned(), sample(), "{line}");
+        }
+        // Left to serde: an unknown field, a repeated one, a float id, a form feed.
+        for line in [
+            written.replacen("\"id\":7", "\"id\":7,\"extra\":1", 1),
+            written.replacen("\"id\":7", "\"id\":7,\"id\":8", 1),
+            written.replacen("\"id\":7", "\"id\":7.0", 1),
+            format!("\x0c{written}"),
+        ] {
+            assert!(fast(&line).is_none(), "{line}");
+        }
+    }
+
+    fn text_strategy() -> impl proptest::strategy::Strategy<Value = String> {
+        "[a-zA-Z0-9 é😀\"\\\\/\u{1}\n\t{}\\[\\],:]{0,12}"
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_reading_agrees_with_serde(
+            method in text_strategy(),
+            path in text_strategy(),
+            query in text_strategy(),
+            headers in proptest::collection::vec((text_strategy(), text_strategy()), 0..4),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+            id in proptest::option::of(proptest::prelude::any::<u64>()),
+            python in proptest::prelude::any::<bool>(),
+            edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), 0..4usize, "[-0-9.eE{}\\[\\],:\" \tn\\\\u\x0cx]"), 0..3),
+        ) {
+            let request = CapturedRequest {
+                id,
+                received_at: None,
+                remote_addr: Some("127.0.0.1:1".into()),
+                method,
+                path,
+                query,
+                headers,
+                body,
+            };
+            let mut line = to_jsonl_line(&request);
+            if python {
+                line = python_style(&line);
+            }
+            if edits.is_empty() {
+                let got = fast(&line).map(|r| r.map(RequestRef::into_owned));
+                proptest::prop_assert_eq!(got, Some(Ok(request)));
+            }
+            for (at, op, c) in edits {
+                let mut bytes = line.into_bytes();
+                let i = at.index(bytes.len() + 1);
+                match op {
+                    0 if i < bytes.len() => { bytes.remove(i); }
+                    1 => bytes.splice(i..i, c.bytes()).for_each(drop),
+                    2 if i < bytes.len() => bytes.splice(i..i + 1, c.bytes()).for_each(drop),
+                    _ => bytes.splice(i..i, b"\"id\":1,".iter().copied()).for_each(drop),
+                }
+                line = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            if let Some(ours) = fast(&line) {
+                let theirs = parse_jsonl_line(line.as_bytes());
+                proptest::prop_assert_eq!(ours, theirs, "{}", line);
             }
         }
     }

@@ -23,6 +23,8 @@ use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Number, Value};
 
+use crate::jsonscan::{self, Scanner};
+
 /// One event inside a delivery (a delivery may batch many entries and changes).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -118,6 +120,9 @@ pub struct Document<'a> {
 impl<'a> Document<'a> {
     /// Parse a body; the error is [`extract`]'s for a body that is not JSON.
     pub fn parse(body: &'a [u8]) -> Result<Document<'a>, ParseError> {
+        if let Some(root) = std::str::from_utf8(body).ok().and_then(lite_fast) {
+            return Ok(Document { root });
+        }
         serde_json::from_slice(body)
             .map(|root| Document { root })
             .map_err(|e| ParseError::NotJson(e.to_string()))
@@ -608,6 +613,95 @@ impl<'de> Deserialize<'de> for Key<'de> {
             }
         }
         deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A whole text read by the [`Scanner`] into the tree serde_json would give (see
+/// [`LiteVisitor`]), or `None` (a float, deep nesting, an error): serde_json then reads it.
+fn lite_fast(text: &str) -> Option<Lite<'_>> {
+    let mut scan = Scanner::new(text, 0);
+    let mut scratch = Scratch {
+        items: Vec::with_capacity(16),
+        entries: Vec::with_capacity(16),
+    };
+    scan.ws();
+    let root = lite_value(&mut scan, &mut scratch, 0)?;
+    scan.ws();
+    (scan.pos() == text.len()).then_some(root)
+}
+
+/// Children of the containers being read; each container takes an exact-size copy at its end.
+struct Scratch<'a> {
+    items: Vec<Lite<'a>>,
+    entries: Vec<LiteEntry<'a>>,
+}
+
+fn lite_value<'a>(
+    scan: &mut Scanner<'a>,
+    scratch: &mut Scratch<'a>,
+    depth: u32,
+) -> Option<Lite<'a>> {
+    match scan.peek()? {
+        b'"' => scan.string().map(Lite::Str),
+        b'{' if depth < jsonscan::MAX_DEPTH => {
+            scan.eat(b'{')?;
+            scan.ws();
+            let start = scratch.entries.len();
+            if scan.eat(b'}').is_none() {
+                loop {
+                    let key = scan.string()?;
+                    scan.ws();
+                    scan.eat(b':')?;
+                    scan.ws();
+                    let value = lite_value(scan, scratch, depth + 1)?;
+                    scratch.entries.push((key, value));
+                    scan.ws();
+                    match scan.peek()? {
+                        b',' => {
+                            scan.eat(b',')?;
+                            scan.ws();
+                        }
+                        b'}' => {
+                            scan.eat(b'}')?;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            let mut entries = scratch.entries.split_off(start);
+            dedup_keys(&mut entries);
+            Some(Lite::Object(entries))
+        }
+        b'[' if depth < jsonscan::MAX_DEPTH => {
+            scan.eat(b'[')?;
+            scan.ws();
+            let start = scratch.items.len();
+            if scan.eat(b']').is_none() {
+                loop {
+                    let item = lite_value(scan, scratch, depth + 1)?;
+                    scratch.items.push(item);
+                    scan.ws();
+                    match scan.peek()? {
+                        b',' => {
+                            scan.eat(b',')?;
+                            scan.ws();
+                        }
+                        b']' => {
+                            scan.eat(b']')?;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            Some(Lite::Array(scratch.items.split_off(start)))
+        }
+        b'n' => scan.word("null").map(|()| Lite::Null),
+        b't' => scan.word("true").map(|()| Lite::Bool(true)),
+        b'f' => scan.word("false").map(|()| Lite::Bool(false)),
+        b'-' | b'0'..=b'9' => scan.integer().map(Lite::Number),
+        _ => None,
     }
 }
 
@@ -1585,6 +1679,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn fixtures_are_read_without_serde() {
+        for f in fixtures::catalogue() {
+            let body = fixtures::render(
+                f,
+                &mut TokenSource::seeded(1, 1_718_000_000),
+                &[],
+                Layout::Compact,
+            )
+            .unwrap();
+            let text = std::str::from_utf8(&body).unwrap();
+            let theirs: Value = serde_json::from_str(text).unwrap();
+            match lite_fast(text) {
+                Some(tree) => assert_eq!(tree.to_value(), theirs, "{}", f.name),
+                // Only floats are left to serde_json.
+                None => assert!(text.contains('.'), "{}: {text}", f.name),
+            }
+        }
+        // Deep nesting is left to serde_json, and its recursion limit.
+        for depth in [100, 200] {
+            let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            assert!(lite_fast(&deep).is_none());
+            assert_eq!(extract(deep.as_bytes()), via_value(deep.as_bytes()));
+        }
+        assert!(
+            matches!(extract(&[b'['; 200]), Err(ParseError::NotJson(e)) if e.contains("recursion"))
+        );
+    }
+
     fn json_text() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
         let key = prop::sample::select(vec![
@@ -1672,6 +1795,14 @@ mod tests {
             );
             if let Err(err) = same_everywhere(body.as_bytes()) {
                 proptest::prop_assert!(false, "{body}: {err}");
+            }
+        }
+
+        #[test]
+        fn scanner_reads_what_serde_reads(text in json_text()) {
+            if let Some(tree) = lite_fast(&text) {
+                let theirs: Value = serde_json::from_str(&text).unwrap();
+                proptest::prop_assert_eq!(tree.to_value(), theirs, "{}", text);
             }
         }
 

@@ -13,6 +13,7 @@ pub mod error;
 pub mod event;
 pub mod fixtures;
 pub mod input;
+mod jsonscan;
 pub mod lint;
 pub mod output;
 pub mod probe;

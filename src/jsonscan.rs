@@ -1,0 +1,277 @@
+//! A strict JSON scanner for the hot paths (capture lines, webhook bodies), without serde's
+//! per-token machinery: strings are borrowed from the text when they hold no escape.
+//!
+//! It accepts a subset of what serde_json accepts and reads it identically. Anything it is
+//! not sure of (a float, a number out of range, deep nesting, any error) is `None`: the
+//! caller then parses with serde_json, which also words the error.
+
+use std::borrow::Cow;
+
+use serde_json::Number;
+
+/// Nesting deeper than this is left to serde_json (whose own limit is 128).
+pub const MAX_DEPTH: u32 = 64;
+
+/// A position in a JSON text (valid UTF-8: callers check once, with `str::from_utf8`).
+pub struct Scanner<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(text: &'a str, pos: usize) -> Self {
+        Scanner { text, pos }
+    }
+
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    pub fn peek(&self) -> Option<u8> {
+        self.bytes().get(self.pos).copied()
+    }
+
+    /// Skip JSON whitespace (space, tab, CR, LF: serde_json's set).
+    pub fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Skip spaces, tabs and CRs, stopping at a line feed.
+    pub fn blanks(&mut self) {
+        while let Some(b' ' | b'\t' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Consume `c`, or fail.
+    pub fn eat(&mut self, c: u8) -> Option<()> {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// Consume `word` (`null`, `true`, `false`), or fail.
+    pub fn word(&mut self, word: &str) -> Option<()> {
+        if self.bytes()[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A string, its escapes decoded; borrowed when it holds none.
+    pub fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let bytes = self.bytes();
+        let start = self.pos;
+        loop {
+            match *bytes.get(self.pos)? {
+                b'"' => {
+                    let s = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Some(Cow::Borrowed(s));
+                }
+                b'\\' => break,
+                0..=0x1f => return None,
+                _ => self.pos += 1,
+            }
+        }
+        let mut out = String::with_capacity(bytes.len() - start);
+        out.push_str(&self.text[start..self.pos]);
+        loop {
+            // At a backslash.
+            self.pos += 1;
+            let c = *bytes.get(self.pos)?;
+            self.pos += 1;
+            out.push(match c {
+                b'"' => '"',
+                b'\\' => '\\',
+                b'/' => '/',
+                b'b' => '\x08',
+                b'f' => '\x0c',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' => self.unicode_escape()?,
+                _ => return None,
+            });
+            let run = self.pos;
+            loop {
+                match *bytes.get(self.pos)? {
+                    b'"' => {
+                        out.push_str(&self.text[run..self.pos]);
+                        self.pos += 1;
+                        return Some(Cow::Owned(out));
+                    }
+                    b'\\' => break,
+                    0..=0x1f => return None,
+                    _ => self.pos += 1,
+                }
+            }
+            out.push_str(&self.text[run..self.pos]);
+        }
+    }
+
+    /// After `\u`: one code point, surrogates paired (serde_json rejects lone ones in text).
+    fn unicode_escape(&mut self) -> Option<char> {
+        let n = self.hex4()?;
+        match n {
+            0xD800..=0xDBFF => {
+                self.eat(b'\\')?;
+                self.eat(b'u')?;
+                let low = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return None;
+                }
+                char::from_u32(0x10000 + ((n - 0xD800) << 10) + (low - 0xDC00))
+            }
+            0xDC00..=0xDFFF => None,
+            _ => char::from_u32(n),
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let digits = self.bytes().get(self.pos..self.pos + 4)?;
+        let mut n = 0;
+        for &d in digits {
+            n = n * 16 + char::from(d).to_digit(16)?;
+        }
+        self.pos += 4;
+        Some(n)
+    }
+
+    /// An integer as serde_json reads it: non-negative as `u64`, negative as `i64`. Floats,
+    /// `-0` (a float to serde_json) and integers out of those ranges are `None`.
+    pub fn integer(&mut self) -> Option<Number> {
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let magnitude = self.digits()?;
+        if negative {
+            match magnitude {
+                0 => None,
+                m if m <= 1 << 63 => Some(Number::from((m as i64).wrapping_neg())),
+                _ => None,
+            }
+        } else {
+            Some(Number::from(magnitude))
+        }
+    }
+
+    /// Digits of a non-negative integer (no leading zero, no fraction or exponent after).
+    pub fn digits(&mut self) -> Option<u64> {
+        let bytes = self.bytes();
+        let start = self.pos;
+        let mut n: u64 = 0;
+        while let Some(&d @ b'0'..=b'9') = bytes.get(self.pos) {
+            n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+            self.pos += 1;
+        }
+        let len = self.pos - start;
+        if len == 0 || (len > 1 && bytes[start] == b'0') {
+            return None;
+        }
+        match bytes.get(self.pos) {
+            Some(b'.' | b'e' | b'E') => None,
+            _ => Some(n),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn string(json: &str) -> Option<Cow<'_, str>> {
+        let mut s = Scanner::new(json, 0);
+        let out = s.string()?;
+        (s.pos() == json.len()).then_some(out)
+    }
+
+    #[test]
+    fn strings_read_as_serde_json_reads_them() {
+        let cases = [
+            r#""plain""#,
+            r#""""#,
+            r#""caf\u00e9 \ud83d\ude00 \"q\" \\ \/ \b\f\n\r\t""#,
+            r#""é😀 raw""#,
+            r#""\u0000\u001F""#,
+            r#""\ud800""#,
+            r#""\udc00""#,
+            r#""\ud800\u0041""#,
+            r#""\ud800x""#,
+            r#""\x""#,
+            r#""\u12""#,
+            r#""\u12g4""#,
+            "\"tab\there\"",
+            "\"new\nline\"",
+            r#""unterminated"#,
+            r#""ends with \"#,
+            r#""\uDBFF\uDFFF\uABCD""#,
+        ];
+        for json in cases {
+            let ours = string(json).map(Cow::into_owned);
+            let theirs = serde_json::from_str::<String>(json).ok();
+            assert_eq!(ours, theirs, "{json}");
+        }
+        assert!(matches!(string(r#""plain""#), Some(Cow::Borrowed("plain"))));
+        assert!(matches!(string(r#""a\nb""#), Some(Cow::Owned(_))));
+    }
+
+    #[test]
+    fn integers_read_as_serde_json_reads_them() {
+        let cases = [
+            "0",
+            "7",
+            "-7",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "-0",
+            "01",
+            "1.5",
+            "1e3",
+            "1E3",
+            "-",
+            "",
+        ];
+        for json in cases {
+            let mut s = Scanner::new(json, 0);
+            let ours = s.integer().filter(|_| s.pos() == json.len());
+            let theirs = serde_json::from_str::<Value>(json).ok();
+            match ours {
+                // Whatever we read, serde_json reads the same.
+                Some(n) => assert_eq!(Some(Value::Number(n)), theirs, "{json}"),
+                // We leave floats and errors to serde_json.
+                None => assert!(
+                    theirs.as_ref().is_none_or(|v| v.is_f64()),
+                    "{json}: {theirs:?}"
+                ),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_literal_reads_as_serde_json(s in "\"([a-zé😀 \"\\\\/]|\\\\[\"\\\\/bfnrtux]|\\\\u[0-9a-fA-FdD]{4})*\"?") {
+            let ours = string(&s).map(Cow::into_owned);
+            let theirs = serde_json::from_str::<String>(&s).ok();
+            if ours.is_some() {
+                proptest::prop_assert_eq!(ours, theirs);
+            }
+        }
+    }
+}
