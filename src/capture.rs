@@ -422,7 +422,7 @@ impl<R: BufRead> Iterator for JsonlBlocks<R> {
             }
         }
         let first_line = self.line_no;
-        let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+        let newlines = count_newlines(&data);
         self.line_no += newlines + u64::from(!data.ends_with(b"\n"));
         Some(Ok(JsonlBlock {
             name: self.name.clone(),
@@ -430,6 +430,13 @@ impl<R: BufRead> Iterator for JsonlBlocks<R> {
             data,
         }))
     }
+}
+
+/// Line feeds in `data`, counted in byte lanes (a count per 255 bytes cannot overflow).
+fn count_newlines(data: &[u8]) -> u64 {
+    data.chunks(255)
+        .map(|chunk| u64::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
+        .sum()
 }
 
 impl JsonlBlock {

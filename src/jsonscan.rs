@@ -74,17 +74,15 @@ impl<'a> Scanner<'a> {
         self.eat(b'"')?;
         let bytes = self.bytes();
         let start = self.pos;
-        loop {
-            match *bytes.get(self.pos)? {
-                b'"' => {
-                    let s = &self.text[start..self.pos];
-                    self.pos += 1;
-                    return Some(Cow::Borrowed(s));
-                }
-                b'\\' => break,
-                0..=0x1f => return None,
-                _ => self.pos += 1,
+        self.pos = next_special(bytes, self.pos);
+        match *bytes.get(self.pos)? {
+            b'"' => {
+                let s = &self.text[start..self.pos];
+                self.pos += 1;
+                return Some(Cow::Borrowed(s));
             }
+            b'\\' => {}
+            _ => return None,
         }
         let mut out = String::with_capacity(bytes.len() - start);
         out.push_str(&self.text[start..self.pos]);
@@ -106,19 +104,16 @@ impl<'a> Scanner<'a> {
                 _ => return None,
             });
             let run = self.pos;
-            loop {
-                match *bytes.get(self.pos)? {
-                    b'"' => {
-                        out.push_str(&self.text[run..self.pos]);
-                        self.pos += 1;
-                        return Some(Cow::Owned(out));
-                    }
-                    b'\\' => break,
-                    0..=0x1f => return None,
-                    _ => self.pos += 1,
-                }
-            }
+            self.pos = next_special(bytes, self.pos);
             out.push_str(&self.text[run..self.pos]);
+            match *bytes.get(self.pos)? {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(Cow::Owned(out));
+                }
+                b'\\' => {}
+                _ => return None,
+            }
         }
     }
 
@@ -187,6 +182,35 @@ impl<'a> Scanner<'a> {
             _ => Some(n),
         }
     }
+}
+
+/// The first `"`, `\\` or control character at or after `pos` (or the end), eight bytes
+/// at a time: in each word, the lowest flagged byte is exact.
+fn next_special(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(word);
+        let quote = zero_byte(w ^ (ONES * u64::from(b'"')));
+        let backslash = zero_byte(w ^ (ONES * u64::from(b'\\')));
+        let control = w.wrapping_sub(ONES * 0x20) & !w;
+        let found = (quote | backslash | control) & HIGH;
+        if found != 0 {
+            return pos + (found.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while let Some(&b) = bytes.get(pos) {
+        if matches!(b, b'"' | b'\\' | 0..=0x1f) {
+            break;
+        }
+        pos += 1;
+    }
+    pos
 }
 
 #[cfg(test)]
@@ -262,6 +286,21 @@ mod tests {
                 ),
             }
         }
+    }
+
+    #[test]
+    fn special_bytes_are_found_at_every_offset() {
+        for special in [b'"', b'\\', 0, 0x1f, b'\n'] {
+            for at in 0..20 {
+                let mut bytes = "aé😀b~\x7f ".repeat(3).into_bytes();
+                bytes.truncate(20);
+                bytes[at] = special;
+                let from = at.min(3);
+                assert_eq!(next_special(&bytes, from), at, "{special} at {at}");
+            }
+        }
+        assert_eq!(next_special(b"plain text, no end", 0), 18);
+        assert_eq!(next_special("é\u{80}\u{ff}".as_bytes(), 0), 6);
     }
 
     proptest::proptest! {
