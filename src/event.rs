@@ -271,6 +271,105 @@ impl EventView<'_> {
     }
 }
 
+impl EventView<'_> {
+    /// Append this view's JSON, byte for byte what `serde_json::to_writer` writes for it
+    /// (without serde's per-value dispatch: `verify --json` writes one per request).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let field = |out: &mut Vec<u8>, key: &str, value: &str| {
+            out.push(b',');
+            jsonscan::write_key(out, key);
+            jsonscan::write_str(out, value);
+        };
+        out.push(b'{');
+        jsonscan::write_key(out, "kind");
+        jsonscan::write_str(out, self.kind_str());
+        match &self.0 {
+            View::Message {
+                id,
+                from,
+                profile_name,
+                timestamp,
+                kind,
+                content,
+                context_id,
+            } => {
+                field(out, "type", kind);
+                field(out, "id", id);
+                field(out, "from", from);
+                if kind == "text" {
+                    field(out, "text", content);
+                }
+                if let Some(n) = profile_name {
+                    field(out, "profile_name", n);
+                }
+                if let Some(t) = timestamp {
+                    field(out, "timestamp", t);
+                }
+                field(out, "content", content);
+                if let Some(c) = context_id {
+                    field(out, "context_id", c);
+                }
+            }
+            View::Status {
+                id,
+                status,
+                recipient_id,
+                timestamp,
+                errors,
+            } => {
+                field(out, "status", status);
+                field(out, "id", id);
+                field(out, "recipient_id", recipient_id);
+                if let Some(t) = timestamp {
+                    field(out, "timestamp", t);
+                }
+                if !errors.is_empty() {
+                    out.push(b',');
+                    jsonscan::write_key(out, "errors");
+                    out.push(b'[');
+                    for (i, e) in errors.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        out.push(b'{');
+                        write_error_fields(out, e);
+                        out.push(b'}');
+                    }
+                    out.push(b']');
+                }
+            }
+            View::Error(e) => {
+                out.push(b',');
+                write_error_fields(out, e);
+            }
+            View::Other { field: f, summary } => {
+                field(out, "field", f);
+                field(out, "summary", summary);
+            }
+        }
+        out.push(b'}');
+    }
+}
+
+/// `"code":…,"title":…` and the optional `message`, `details` ([`ErrorJson`]'s fields).
+fn write_error_fields(out: &mut Vec<u8>, e: &ErrorEvent) {
+    jsonscan::write_key(out, "code");
+    match e.code {
+        Some(code) => out.extend_from_slice(code.to_string().as_bytes()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b',');
+    jsonscan::write_key(out, "title");
+    jsonscan::write_str(out, &e.title);
+    for (key, value) in [("message", &e.message), ("details", &e.details)] {
+        if let Some(v) = value {
+            out.push(b',');
+            jsonscan::write_key(out, key);
+            jsonscan::write_str(out, v);
+        }
+    }
+}
+
 impl Serialize for EventView<'_> {
     /// The [`Event::to_json`] object, key for key.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -1642,6 +1741,14 @@ mod tests {
         }
         let views = Document::parse(body).and_then(|d| {
             let views = d.events()?;
+            for v in &views {
+                let mut written = Vec::new();
+                v.write_json(&mut written);
+                assert_eq!(
+                    String::from_utf8(written).unwrap(),
+                    serde_json::to_string(v).unwrap()
+                );
+            }
             Ok(views
                 .iter()
                 .map(|v| (v.summary(), serde_json::to_value(v).unwrap(), v.kind_str()))

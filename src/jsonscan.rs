@@ -84,37 +84,60 @@ impl<'a> Scanner<'a> {
             b'\\' => {}
             _ => return None,
         }
-        let mut out = String::with_capacity(bytes.len() - start);
-        out.push_str(&self.text[start..self.pos]);
+        // Bytes, not a String: escapes are mostly `\"`, pushed as one byte. Runs end at ASCII
+        // bytes and escapes are encoded whole, so `out` is UTF-8 (checked again at the end).
+        let mut out: Vec<u8> = Vec::with_capacity(bytes.len() - start);
+        out.extend_from_slice(&bytes[start..self.pos]);
         loop {
             // At a backslash.
-            self.pos += 1;
-            let c = *bytes.get(self.pos)?;
-            self.pos += 1;
-            out.push(match c {
-                b'"' => '"',
-                b'\\' => '\\',
-                b'/' => '/',
-                b'b' => '\x08',
-                b'f' => '\x0c',
-                b'n' => '\n',
-                b'r' => '\r',
-                b't' => '\t',
-                b'u' => self.unicode_escape()?,
+            let c = *bytes.get(self.pos + 1)?;
+            self.pos += 2;
+            match c {
+                b'"' | b'\\' | b'/' => out.push(c),
+                b'b' => out.push(b'\x08'),
+                b'f' => out.push(b'\x0c'),
+                b'n' => out.push(b'\n'),
+                b'r' => out.push(b'\r'),
+                b't' => out.push(b'\t'),
+                b'u' => {
+                    let c = self.unicode_escape()?;
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                }
                 _ => return None,
-            });
-            let run = self.pos;
-            self.pos = next_special(bytes, self.pos);
-            out.push_str(&self.text[run..self.pos]);
+            }
+            self.copy_run(&mut out);
             match *bytes.get(self.pos)? {
                 b'"' => {
                     self.pos += 1;
-                    return Some(Cow::Owned(out));
+                    return String::from_utf8(out).ok().map(Cow::Owned);
                 }
                 b'\\' => {}
                 _ => return None,
             }
         }
+    }
+
+    /// Append the bytes up to the next special byte, eight at a time: each word is appended
+    /// whole (a fixed-size copy, no `memcpy` call) and the excess cut off again.
+    fn copy_run(&mut self, out: &mut Vec<u8>) {
+        let bytes = self.bytes();
+        while let Some(chunk) = bytes.get(self.pos..self.pos + 8) {
+            let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+                break;
+            };
+            out.extend_from_slice(&word);
+            let found = special_bytes(u64::from_le_bytes(word));
+            if found != 0 {
+                let keep = (found.trailing_zeros() / 8) as usize;
+                out.truncate(out.len() - 8 + keep);
+                self.pos += keep;
+                return;
+            }
+            self.pos += 8;
+        }
+        let run = self.pos;
+        self.pos = next_special(bytes, self.pos);
+        out.extend_from_slice(&bytes[run..self.pos]);
     }
 
     /// After `\u`: one code point, surrogates paired (serde_json rejects lone ones in text).
@@ -184,21 +207,68 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// The first `"`, `\\` or control character at or after `pos` (or the end), eight bytes
-/// at a time: in each word, the lowest flagged byte is exact.
-fn next_special(bytes: &[u8], mut pos: usize) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = ONES << 7;
+/// Write `s` as a JSON string exactly as serde_json does: `"` and `\\` escaped, control
+/// characters as `\b \f \n \r \t` or `\u00xx`, everything else as is.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.push(b'"');
+    let mut pos = 0;
+    loop {
+        let next = next_special(bytes, pos);
+        out.extend_from_slice(&bytes[pos..next]);
+        let Some(&b) = bytes.get(next) else {
+            break;
+        };
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]),
+        }
+        pos = next + 1;
+    }
+    out.push(b'"');
+}
+
+/// `"key":` (keys are plain ASCII).
+pub fn write_key(out: &mut Vec<u8>, key: &str) {
+    out.push(b'"');
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+const ONES: u64 = u64::from_ne_bytes([1; 8]);
+
+/// The high bit of each byte of a little-endian word that is `"`, `\\` or a control
+/// character; the lowest one set is exact (higher ones may be false).
+fn special_bytes(w: u64) -> u64 {
     let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x;
+    let quote = zero_byte(w ^ (ONES * u64::from(b'"')));
+    let backslash = zero_byte(w ^ (ONES * u64::from(b'\\')));
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    (quote | backslash | control) & (ONES << 7)
+}
+
+/// The first `"`, `\\` or control character at or after `pos` (or the end), eight bytes
+/// at a time.
+fn next_special(bytes: &[u8], mut pos: usize) -> usize {
     while let Some(chunk) = bytes.get(pos..pos + 8) {
         let Ok(word) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
-        let w = u64::from_le_bytes(word);
-        let quote = zero_byte(w ^ (ONES * u64::from(b'"')));
-        let backslash = zero_byte(w ^ (ONES * u64::from(b'\\')));
-        let control = w.wrapping_sub(ONES * 0x20) & !w;
-        let found = (quote | backslash | control) & HIGH;
+        let found = special_bytes(u64::from_le_bytes(word));
         if found != 0 {
             return pos + (found.trailing_zeros() / 8) as usize;
         }
@@ -303,7 +373,24 @@ mod tests {
         assert_eq!(next_special("é\u{80}\u{ff}".as_bytes(), 0), 6);
     }
 
+    #[test]
+    fn strings_are_written_as_serde_json_writes_them() {
+        let all: String = (0u32..0x300).filter_map(char::from_u32).collect();
+        for s in ["", "plain", "q\"b\\s/", "😀é\u{7f}", &all, "\u{1f}\u{0}x"] {
+            let mut ours = Vec::new();
+            write_str(&mut ours, s);
+            assert_eq!(ours, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn any_str_is_written_as_serde_json_writes_it(s in "\\PC*|[\u{0}-\u{40}\\\\]*") {
+            let mut ours = Vec::new();
+            write_str(&mut ours, &s);
+            proptest::prop_assert_eq!(ours, serde_json::to_vec(&s).unwrap());
+        }
+
         #[test]
         fn any_string_literal_reads_as_serde_json(s in "\"([a-zé😀 \"\\\\/]|\\\\[\"\\\\/bfnrtux]|\\\\u[0-9a-fA-FdD]{4})*\"?") {
             let ours = string(&s).map(Cow::into_owned);
