@@ -533,6 +533,7 @@ impl Node for Value {
 /// A JSON value whose strings borrow from the text when they hold no escape. Objects are
 /// vectors in first-key order, a repeated key holding its last value (as `Value` does).
 #[derive(Debug)]
+#[repr(C, u64)]
 enum Lite<'a> {
     Null,
     Bool(bool),

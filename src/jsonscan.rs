@@ -70,6 +70,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// A string, its escapes decoded; borrowed when it holds none.
+    #[inline]
     pub fn string(&mut self) -> Option<Cow<'a, str>> {
         self.eat(b'"')?;
         let bytes = self.bytes();
@@ -79,14 +80,21 @@ impl<'a> Scanner<'a> {
             b'"' => {
                 let s = &self.text[start..self.pos];
                 self.pos += 1;
-                return Some(Cow::Borrowed(s));
+                Some(Cow::Borrowed(s))
             }
-            b'\\' => {}
-            _ => return None,
+            b'\\' => self.escaped(start),
+            _ => None,
         }
+    }
+
+    /// The rest of a string that holds escapes, from its first backslash.
+    #[inline(never)]
+    fn escaped(&mut self, start: usize) -> Option<Cow<'a, str>> {
+        let bytes = self.bytes();
         // Bytes, not a String: escapes are mostly `\"`, pushed as one byte. Runs end at ASCII
         // bytes and escapes are encoded whole, so `out` is UTF-8 (checked again at the end).
-        let mut out: Vec<u8> = Vec::with_capacity(bytes.len() - start);
+        // Room for the string so far and some more: the end is not known yet.
+        let mut out: Vec<u8> = Vec::with_capacity((self.pos - start + 64).next_power_of_two());
         out.extend_from_slice(&bytes[start..self.pos]);
         loop {
             // At a backslash.
@@ -263,6 +271,7 @@ fn special_bytes(w: u64) -> u64 {
 
 /// The first `"`, `\\` or control character at or after `pos` (or the end), eight bytes
 /// at a time.
+#[inline]
 fn next_special(bytes: &[u8], mut pos: usize) -> usize {
     while let Some(chunk) = bytes.get(pos..pos + 8) {
         let Ok(word) = <[u8; 8]>::try_from(chunk) else {
