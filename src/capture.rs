@@ -74,7 +74,9 @@ pub enum Format {
 /// The items a capture reader yields.
 pub type Captures = Box<dyn Iterator<Item = Result<Located>>>;
 
-const READ_BUFFER: usize = 1 << 16;
+/// One read's worth: a JSONL block is at most this (unless a line is longer), so handing
+/// blocks to other threads costs little next to parsing them.
+const READ_BUFFER: usize = 1 << 18;
 
 /// Read every request of a capture file (`-` for stdin), detecting the format from content.
 /// JSONL is streamed: one block of lines in memory at a time.

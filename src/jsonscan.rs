@@ -100,18 +100,11 @@ impl<'a> Scanner<'a> {
             // At a backslash.
             let c = *bytes.get(self.pos + 1)?;
             self.pos += 2;
-            match c {
-                b'"' | b'\\' | b'/' => out.push(c),
-                b'b' => out.push(b'\x08'),
-                b'f' => out.push(b'\x0c'),
-                b'n' => out.push(b'\n'),
-                b'r' => out.push(b'\r'),
-                b't' => out.push(b'\t'),
-                b'u' => {
-                    let c = self.unicode_escape()?;
-                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                }
-                _ => return None,
+            // The common escapes first, without a jump table.
+            if c == b'"' || c == b'\\' || c == b'/' {
+                out.push(c);
+            } else {
+                self.rare_escape(c, &mut out)?;
             }
             self.copy_run(&mut out);
             match *bytes.get(self.pos)? {
@@ -123,6 +116,23 @@ impl<'a> Scanner<'a> {
                 _ => return None,
             }
         }
+    }
+
+    /// An escape other than `\"`, `\\` and `\/` (its letter just read).
+    fn rare_escape(&mut self, c: u8, out: &mut Vec<u8>) -> Option<()> {
+        match c {
+            b'b' => out.push(b'\x08'),
+            b'f' => out.push(b'\x0c'),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
+            b'u' => {
+                let c = self.unicode_escape()?;
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            }
+            _ => return None,
+        }
+        Some(())
     }
 
     /// Append the bytes up to the next special byte, eight at a time: each word is appended
