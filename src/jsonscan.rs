@@ -94,7 +94,7 @@ impl<'a> Scanner<'a> {
         // Bytes, not a String: escapes are mostly `\"`, pushed as one byte. Runs end at ASCII
         // bytes and escapes are encoded whole, so `out` is UTF-8 (checked again at the end).
         // Room for the string so far and some more: the end is not known yet.
-        let mut out: Vec<u8> = Vec::with_capacity((self.pos - start + 64).next_power_of_two());
+        let mut out: Vec<u8> = Vec::with_capacity((self.pos - start + 256).next_power_of_two());
         out.extend_from_slice(&bytes[start..self.pos]);
         loop {
             // At a backslash.
