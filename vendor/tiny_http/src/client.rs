@@ -43,7 +43,36 @@ enum ReadError {
     WrongHeader(HTTPVersion),
     /// the client sent an unrecognized `Expect` header
     ExpectationFailed(HTTPVersion),
+    /// cmzon-hook patch: a header line or the whole head is over the limits below.
+    HeadTooLarge,
     ReadIoError(IoError),
+}
+
+/// cmzon-hook patch: upstream buffered header lines without bound (a client streaming one
+/// endless line grew memory until the process died). A line longer than this, or more
+/// headers than `MAX_HEADERS`, gets `431` and the connection is closed.
+const MAX_LINE: usize = 16 * 1024;
+const MAX_HEADERS: usize = 256;
+
+/// The error `read_next_line` returns for a line over `MAX_LINE`.
+#[derive(Debug)]
+struct LineTooLong;
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("header line too long")
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+fn line_too_long() -> IoError {
+    IoError::new(ErrorKind::InvalidData, LineTooLong)
+}
+
+/// A read timeout (set by `ConnectionLimits`): `WouldBlock` on Unix, `TimedOut` elsewhere.
+fn is_timeout(err: &IoError) -> bool {
+    matches!(err.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock)
 }
 
 impl ClientConnection {
@@ -85,7 +114,16 @@ impl ClientConnection {
             let byte = self.next_header_source.by_ref().bytes().next();
 
             let byte = match byte {
-                Some(b) => b?,
+                Some(Ok(b)) => b,
+                // cmzon-hook patch: an idle keep-alive connection that times out before the
+                // first byte of a request is closed quietly (no unsolicited 408).
+                Some(Err(e)) if is_timeout(&e) && buf.is_empty() => {
+                    return Err(IoError::new(ErrorKind::ConnectionAborted, "idle timeout"))
+                }
+                Some(Err(e)) if is_timeout(&e) => {
+                    return Err(IoError::new(ErrorKind::TimedOut, "request head timed out"))
+                }
+                Some(Err(e)) => return Err(e),
                 None => return Err(IoError::new(ErrorKind::ConnectionAborted, "Unexpected EOF")),
             };
 
@@ -97,6 +135,9 @@ impl ClientConnection {
 
             prev_byte_was_cr = byte == b'\r';
 
+            if buf.len() >= MAX_LINE {
+                return Err(line_too_long());
+            }
             buf.push(byte);
         }
     }
@@ -107,7 +148,9 @@ impl ClientConnection {
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
-                let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                let line = self
+                    .read_next_line()
+                    .map_err(|e| head_error(e, ReadError::WrongRequestLine))?;
 
                 parse_request_line(
                     line.as_str().trim(), // TODO: remove this conversion
@@ -118,11 +161,16 @@ impl ClientConnection {
             let headers = {
                 let mut headers = Vec::new();
                 loop {
-                    let line = self.read_next_line().map_err(ReadError::ReadIoError)?;
+                    let line = self
+                        .read_next_line()
+                        .map_err(|e| head_error(e, ReadError::WrongHeader(version.clone())))?;
 
                     if line.is_empty() {
                         break;
                     };
+                    if headers.len() >= MAX_HEADERS {
+                        return Err(ReadError::HeadTooLarge);
+                    }
                     headers.push(match FromStr::from_str(line.as_str().trim()) {
                         // TODO: remove this conversion
                         Ok(h) => h,
@@ -150,7 +198,9 @@ impl ClientConnection {
             path,
             version.clone(),
             headers,
-            *self.remote_addr.as_ref().unwrap(),
+            // cmzon-hook patch: upstream unwrapped this and panicked when the peer had
+            // already gone when the connection was set up.
+            self.remote_addr.as_ref().ok().copied().flatten(),
             data_source,
             writer,
         )
@@ -213,6 +263,15 @@ impl Iterator for ClientConnection {
                     return None; // closing the connection
                 }
 
+                Err(ReadError::HeadTooLarge) => {
+                    let writer = self.sink.next().unwrap();
+                    let response = Response::new_empty(StatusCode(431));
+                    response
+                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
+                        .ok();
+                    return None; // the rest of the head is unread: close
+                }
+
                 Err(ReadError::ExpectationFailed(ver)) => {
                     let writer = self.sink.next().unwrap();
                     let response = Response::new_empty(StatusCode(417));
@@ -262,6 +321,18 @@ impl Iterator for ClientConnection {
             // returning the request
             return Some(rq);
         }
+    }
+}
+
+/// Maps an error while reading the request head (cmzon-hook patch): over the limits gives
+/// 431; a line that is not ASCII gives `bad` (a 400) instead of closing without an answer.
+fn head_error(err: IoError, bad: ReadError) -> ReadError {
+    if err.get_ref().map_or(false, |e| e.is::<LineTooLong>()) {
+        ReadError::HeadTooLarge
+    } else if err.kind() == ErrorKind::InvalidInput {
+        bad
+    } else {
+        ReadError::ReadIoError(err)
     }
 }
 

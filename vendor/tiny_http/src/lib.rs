@@ -90,6 +90,8 @@
 #![forbid(unsafe_code)]
 #![deny(rust_2018_idioms)]
 #![allow(clippy::match_like_matches_macro)]
+// cmzon-hook: upstream code; newer compilers warn about two unused items we leave as they are.
+#![allow(dead_code, unused_imports)]
 
 #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
 use zeroize::Zeroizing;
@@ -179,6 +181,17 @@ pub struct ServerConfig {
     pub ssl: Option<SslConfig>,
 }
 
+/// Limits applied to every accepted connection (cmzon-hook patch). The default keeps
+/// upstream's behaviour: no timeouts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Longest wait for bytes from the client (request head, body, idle keep-alive). An idle
+    /// connection is closed quietly; a head cut short gets `408`; a body read fails.
+    pub read_timeout: Option<Duration>,
+    /// Longest wait for the client to accept response bytes.
+    pub write_timeout: Option<Duration>,
+}
+
 /// Configuration of the server for SSL.
 #[derive(Debug, Clone)]
 pub struct SslConfig {
@@ -243,6 +256,15 @@ impl Server {
         listener: L,
         ssl_config: Option<SslConfig>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        Self::from_listener_with_limits(listener, ssl_config, ConnectionLimits::default())
+    }
+
+    /// Like `from_listener`, with timeouts on every accepted connection (cmzon-hook patch).
+    pub fn from_listener_with_limits<L: Into<Listener>>(
+        listener: L,
+        ssl_config: Option<SslConfig>,
+        limits: ConnectionLimits,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
         let listener = listener.into();
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
@@ -292,7 +314,18 @@ impl Server {
             log::debug!("Running accept thread");
             while !inside_close_trigger.load(Relaxed) {
                 let new_client = match server.accept() {
+                    Ok((sock, _)) if inside_close_trigger.load(Relaxed) => {
+                        // cmzon-hook patch: accepted after `stop_accepting` (its own wake-up
+                        // connection, or a late client): close it, do not serve it.
+                        drop(sock);
+                        break;
+                    }
                     Ok((sock, _)) => {
+                        // cmzon-hook patch: per-connection timeouts. A socket we cannot
+                        // configure is dropped rather than served without them.
+                        if sock.set_timeouts(limits.read_timeout, limits.write_timeout).is_err() {
+                            continue;
+                        }
                         use util::RefinedTcpStream;
                         let (read_closable, write_closable) = match ssl {
                             None => RefinedTcpStream::new(sock),
@@ -338,10 +371,12 @@ impl Server {
                         }));
                     }
 
+                    // cmzon-hook patch: upstream stopped accepting for good on the first accept
+                    // error, e.g. `EMFILE` while many clients are connected. Back off briefly
+                    // and keep serving instead.
                     Err(e) => {
                         log::error!("Error accepting new client: {}", e);
-                        inside_messages.push(e.into());
-                        break;
+                        thread::sleep(Duration::from_millis(20));
                     }
                 }
             }
@@ -400,6 +435,21 @@ impl Server {
             Some(Message::Error(err)) => Err(err),
             Some(Message::NewRequest(rq)) => Ok(Some(rq)),
             None => Ok(None),
+        }
+    }
+
+    /// Stop accepting connections now: the listening socket is closed and new clients are
+    /// refused, while requests already received can still be taken with `try_recv` and
+    /// answered (cmzon-hook patch; dropping the `Server` does the same).
+    pub fn stop_accepting(&self) {
+        if self.close.swap(true, Relaxed) {
+            return;
+        }
+        // Connect briefly to ourselves to unblock the accept thread
+        if let ListenAddr::IP(addr) = &self.listening_addr {
+            if let Ok(stream) = TcpStream::connect(addr) {
+                let _ = stream.shutdown(Shutdown::Both);
+            }
         }
     }
 
