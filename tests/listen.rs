@@ -111,11 +111,7 @@ fn accept_invalid_answers_200_and_no_secret_means_unchecked() {
     drop(l);
 
     let l = Listener::start(dir.path(), &[], &[]);
-    assert!(l
-        .stderr
-        .snapshot()
-        .join("\n")
-        .contains("unchecked (no secret"));
+    assert!(l.ready_block().contains("unchecked (no secret"));
     assert_eq!(l.post(&render("messages"), &[]).status, 200);
     let line = l.wait_line("#1 ");
     assert!(
@@ -272,6 +268,47 @@ fn pretty_lines_for_every_fixture() {
             assert!(!line.contains('\u{1b}'), "NO_COLOR: {line:?}");
         }
     }
+}
+
+#[test]
+fn verbose_shows_headers_and_raw_shows_the_body() {
+    let dir = tmp();
+    let l = Listener::start(dir.path(), &["-v", "--raw"], &[]);
+    let body = render("message_text");
+    l.post(
+        &body,
+        &[("Content-Type", "application/json"), ("X-Trace", "abc-123")],
+    );
+    l.wait_line("X-Trace: abc-123");
+    l.wait_line("Content-Type: application/json");
+    l.wait_line("\"object\": \"whatsapp_business_account\",");
+    // Pretty JSON shows the text decoded, one key per line.
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    let text = v["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    l.wait_line(&format!(
+        "\"body\": {}",
+        serde_json::to_string(&text).unwrap()
+    ));
+}
+
+#[test]
+fn sigterm_stops_gracefully_too() {
+    let dir = tmp();
+    let l = Listener::start(dir.path(), &[], &[]);
+    assert_eq!(l.post(&render("messages"), &[]).status, 200);
+    let st = std::process::Command::new("kill")
+        .args(["-TERM", &l.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let stopped = l.wait_exit();
+    assert!(stopped.status.success(), "{:?}", stopped.status);
+    assert!(stopped
+        .stderr_text()
+        .contains("Summary: 1 request, 1 event (1 message)"));
 }
 
 #[test]
@@ -573,11 +610,7 @@ fn status_and_delay_simulate_an_endpoint() {
     );
     let line = l.wait_line("#1 ");
     assert!(line.contains("→ 503"), "{line}");
-    assert!(l
-        .stderr
-        .snapshot()
-        .join("\n")
-        .contains("every POST with 503"));
+    assert!(l.ready_block().contains("every POST with 503"));
 }
 
 #[test]

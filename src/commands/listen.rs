@@ -498,33 +498,16 @@ struct Listen {
     verbose: bool,
 }
 
-/// What we know about a request before looking at its body.
+/// One request as received: its number and the capture record (the body is filled in once
+/// read), so the capture is written without copying anything.
 struct Incoming {
     id: u64,
-    received_at: String,
-    method: String,
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-    remote_addr: Option<String>,
+    req: CapturedRequest,
 }
 
 impl Incoming {
     fn time(&self) -> &str {
-        printer::clock(&self.received_at)
-    }
-
-    fn captured(&self, body: Vec<u8>) -> CapturedRequest {
-        CapturedRequest {
-            id: Some(self.id),
-            received_at: Some(self.received_at.clone()),
-            remote_addr: self.remote_addr.clone(),
-            method: self.method.clone(),
-            path: self.path.clone(),
-            query: self.query.clone(),
-            headers: self.headers.clone(),
-            body,
-        }
+        printer::clock(self.req.received_at.as_deref().unwrap_or_default())
     }
 
     fn record(
@@ -536,9 +519,9 @@ impl Incoming {
     ) -> String {
         printer::ndjson(Record {
             id: self.id,
-            received_at: &self.received_at,
-            method: &self.method,
-            path: &self.path,
+            received_at: self.req.received_at.as_deref().unwrap_or_default(),
+            method: &self.req.method,
+            path: &self.req.path,
             sig,
             events,
             duplicate_of: dup,
@@ -571,24 +554,28 @@ impl Listen {
         let (path, query) = server::split_target(&target);
         let inc = Incoming {
             id,
-            received_at: humantime::format_rfc3339_millis(SystemTime::now()).to_string(),
-            method: rq.method().as_str().to_string(),
-            path: path.to_string(),
-            query: query.to_string(),
-            headers: rq
-                .headers()
-                .iter()
-                .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
-                .collect(),
-            remote_addr: rq.remote_addr().map(|a| a.to_string()),
+            req: CapturedRequest {
+                id: Some(id),
+                received_at: Some(humantime::format_rfc3339_millis(SystemTime::now()).to_string()),
+                remote_addr: rq.remote_addr().map(|a| a.to_string()),
+                method: rq.method().as_str().to_string(),
+                path: path.to_string(),
+                query: query.to_string(),
+                headers: rq
+                    .headers()
+                    .iter()
+                    .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
+                    .collect(),
+                body: Vec::new(),
+            },
         };
-        if inc.path != self.settings.path {
+        if inc.req.path != self.settings.path {
             let hint = format!("webhooks go to {} on this listener", self.settings.path);
             let text = printer::refused_line(
                 inc.time(),
                 id,
-                &inc.method,
-                &inc.path,
+                &inc.req.method,
+                &inc.req.path,
                 404,
                 "nothing here",
                 Some(&hint),
@@ -596,20 +583,20 @@ impl Listen {
             self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, 404));
             let body = format!(
                 "cmzon-hook listen: nothing at {}; POST webhooks to {}\n",
-                inc.path, self.settings.path
+                inc.req.path, self.settings.path
             );
             respond(rq, 404, body.into_bytes(), None);
             return;
         }
-        match inc.method.as_str() {
-            "POST" => self.delivery(rq, &inc),
+        match inc.req.method.as_str() {
+            "POST" => self.delivery(rq, inc),
             "GET" => self.handshake(rq, &inc),
             _ => {
                 let text = printer::refused_line(
                     inc.time(),
                     id,
-                    &inc.method,
-                    &inc.path,
+                    &inc.req.method,
+                    &inc.req.path,
                     405,
                     "method not allowed",
                     Some("webhooks are POSTed; the verification handshake is a GET"),
@@ -625,7 +612,7 @@ impl Listen {
     }
 
     fn handshake(&self, rq: tiny_http::Request, inc: &Incoming) {
-        let outcome = server::handshake(&inc.query, self.settings.verify_token.as_deref());
+        let outcome = server::handshake(&inc.req.query, self.settings.verify_token.as_deref());
         let status = outcome.status();
         let text = printer::handshake_line(inc.time(), inc.id, &outcome);
         self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, status));
@@ -635,7 +622,7 @@ impl Listen {
         }
     }
 
-    fn delivery(&self, mut rq: tiny_http::Request, inc: &Incoming) {
+    fn delivery(&self, mut rq: tiny_http::Request, inc: Incoming) {
         let declared = rq.body_length().map(|n| n as u64);
         let max = self.settings.max_body;
         let body = match declared {
@@ -686,23 +673,23 @@ impl Listen {
     fn rejected(
         &self,
         rq: tiny_http::Request,
-        inc: &Incoming,
+        mut inc: Incoming,
         status: u16,
         reason: &str,
         partial: Vec<u8>,
         hint: &str,
     ) {
         Stats::add(&self.stats.rejected, 1);
-        let mut captured = inc.captured(partial);
-        captured
+        inc.req.body = partial;
+        inc.req
             .headers
             .push((REJECTED_HEADER.to_string(), format!("{status} {reason}")));
-        let saved = self.save(&captured);
+        let saved = self.save(&inc.req);
         let mut text = printer::refused_line(
             inc.time(),
             inc.id,
-            &inc.method,
-            &inc.path,
+            &inc.req.method,
+            &inc.req.path,
             status,
             reason,
             Some(hint),
@@ -715,12 +702,18 @@ impl Listen {
         respond(rq, status, format!("{reason}\n").into_bytes(), None);
     }
 
-    fn complete(&self, rq: tiny_http::Request, inc: &Incoming, body: Vec<u8>) {
+    fn complete(&self, rq: tiny_http::Request, mut inc: Incoming, body: Vec<u8>) {
+        inc.req.body = body;
+        let inc = inc;
+        let body = &inc.req.body;
         let verdict = self.secret.as_ref().map(|s| {
             signature::verify_headers(
                 s.as_bytes(),
-                inc.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
-                &body,
+                inc.req
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str())),
+                body,
             )
         });
         let sig = Sig::from_verdict(verdict.as_ref());
@@ -729,12 +722,11 @@ impl Listen {
         }
         let sig_ok = matches!(sig, Sig::Valid | Sig::Unchecked) || self.settings.accept_invalid;
 
-        let parsed =
-            catch_unwind(AssertUnwindSafe(|| event::extract(&body))).unwrap_or_else(|_| {
-                Err(ParseError::NotWebhook(
-                    "the event reader failed on this payload (a bug: please report it)".into(),
-                ))
-            });
+        let parsed = catch_unwind(AssertUnwindSafe(|| event::extract(body))).unwrap_or_else(|_| {
+            Err(ParseError::NotWebhook(
+                "the event reader failed on this payload (a bug: please report it)".into(),
+            ))
+        });
         let events: &[Event] = parsed.as_deref().unwrap_or(&[]);
         self.stats.count_events(events);
         if matches!(parsed, Err(ParseError::NotJson(_))) {
@@ -764,7 +756,7 @@ impl Listen {
             reply_body = format!("{} signature\n", sig.label()).into_bytes();
             401
         } else if let Some(f) = &self.forward {
-            match f.send(&inc.headers, &body) {
+            match f.send(&inc.req.headers, body) {
                 Forwarded::Answered {
                     status,
                     latency,
@@ -798,7 +790,7 @@ impl Listen {
         }
 
         // On disk before the sender hears back: a 2xx always has its capture line.
-        let saved = self.save(&inc.captured(body.clone()));
+        let saved = self.save(&inc.req);
         if saved.is_err() && (200..300).contains(&status) {
             status = 503;
             reply_body = b"cmzon-hook listen: could not save the request\n".to_vec();
@@ -842,10 +834,10 @@ impl Listen {
                 lines.push(capture_failed_note(e));
             }
             if self.verbose {
-                lines.push(printer::headers_block(&inc.headers));
+                lines.push(printer::headers_block(&inc.req.headers));
             }
             if self.raw {
-                lines.push(printer::raw_block(&body));
+                lines.push(printer::raw_block(body));
             }
             lines.join("\n")
         };

@@ -178,6 +178,11 @@ impl Listener {
         self.wait()
     }
 
+    /// Wait for the exit (after a signal sent some other way), bounded by [`PATIENCE`].
+    pub fn wait_exit(mut self) -> Stopped {
+        self.wait()
+    }
+
     fn wait(&mut self) -> Stopped {
         let mut child = self.child.take().expect("running");
         let deadline = Instant::now() + PATIENCE;
