@@ -43,6 +43,10 @@ pub struct GlobalArgs {
     /// Print more detail (request headers, timings); repeat for more
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+
+    /// Config file [default: ./cmzon-hook.toml when present]; flags and env override it
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,6 +73,8 @@ pub enum Command {
     Lint(Box<LintArgs>),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+    /// Print the man page (roff) for the whole tool
+    Man,
 }
 
 /// Where the webhook secret comes from. Resolution order: --secret, --secret-file,

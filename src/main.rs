@@ -1,7 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-use cmzon_hook::{cli::Cli, commands, Result};
+use cmzon_hook::{commands, Result};
 
 fn main() -> ExitCode {
     match run() {
@@ -11,6 +10,5 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<ExitCode> {
-    let cli = Cli::parse();
-    commands::dispatch(cli)
+    commands::run(std::env::args_os())
 }

@@ -1,0 +1,280 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cmzon-hook] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cmzon-hook'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cmzon-hook'= {
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand sign 'Print the X-Hub-Signature-256 value for the exact bytes of a file or stdin'
+            cand fixtures 'List and render the built-in webhook payload fixtures'
+            cand send 'Sign and deliver fixtures or files to an endpoint, like CMzon does'
+            cand listen 'Run a local webhook endpoint that verifies, prints, captures and forwards events'
+            cand verify 'Verify signatures of captured requests and explain failures'
+            cand lint 'Check an endpoint''s HTTPS, certificate, latency and webhook security'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff) for the whole tool'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cmzon-hook;sign'= {
+            cand --secret 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)'
+            cand --secret-file 'Read the webhook secret from a file (one trailing newline is stripped)'
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand --header 'Print the full header line `X-Hub-Signature-256: sha256=...`'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;fixtures'= {
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List fixture names, event kinds and descriptions'
+            cand show 'Render a fixture with fresh tokens and print it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cmzon-hook;fixtures;list'= {
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand --json 'One JSON object per fixture (NDJSON) on stdout'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;fixtures;show'= {
+            cand --set 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable)'
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand --compact 'Print compact JSON (the bytes `send` would deliver) instead of pretty JSON'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;fixtures;help'= {
+            cand list 'List fixture names, event kinds and descriptions'
+            cand show 'Render a fixture with fresh tokens and print it'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cmzon-hook;fixtures;help;list'= {
+        }
+        &'cmzon-hook;fixtures;help;show'= {
+        }
+        &'cmzon-hook;fixtures;help;help'= {
+        }
+        &'cmzon-hook;send'= {
+            cand --to 'Endpoint URL (or env CMZON_WEBHOOK_URL)'
+            cand --set 'Override a value in each payload: dot path with numeric indices (repeatable)'
+            cand -H 'Extra request header ''Name: value'' (repeatable)'
+            cand --header 'Extra request header ''Name: value'' (repeatable)'
+            cand --secret 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)'
+            cand --secret-file 'Read the webhook secret from a file (one trailing newline is stripped)'
+            cand --ca-cert 'Trust this CA certificate (PEM) in addition to the system''s trust store'
+            cand --timeout 'Seconds before a delivery is abandoned (CMzon''s limit is 30)'
+            cand --retries 'Retry connection errors, timeouts and 5xx this many times'
+            cand --backoff-ms 'Base backoff between retries in milliseconds (exponential, with jitter)'
+            cand --duplicate 'After each delivery, deliver the very same event N more times'
+            cand --count 'Repeat the whole payload set N times'
+            cand -c 'Deliveries in flight at once'
+            cand --concurrency 'Deliveries in flight at once'
+            cand --rate 'Steady rate limit in deliveries per second'
+            cand --from-capture 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed'
+            cand --expect 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code'
+            cand --tamper 'Send deliberately invalid deliveries'
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand --insecure 'Do not verify TLS certificates (prints a warning)'
+            cand --keep-signature 'With --from-capture: send the captured signature instead of re-signing'
+            cand --dry-run 'Print the exact request(s) without sending'
+            cand --json 'NDJSON on stdout: one object per delivery, then a summary object'
+            cand -y 'Do not ask for confirmation before large sends to non-loopback hosts'
+            cand --yes 'Do not ask for confirmation before large sends to non-loopback hosts'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;listen'= {
+            cand --host 'Address to bind'
+            cand -p 'Port to bind (0 picks a free one)'
+            cand --port 'Port to bind (0 picks a free one)'
+            cand --path 'Path that receives webhooks'
+            cand --secret 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)'
+            cand --secret-file 'Read the webhook secret from a file (one trailing newline is stripped)'
+            cand --verify-token 'Answer the GET verification handshake when hub.verify_token matches'
+            cand --save 'Append every request, byte-exact, to this capture file (JSONL)'
+            cand --forward-to 'Forward each POST (exact body and signature) to this URL and relay its status'
+            cand --status 'Answer every POST with this status code'
+            cand --delay 'Wait this many milliseconds before answering'
+            cand --max-body 'Largest accepted body in bytes; larger bodies get 413'
+            cand --workers 'Worker threads handling requests'
+            cand --timeout 'Seconds to wait for a forwarded request'
+            cand --ca-cert 'Trust this CA certificate (PEM) in addition to the system''s trust store'
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand --accept-invalid 'Answer 200 even to events with an invalid or missing signature'
+            cand --raw 'Print the full pretty JSON body under each event line'
+            cand --json 'One NDJSON object per request on stdout instead of pretty lines'
+            cand --insecure 'Do not verify TLS certificates (prints a warning)'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;verify'= {
+            cand --body 'Verify a single body (file or `-` for stdin) instead of captures'
+            cand --signature 'The signature header value to check against --body, e.g. sha256=...'
+            cand --secret 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)'
+            cand --secret-file 'Read the webhook secret from a file (one trailing newline is stripped)'
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand --json 'One JSON object per request on stdout'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;lint'= {
+            cand --secret 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)'
+            cand --secret-file 'Read the webhook secret from a file (one trailing newline is stripped)'
+            cand --ca-cert 'Trust this CA certificate (PEM) in addition to the system''s trust store'
+            cand --verify-token 'Verify token, enables the handshake check'
+            cand --probes 'Number of signed latency probes'
+            cand --timeout 'Seconds before a probe counts as timed out (CMzon''s limit is 30)'
+            cand --budget 'Warn when p50 or p95 latency exceeds this many milliseconds'
+            cand --only 'Run only these checks (comma-separated ids)'
+            cand --skip 'Skip these checks (comma-separated ids)'
+            cand --junit 'Write a JUnit XML report to FILE'
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand --insecure 'Do not verify TLS certificates (prints a warning)'
+            cand --allow-http 'Treat plain HTTP on a loopback host as a warning instead of a failure'
+            cand --json 'One JSON document on stdout'
+            cand --strict 'Exit 1 on warnings too'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;completions'= {
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;man'= {
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;help'= {
+            cand sign 'Print the X-Hub-Signature-256 value for the exact bytes of a file or stdin'
+            cand fixtures 'List and render the built-in webhook payload fixtures'
+            cand send 'Sign and deliver fixtures or files to an endpoint, like CMzon does'
+            cand listen 'Run a local webhook endpoint that verifies, prints, captures and forwards events'
+            cand verify 'Verify signatures of captured requests and explain failures'
+            cand lint 'Check an endpoint''s HTTPS, certificate, latency and webhook security'
+            cand completions 'Print a shell completion script'
+            cand man 'Print the man page (roff) for the whole tool'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cmzon-hook;help;sign'= {
+        }
+        &'cmzon-hook;help;fixtures'= {
+            cand list 'List fixture names, event kinds and descriptions'
+            cand show 'Render a fixture with fresh tokens and print it'
+        }
+        &'cmzon-hook;help;fixtures;list'= {
+        }
+        &'cmzon-hook;help;fixtures;show'= {
+        }
+        &'cmzon-hook;help;send'= {
+        }
+        &'cmzon-hook;help;listen'= {
+        }
+        &'cmzon-hook;help;verify'= {
+        }
+        &'cmzon-hook;help;lint'= {
+        }
+        &'cmzon-hook;help;completions'= {
+        }
+        &'cmzon-hook;help;man'= {
+        }
+        &'cmzon-hook;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
