@@ -5,9 +5,14 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
 use crate::error::{Error, Result};
+use crate::http1;
 
 pub const USER_AGENT: &str = concat!("cmzon-hook/", env!("CARGO_PKG_VERSION"));
 
@@ -72,30 +77,20 @@ impl Request {
     /// `send --dry-run`; errors when the URL cannot be parsed.
     pub fn to_http1(&self) -> Result<Vec<u8>> {
         let url = parse_url(&self.url)?;
-        let mut target = url.path().to_string();
-        if let Some(q) = url.query() {
-            target.push('?');
-            target.push_str(q);
-        }
-        let host = match (url.host_str(), url.port()) {
-            (Some(h), Some(p)) => format!("{h}:{p}"),
-            (Some(h), None) => h.to_string(),
-            _ => String::new(),
-        };
-        let mut out = format!("{} {target} HTTP/1.1\r\nHost: {host}\r\n", self.method.as_str());
-        for (n, v) in &self.headers {
-            out.push_str(n);
-            out.push_str(": ");
-            out.push_str(v);
-            out.push_str("\r\n");
-        }
-        if self.method == Method::Post {
-            out.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
-        }
-        out.push_str("\r\n");
-        let mut bytes = out.into_bytes();
-        bytes.extend_from_slice(&self.body);
-        Ok(bytes)
+        let target = http1::Target::from_url(&url).ok_or_else(|| {
+            Error::usage(format!("cannot send to {}", self.url))
+                .with_hint("use an http:// or https:// URL")
+        })?;
+        let mut out = Vec::with_capacity(256 + self.body.len());
+        http1::write_request(
+            &mut out,
+            self.method,
+            &target.path,
+            &target.host_header,
+            &self.headers,
+            &self.body,
+        );
+        Ok(out)
     }
 }
 
@@ -167,9 +162,37 @@ impl fmt::Display for Failure {
 
 /// A blocking HTTP client configured like a webhook sender. Cheap to clone; share it across
 /// threads so connections are pooled.
+///
+/// [`Client::execute`] goes through reqwest (pooled, proxies honoured). For many requests from
+/// worker threads, [`Client::session`] gives each worker its own lean keep-alive HTTP/1.1
+/// connection ([`http1`]) and falls back to reqwest when a proxy is configured for the scheme.
 #[derive(Clone)]
 pub struct Client {
     inner: reqwest::blocking::Client,
+    direct: Arc<Direct>,
+}
+
+/// Settings for direct (proxy-less) connections.
+struct Direct {
+    timeout: Duration,
+    extra_roots: Vec<CertificateDer<'static>>,
+    insecure: bool,
+    /// Built on the first HTTPS connection (loading the system trust store takes a moment).
+    tls: OnceLock<Arc<rustls::ClientConfig>>,
+    proxy_http: bool,
+    proxy_https: bool,
+}
+
+/// Whether the standard proxy variables configure a proxy for this scheme.
+pub fn proxy_configured(https: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+    let names: [&str; 4] = if https {
+        ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    names
+        .iter()
+        .any(|n| env(n).is_some_and(|v| !v.trim().is_empty()))
 }
 
 impl Client {
@@ -181,6 +204,7 @@ impl Client {
             .user_agent(USER_AGENT)
             .http1_title_case_headers()
             .pool_max_idle_per_host(256);
+        let mut extra_roots = Vec::new();
         if let Some(path) = &opts.ca_cert {
             let pem = std::fs::read(path).map_err(|e| {
                 Error::file(path.display(), &e)
@@ -199,6 +223,12 @@ impl Client {
             for c in certs {
                 b = b.add_root_certificate(c);
             }
+            extra_roots = CertificateDer::pem_slice_iter(&pem)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|_| {
+                    Error::input(format!("{} is not a PEM certificate", path.display()))
+                        .with_hint("--ca-cert takes a PEM file (-----BEGIN CERTIFICATE-----)")
+                })?;
         }
         if opts.insecure {
             b = b.danger_accept_invalid_certs(true);
@@ -206,7 +236,27 @@ impl Client {
         let inner = b
             .build()
             .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}")))?;
-        Ok(Client { inner })
+        let env = |k: &str| std::env::var(k).ok();
+        Ok(Client {
+            inner,
+            direct: Arc::new(Direct {
+                timeout: opts.timeout,
+                extra_roots,
+                insecure: opts.insecure,
+                tls: OnceLock::new(),
+                proxy_http: proxy_configured(false, env),
+                proxy_https: proxy_configured(true, env),
+            }),
+        })
+    }
+
+    /// A per-thread session with its own keep-alive connection.
+    pub fn session(&self) -> Session<'_> {
+        Session {
+            client: self,
+            conn: http1::Connection::new(),
+            target: None,
+        }
     }
 
     /// Make one attempt. Never follows redirects; a 3xx comes back as a [`Response`].
@@ -249,6 +299,56 @@ impl Client {
             body,
             latency: start.elapsed(),
         })
+    }
+}
+
+/// One worker's way to the endpoint: a direct keep-alive HTTP/1.1 connection, or the shared
+/// reqwest client when a proxy is configured for the URL's scheme.
+pub struct Session<'a> {
+    client: &'a Client,
+    conn: http1::Connection,
+    /// The last URL and its parsed target (`None`: not directly reachable, use reqwest).
+    target: Option<(String, Option<http1::Target>)>,
+}
+
+impl Session<'_> {
+    /// Make one attempt. Never follows redirects; a 3xx comes back as a [`Response`].
+    pub fn execute(&mut self, req: &Request) -> std::result::Result<Response, Failure> {
+        if self.target.as_ref().is_none_or(|(u, _)| *u != req.url) {
+            let parsed = reqwest::Url::parse(&req.url)
+                .ok()
+                .and_then(|u| http1::Target::from_url(&u));
+            self.target = Some((req.url.clone(), parsed));
+        }
+        let direct = &self.client.direct;
+        let target = match self.target.as_ref().and_then(|(_, t)| t.as_ref()) {
+            Some(t) if !(if t.https { direct.proxy_https } else { direct.proxy_http }) => t,
+            _ => return self.client.execute(req),
+        };
+        let tls = target.https.then(|| {
+            direct
+                .tls
+                .get_or_init(|| http1::tls_config(&direct.extra_roots, direct.insecure))
+        });
+        self.conn.exchange(
+            target,
+            tls,
+            req.method,
+            &req.headers,
+            &req.body,
+            direct.timeout,
+        )
+    }
+
+    /// Deliver `req` with retries, sleeping for real between attempts.
+    pub fn deliver(
+        &mut self,
+        req: &Request,
+        policy: &RetryPolicy,
+        rng: &mut fastrand::Rng,
+        stop: &dyn Fn() -> bool,
+    ) -> Outcome {
+        deliver_with(policy, rng, || self.execute(req), std::thread::sleep, stop)
     }
 }
 
@@ -609,6 +709,17 @@ mod tests {
             let e = parse_url(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad}");
         }
+    }
+
+    #[test]
+    fn proxies_detected_per_scheme() {
+        let env = |k: &str| (k == "https_proxy").then(|| "http://127.0.0.1:1".to_string());
+        assert!(proxy_configured(true, env));
+        assert!(!proxy_configured(false, env));
+        let all = |k: &str| (k == "ALL_PROXY").then(|| "http://127.0.0.1:1".to_string());
+        assert!(proxy_configured(false, all));
+        let empty = |k: &str| (k == "HTTP_PROXY").then(String::new);
+        assert!(!proxy_configured(false, empty));
     }
 
     #[test]
