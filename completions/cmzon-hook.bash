@@ -25,6 +25,9 @@ _cmzon__hook() {
             cmzon__hook,help)
                 cmd="cmzon__hook__subcmd__help"
                 ;;
+            cmzon__hook,init)
+                cmd="cmzon__hook__subcmd__init"
+                ;;
             cmzon__hook,lint)
                 cmd="cmzon__hook__subcmd__lint"
                 ;;
@@ -70,6 +73,9 @@ _cmzon__hook() {
             cmzon__hook__subcmd__help,help)
                 cmd="cmzon__hook__subcmd__help__subcmd__help"
                 ;;
+            cmzon__hook__subcmd__help,init)
+                cmd="cmzon__hook__subcmd__help__subcmd__init"
+                ;;
             cmzon__hook__subcmd__help,lint)
                 cmd="cmzon__hook__subcmd__help__subcmd__lint"
                 ;;
@@ -101,7 +107,7 @@ _cmzon__hook() {
 
     case "${cmd}" in
         cmzon__hook)
-            opts="-q -v -h -V --color --quiet --verbose --config --help --version sign fixtures send listen verify lint completions man help"
+            opts="-q -v -h -V --color --quiet --verbose --config --help --version sign fixtures send listen verify lint completions man init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,7 +277,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__help)
-            opts="sign fixtures send listen verify lint completions man help"
+            opts="sign fixtures send listen verify lint completions man init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -341,6 +347,20 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cmzon__subcmd__hook__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -431,6 +451,60 @@ _cmzon__hook() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cmzon__subcmd__hook__subcmd__init)
+            opts="-o -f -q -v -h -V --url --secret-env --secret-file --verify-token --port --path --output --force --color --quiet --verbose --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

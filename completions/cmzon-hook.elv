@@ -36,6 +36,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand lint 'Check an endpoint''s HTTPS, certificate, latency and webhook security'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff) for the whole tool'
+            cand init 'Write a cmzon-hook.toml: interactively on a terminal, or from flags'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cmzon-hook;sign'= {
@@ -76,8 +77,8 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
             cand --verbose 'Print more detail (request headers, timings); repeat for more'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -90,8 +91,8 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
             cand --verbose 'Print more detail (request headers, timings); repeat for more'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -240,6 +241,28 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cmzon-hook;init'= {
+            cand --url 'Endpoint URL that send and lint use by default'
+            cand --secret-env 'Name of the environment variable that holds the secret'
+            cand --secret-file 'File that holds the secret'
+            cand --verify-token 'Verify token for the GET handshake (listen and lint)'
+            cand --port 'Port `listen` binds by default'
+            cand --path 'Path `listen` serves by default'
+            cand -o 'Where to write [default: the --config path, else ./cmzon-hook.toml]'
+            cand --output 'Where to write [default: the --config path, else ./cmzon-hook.toml]'
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand -f 'Overwrite an existing file'
+            cand --force 'Overwrite an existing file'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cmzon-hook;help'= {
             cand sign 'Print the X-Hub-Signature-256 value for the exact bytes of a file or stdin'
             cand fixtures 'List and render the built-in webhook payload fixtures'
@@ -249,6 +272,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand lint 'Check an endpoint''s HTTPS, certificate, latency and webhook security'
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff) for the whole tool'
+            cand init 'Write a cmzon-hook.toml: interactively on a terminal, or from flags'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cmzon-hook;help;sign'= {
@@ -272,6 +296,8 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         &'cmzon-hook;help;completions'= {
         }
         &'cmzon-hook;help;man'= {
+        }
+        &'cmzon-hook;help;init'= {
         }
         &'cmzon-hook;help;help'= {
         }

@@ -40,6 +40,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -f -a "verify" -d 'V
 complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -f -a "lint" -d 'Check an endpoint\'s HTTPS, certificate, latency and webhook security'
 complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -f -a "man" -d 'Print the man page (roff) for the whole tool'
+complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -f -a "init" -d 'Write a cmzon-hook.toml: interactively on a terminal, or from flags'
 complete -c cmzon-hook -n "__fish_cmzon_hook_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -l secret -d 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -l secret-file -d 'Read the webhook secret from a file (one trailing newline is stripped)' -r -F
@@ -70,7 +71,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l json -d 'One JSON object per fixture (NDJSON) on stdout'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l set -d 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
@@ -80,7 +81,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l compact -d 'Print compact JSON (the bytes `send` would deliver) instead of pretty JSON'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "list" -d 'List fixture names, event kinds and descriptions'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "show" -d 'Render a fixture with fresh tokens and print it'
@@ -194,14 +195,31 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand man" -s q -l quiet
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand man" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand man" -s h -l help -d 'Print help'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand man" -s V -l version -d 'Print version'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man help" -f -a "sign" -d 'Print the X-Hub-Signature-256 value for the exact bytes of a file or stdin'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man help" -f -a "fixtures" -d 'List and render the built-in webhook payload fixtures'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man help" -f -a "send" -d 'Sign and deliver fixtures or files to an endpoint, like CMzon does'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man help" -f -a "listen" -d 'Run a local webhook endpoint that verifies, prints, captures and forwards events'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man help" -f -a "verify" -d 'Verify signatures of captured requests and explain failures'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man help" -f -a "lint" -d 'Check an endpoint\'s HTTPS, certificate, latency and webhook security'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man help" -f -a "man" -d 'Print the man page (roff) for the whole tool'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l url -d 'Endpoint URL that send and lint use by default' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l secret-env -d 'Name of the environment variable that holds the secret' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l secret-file -d 'File that holds the secret' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l verify-token -d 'Verify token for the GET handshake (listen and lint)' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l port -d 'Port `listen` binds by default' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l path -d 'Path `listen` serves by default' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s o -l output -d 'Where to write [default: the --config path, else ./cmzon-hook.toml]' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s f -l force -d 'Overwrite an existing file'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s h -l help -d 'Print help'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s V -l version -d 'Print version'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "sign" -d 'Print the X-Hub-Signature-256 value for the exact bytes of a file or stdin'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "fixtures" -d 'List and render the built-in webhook payload fixtures'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "send" -d 'Sign and deliver fixtures or files to an endpoint, like CMzon does'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "listen" -d 'Run a local webhook endpoint that verifies, prints, captures and forwards events'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "verify" -d 'Verify signatures of captured requests and explain failures'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "lint" -d 'Check an endpoint\'s HTTPS, certificate, latency and webhook security'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "completions" -d 'Print a shell completion script'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "man" -d 'Print the man page (roff) for the whole tool'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "init" -d 'Write a cmzon-hook.toml: interactively on a terminal, or from flags'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "list" -d 'List fixture names, event kinds and descriptions'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "show" -d 'Render a fixture with fresh tokens and print it'

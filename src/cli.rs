@@ -75,6 +75,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) for the whole tool
     Man,
+    /// Write a cmzon-hook.toml: interactively on a terminal, or from flags
+    Init(InitArgs),
 }
 
 /// Where the webhook secret comes from. Resolution order: --secret, --secret-file,
@@ -124,12 +126,14 @@ pub struct SignArgs {
 #[derive(Debug, Subcommand)]
 pub enum FixturesCommand {
     /// List fixture names, event kinds and descriptions
+    #[command(after_long_help = crate::fixtures::TOKENS_HELP)]
     List {
         /// One JSON object per fixture (NDJSON) on stdout
         #[arg(long)]
         json: bool,
     },
     /// Render a fixture with fresh tokens and print it
+    #[command(after_long_help = crate::fixtures::TOKENS_HELP)]
     Show {
         /// Fixture name (see `cmzon-hook fixtures list`)
         name: String,
@@ -380,6 +384,41 @@ pub struct LintArgs {
     /// Exit 1 on warnings too
     #[arg(long)]
     pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Endpoint URL that send and lint use by default
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Name of the environment variable that holds the secret
+    #[arg(long, value_name = "NAME", conflicts_with = "secret_file")]
+    pub secret_env: Option<String>,
+
+    /// File that holds the secret
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<PathBuf>,
+
+    /// Verify token for the GET handshake (listen and lint)
+    #[arg(long, value_name = "TOKEN")]
+    pub verify_token: Option<String>,
+
+    /// Port `listen` binds by default
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Path `listen` serves by default
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+
+    /// Where to write [default: the --config path, else ./cmzon-hook.toml]
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite an existing file
+    #[arg(long, short = 'f')]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! The completion scripts under `completions/` and the man page under `doc/` are generated
+//! The completion scripts under `completions/` and the man page (`completions/cmzon-hook.1`) are generated
 //! from the CLI; these tests fail when they are out of date.
 //! Refresh them with: `CMZON_HOOK_UPDATE_DOCS=1 cargo test --test docs`.
 
@@ -45,7 +45,7 @@ fn completions_are_current() {
 
 #[test]
 fn man_page_is_current() {
-    check_generated(&["man"], "doc/cmzon-hook.1");
+    check_generated(&["man"], "completions/cmzon-hook.1");
 }
 
 #[test]

@@ -1,11 +1,134 @@
-//! `cmzon-hook fixtures`.
+//! `cmzon-hook fixtures`: list the embedded catalogue, render one fixture.
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use colored::Colorize;
+use serde_json::json;
+
 use crate::cli::FixturesCommand;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::fixtures::{self, Fixture, Layout, SetOp, TokenSource};
 use crate::output::Verbosity;
 
-pub fn run(_args: &FixturesCommand, _verbosity: Verbosity) -> Result<ExitCode> {
-    Err(Error::not_implemented("fixtures"))
+pub fn run(args: &FixturesCommand, _verbosity: Verbosity) -> Result<ExitCode> {
+    match args {
+        FixturesCommand::List { json } => list(*json)?,
+        FixturesCommand::Show {
+            name,
+            sets,
+            compact,
+        } => show(name, sets, *compact)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(json: bool) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        for line in list_ndjson(fixtures::catalogue()) {
+            writeln!(out, "{line}")?;
+        }
+    } else {
+        let rows = list_table(fixtures::catalogue());
+        if let Some((header, body)) = rows.split_first() {
+            writeln!(out, "{}", header.bold())?;
+            for row in body {
+                writeln!(out, "{row}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn show(name: &str, sets: &[String], compact: bool) -> Result<()> {
+    // Check everything the user typed before rendering anything.
+    let fixture = fixtures::find(name).ok_or_else(|| fixtures::unknown(name))?;
+    let sets = SetOp::parse_all(sets)?;
+    let layout = if compact {
+        Layout::Compact
+    } else {
+        Layout::Pretty
+    };
+    let body = fixtures::render(fixture, &mut TokenSource::new(), &sets, layout)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&body)?;
+    // Compact output is the exact wire bytes: a newline only for a human at a terminal.
+    if !compact || std::io::stdout().is_terminal() {
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `NAME  KIND  DESCRIPTION` rows, columns aligned, header first.
+fn list_table(catalogue: &[Fixture]) -> Vec<String> {
+    let name_w = catalogue
+        .iter()
+        .map(|f| f.name.len())
+        .chain(["NAME".len()])
+        .max()
+        .unwrap_or(0);
+    let kind_w = catalogue
+        .iter()
+        .map(|f| f.kind.len())
+        .chain(["KIND".len()])
+        .max()
+        .unwrap_or(0);
+    std::iter::once(("NAME", "KIND", "DESCRIPTION"))
+        .chain(catalogue.iter().map(|f| (f.name, f.kind, f.description)))
+        .map(|(n, k, d)| format!("{n:<name_w$}  {k:<kind_w$}  {d}"))
+        .collect()
+}
+
+/// One `{"name","kind","description"}` object per fixture.
+fn list_ndjson(catalogue: &[Fixture]) -> Vec<String> {
+    catalogue
+        .iter()
+        .map(|f| json!({"name": f.name, "kind": f.kind, "description": f.description}).to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAKE: &[Fixture] = &[
+        Fixture {
+            name: "a",
+            kind: "message",
+            description: "First \"one\"",
+            template: "{}",
+        },
+        Fixture {
+            name: "longer_name",
+            kind: "batch",
+            description: "Second",
+            template: "{}",
+        },
+    ];
+
+    #[test]
+    fn table_is_aligned_with_a_header() {
+        assert_eq!(
+            list_table(FAKE),
+            [
+                "NAME         KIND     DESCRIPTION",
+                "a            message  First \"one\"",
+                "longer_name  batch    Second",
+            ]
+        );
+    }
+
+    #[test]
+    fn ndjson_has_name_kind_description_in_order() {
+        assert_eq!(
+            list_ndjson(FAKE),
+            [
+                r#"{"name":"a","kind":"message","description":"First \"one\""}"#,
+                r#"{"name":"longer_name","kind":"batch","description":"Second"}"#,
+            ]
+        );
+    }
 }

@@ -9,12 +9,13 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command, SecretArgs};
 use crate::config::{self, Config, SecretFromConfig};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::{self, Verbosity};
 use crate::secret;
 
 pub mod completions;
 pub mod fixtures;
+pub mod init;
 pub mod lint;
 pub mod listen;
 pub mod man;
@@ -25,8 +26,18 @@ pub mod verify;
 /// Parse the command line (clap prints help/usage errors and exits 2 itself), apply the
 /// config file beneath flags and environment, and run the command.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
-    let matches = Cli::command().get_matches_from(args);
-    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let matches = match Cli::command().try_get_matches_from(args) {
+        Ok(m) => m,
+        // --help and --version print and exit 0; no subcommand prints help and exits 2.
+        Err(e)
+            if !e.use_stderr()
+                || e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            e.exit()
+        }
+        Err(e) => return Err(usage_error(&e)),
+    };
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| usage_error(&e))?;
     output::init_color(cli.global.color);
     let cwd = std::env::current_dir().unwrap_or_default();
     let loaded = Config::load(cli.global.config.as_deref(), &cwd)?;
@@ -39,6 +50,33 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
         }
     }
     dispatch(cli)
+}
+
+/// A clap parse error in the tool's one error format: the first line as the message, clap's
+/// tip (or the usage line) as the hint.
+fn usage_error(e: &clap::Error) -> Error {
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    let rest: Vec<&str> = lines.collect();
+    if message.ends_with(':') {
+        // "the following required arguments were not provided:" + one line per argument
+        let items: Vec<&str> = rest
+            .iter()
+            .copied()
+            .take_while(|l| !l.starts_with("Usage: ") && !l.starts_with("tip: "))
+            .collect();
+        message = format!("{} {}", message, items.join(", "));
+    }
+    let tip = rest.iter().find_map(|l| l.strip_prefix("tip: "));
+    let usage = rest.iter().find_map(|l| l.strip_prefix("Usage: "));
+    let hint = match (tip, usage) {
+        (Some(t), _) => t.to_string(),
+        (None, Some(u)) => format!("usage: {u} (see --help)"),
+        (None, None) => "see `cmzon-hook --help`".to_string(),
+    };
+    Error::usage(message).with_hint(hint)
 }
 
 /// Run an already-configured command line.
@@ -56,6 +94,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Lint(args) => lint::run(&args, verbosity),
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),
+        Command::Init(args) => init::run(&args, cli.global.config.as_deref(), verbosity),
     }
 }
 
@@ -109,7 +148,7 @@ pub fn apply_config(
                 a.path.clone_from(p);
             }
         }
-        Command::Fixtures(_) | Command::Completions(_) | Command::Man => {}
+        Command::Fixtures(_) | Command::Completions(_) | Command::Man | Command::Init(_) => {}
     }
     warnings
 }

@@ -1,0 +1,91 @@
+//! Behaviour shared by every command: the error format, exit codes, help, broken pipes.
+
+use std::process::Stdio;
+
+use assert_cmd::Command;
+
+fn bin() -> Command {
+    Command::cargo_bin("cmzon-hook").unwrap()
+}
+
+fn assert_usage_error(args: &[&str], needle: &str) {
+    let out = bin().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("cmzon-hook: error: "), "{args:?}: {err}");
+    assert!(err.contains("\nhint: "), "{args:?}: {err}");
+    assert!(err.contains(needle), "{args:?}: {err}");
+}
+
+#[test]
+fn usage_errors_have_one_format_and_exit_2() {
+    assert_usage_error(&["sign", "--bogus"], "--bogus");
+    assert_usage_error(&["frobnicate"], "frobnicate");
+    assert_usage_error(&["completions"], "<SHELL>");
+    assert_usage_error(&["--color", "sometimes", "man"], "sometimes");
+    assert_usage_error(
+        &["sign", "--secret", "a", "--secret-file", "b"],
+        "--secret-file",
+    );
+}
+
+#[test]
+fn help_and_version_exit_0_and_document_exit_codes() {
+    let out = bin().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(help.contains("Exit codes:"), "{help}");
+    assert!(help.contains("CMZON_WEBHOOK_SECRET"));
+    let out = bin().arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("cmzon-hook "));
+}
+
+#[test]
+fn missing_secret_names_every_way_to_give_one() {
+    let out = bin()
+        .env_remove("CMZON_WEBHOOK_SECRET")
+        .env_remove("WEBHOOK_SECRET")
+        .current_dir(tempfile::tempdir().unwrap().path())
+        .arg("sign")
+        .write_stdin("x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    for way in [
+        "--secret",
+        "--secret-file",
+        "CMZON_WEBHOOK_SECRET",
+        "WEBHOOK_SECRET",
+    ] {
+        assert!(err.contains(way), "{err}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let exe = assert_cmd::cargo::cargo_bin("cmzon-hook");
+    let mut child = std::process::Command::new(exe)
+        .arg("man")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away, like `| head -0`
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

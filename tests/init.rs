@@ -1,0 +1,213 @@
+//! `init`: refuses to prompt without a terminal, writes from flags, and walks a human
+//! through the questions in a real pseudo-terminal (util-linux `script`).
+
+use std::io::{Read, Write};
+use std::process::{Command as StdCommand, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("cmzon-hook").unwrap();
+    c.env_remove("CMZON_WEBHOOK_SECRET")
+        .env_remove("WEBHOOK_SECRET");
+    c
+}
+
+#[test]
+fn without_a_terminal_it_names_the_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().current_dir(dir.path()).arg("init").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("cmzon-hook: error: init needs a terminal"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--url") && err.contains("--secret-env"),
+        "{err}"
+    );
+    assert!(!dir.path().join("cmzon-hook.toml").exists());
+}
+
+#[test]
+fn flags_write_a_config_that_commands_then_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "init",
+            "--url",
+            "https://hooks.example/webhook",
+            "--secret-env",
+            "APP_SECRET",
+            "--port",
+            "4100",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("cmzon-hook.toml")).unwrap();
+    assert!(
+        text.contains("url = \"https://hooks.example/webhook\""),
+        "{text}"
+    );
+    assert!(text.contains("secret_env = \"APP_SECRET\""), "{text}");
+    assert!(text.contains("port = 4100"), "{text}");
+
+    // The written config is live: `sign` takes the secret through secret_env.
+    std::fs::write(dir.path().join("b"), b"x").unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .env("APP_SECRET", "k")
+        .args(["sign", "b"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim_end(),
+        cmzon_hook::signature::sign(b"k", b"x")
+    );
+
+    // A second init does not clobber it without --force.
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["init", "--url", "https://other.example/"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["init", "--force", "--url", "https://other.example/"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(std::fs::read_to_string(dir.path().join("cmzon-hook.toml"))
+        .unwrap()
+        .contains("other.example"));
+}
+
+#[test]
+fn bad_flag_values_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["init", "--url", "not a url"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = bin()
+        .current_dir(dir.path())
+        .args(["init", "--secret-env", "A-B"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.path().join("cmzon-hook.toml").exists());
+}
+
+/// Drives a program in a pseudo-terminal: waits for each prompt, then types the answer.
+struct Pty {
+    child: std::process::Child,
+    rx: mpsc::Receiver<Vec<u8>>,
+    seen: String,
+}
+
+impl Pty {
+    fn spawn(cmdline: &str) -> Pty {
+        let mut child = StdCommand::new("script")
+            .args(["-qefc", cmdline, "/dev/null"])
+            .env_remove("CMZON_WEBHOOK_SECRET")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("util-linux `script` is needed for the pty test");
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Pty {
+            child,
+            rx,
+            seen: String::new(),
+        }
+    }
+
+    fn expect(&mut self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.seen.contains(text) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
+                Err(_) => panic!(
+                    "timed out waiting for {text:?}; screen so far:\n{}",
+                    self.seen
+                ),
+            }
+        }
+        // Consume what was matched so the next expect looks at new output only.
+        let at = self.seen.find(text).unwrap() + text.len();
+        self.seen.drain(..at);
+    }
+
+    fn send(&mut self, keys: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(keys.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn interactive_walkthrough_in_a_pty() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("cmzon-hook.toml");
+    let exe = assert_cmd::cargo::cargo_bin("cmzon-hook");
+    let mut pty = Pty::spawn(&format!(
+        "{} init --output {}",
+        exe.display(),
+        target.display()
+    ));
+    pty.expect("Webhook URL");
+    pty.send("https://hooks.example/webhook\r");
+    pty.expect("Where does the webhook secret come from?");
+    pty.send("\r"); // first item: an environment variable
+    pty.expect("Variable name");
+    pty.send("MY_APP_SECRET\r");
+    pty.expect("Verify token");
+    pty.send("tok-123\r");
+    pty.expect("Port for");
+    pty.send("4321\r");
+    pty.expect("Next, try:");
+    let status = pty.child.wait().unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(&target).unwrap();
+    for want in [
+        "url = \"https://hooks.example/webhook\"",
+        "secret_env = \"MY_APP_SECRET\"",
+        "verify_token = \"tok-123\"",
+        "port = 4321",
+    ] {
+        assert!(text.contains(want), "missing {want} in:\n{text}");
+    }
+}
