@@ -96,7 +96,8 @@ impl Request {
 
 /// Parse and check a webhook URL: `http` or `https` with a host. A usage error otherwise.
 pub fn parse_url(url: &str) -> Result<reqwest::Url> {
-    let hint = "give a full URL such as https://example.com/webhook or http://127.0.0.1:3000/webhook";
+    let hint =
+        "give a full URL such as https://example.com/webhook or http://127.0.0.1:3000/webhook";
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Error::usage(format!("invalid URL {url:?}: {e}")).with_hint(hint))?;
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -322,7 +323,15 @@ impl Session<'_> {
         }
         let direct = &self.client.direct;
         let target = match self.target.as_ref().and_then(|(_, t)| t.as_ref()) {
-            Some(t) if !(if t.https { direct.proxy_https } else { direct.proxy_http }) => t,
+            Some(t)
+                if !(if t.https {
+                    direct.proxy_https
+                } else {
+                    direct.proxy_http
+                }) =>
+            {
+                t
+            }
             _ => return self.client.execute(req),
         };
         let tls = target.https.then(|| {
@@ -705,7 +714,13 @@ mod tests {
     fn urls_checked() {
         assert!(parse_url("https://example.com/webhook").is_ok());
         assert!(parse_url("http://[::1]:3000/").is_ok());
-        for bad in ["example.com/webhook", "ftp://example.com/", "http://", "not a url", ""] {
+        for bad in [
+            "example.com/webhook",
+            "ftp://example.com/",
+            "http://",
+            "not a url",
+            "",
+        ] {
             let e = parse_url(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad}");
         }

@@ -103,7 +103,10 @@ pub fn write_request(
 
 /// TLS client settings: the system's trust store plus `extra_roots`, or no verification at
 /// all when `insecure`. HTTP/1.1 is offered by ALPN.
-pub fn tls_config(extra_roots: &[CertificateDer<'static>], insecure: bool) -> Arc<rustls::ClientConfig> {
+pub fn tls_config(
+    extra_roots: &[CertificateDer<'static>],
+    insecure: bool,
+) -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     if !insecure {
@@ -301,14 +304,15 @@ impl Connection {
             self.conn = None;
             result = self.try_once(target, tls, &key, deadline);
         }
-        result.map_err(|(f, _)| {
-            self.conn = None;
-            failure(target, f, start.elapsed())
-        })
-        .map(|mut r| {
-            r.latency = start.elapsed();
-            r
-        })
+        result
+            .map_err(|(f, _)| {
+                self.conn = None;
+                failure(target, f, start.elapsed())
+            })
+            .map(|mut r| {
+                r.latency = start.elapsed();
+                r
+            })
     }
 
     /// One try; the error says whether the connection had been used before.
@@ -334,7 +338,11 @@ impl Connection {
         };
         let reused = conn.used > 0;
         set_timeouts(conn, deadline).map_err(|f| (f, reused))?;
-        if let Err(e) = conn.stream.write_all(&self.wbuf).and_then(|_| conn.stream.flush()) {
+        if let Err(e) = conn
+            .stream
+            .write_all(&self.wbuf)
+            .and_then(|_| conn.stream.flush())
+        {
             return Err((io_fail(e, true), reused));
         }
         let mut reader = Reader {
@@ -431,7 +439,14 @@ fn connect(
             if is_timeout(&e) {
                 return Err(Fail::Timeout);
             }
-            let msg = match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+            let msg = match e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
+                Some(rustls::Error::InvalidMessage(_)) => {
+                    "the server does not speak TLS here (a plain HTTP endpoint? try http://)"
+                        .to_string()
+                }
                 Some(tls_err) => tls_err.to_string(),
                 None => e.to_string(),
             };
@@ -442,7 +457,10 @@ fn connect(
 }
 
 fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 fn io_fail(e: io::Error, before_response: bool) -> Fail {
@@ -466,8 +484,14 @@ fn io_fail(e: io::Error, before_response: bool) -> Fail {
 fn failure(target: &Target, f: Fail, latency: Duration) -> Failure {
     let host = &target.display;
     let (kind, message) = match f {
-        Fail::Dns => (FailureKind::Dns, format!("cannot resolve host {}", target.host)),
-        Fail::Connect(e) => (FailureKind::Connect, format!("cannot connect to {host}: {e}")),
+        Fail::Dns => (
+            FailureKind::Dns,
+            format!("cannot resolve host {}", target.host),
+        ),
+        Fail::Connect(e) => (
+            FailureKind::Connect,
+            format!("cannot connect to {host}: {e}"),
+        ),
         Fail::Tls(m) => (FailureKind::Tls, format!("TLS failed with {host}: {m}")),
         Fail::Timeout => (
             FailureKind::Timeout,
@@ -657,7 +681,8 @@ struct Head {
 }
 
 fn parse_head(bytes: &[u8]) -> Result<Head, Fail> {
-    let text = std::str::from_utf8(bytes).map_err(|_| Fail::Malformed("response head is not text"))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| Fail::Malformed("response head is not text"))?;
     let mut lines = text.split("\r\n");
     let status_line = lines.next().unwrap_or("");
     let mut parts = status_line.splitn(3, ' ');
@@ -722,15 +747,23 @@ mod tests {
 
     #[test]
     fn targets_from_urls() {
-        let t = Target::from_url(&reqwest::Url::parse("http://127.0.0.1:8080/a/b?x=1").unwrap()).unwrap();
+        let t = Target::from_url(&reqwest::Url::parse("http://127.0.0.1:8080/a/b?x=1").unwrap())
+            .unwrap();
         assert_eq!(t.path, "/a/b?x=1");
         assert_eq!(t.host_header, "127.0.0.1:8080");
         assert_eq!(t.ip, Some("127.0.0.1".parse().unwrap()));
         assert!(!t.https);
         let t = Target::from_url(&reqwest::Url::parse("https://[::1]/").unwrap()).unwrap();
-        assert_eq!((t.port, t.host_header.as_str(), t.host.as_str()), (443, "[::1]", "::1"));
-        let t = Target::from_url(&reqwest::Url::parse("https://example.com:443/h").unwrap()).unwrap();
-        assert_eq!((t.port, t.host_header.as_str(), t.ip), (443, "example.com", None));
+        assert_eq!(
+            (t.port, t.host_header.as_str(), t.host.as_str()),
+            (443, "[::1]", "::1")
+        );
+        let t =
+            Target::from_url(&reqwest::Url::parse("https://example.com:443/h").unwrap()).unwrap();
+        assert_eq!(
+            (t.port, t.host_header.as_str(), t.ip),
+            (443, "example.com", None)
+        );
         assert!(Target::from_url(&reqwest::Url::parse("ftp://x/").unwrap()).is_none());
     }
 
@@ -750,20 +783,35 @@ mod tests {
             b"POST /h HTTP/1.1\r\nHost: a:1\r\nX-A: 1\r\nContent-Length: 2\r\n\r\n{}"
         );
         out.clear();
-        write_request(&mut out, Method::Get, "/", "a", &[("host".into(), "b".into())], b"");
+        write_request(
+            &mut out,
+            Method::Get,
+            "/",
+            "a",
+            &[("host".into(), "b".into())],
+            b"",
+        );
         assert_eq!(out, b"GET / HTTP/1.1\r\nhost: b\r\n\r\n");
     }
 
     #[test]
     fn heads_parsed() {
-        let h = parse_head(b"HTTP/1.1 302 Found\r\nLocation: https://x/\r\nContent-Length: 0\r\n\r\n").unwrap();
+        let h =
+            parse_head(b"HTTP/1.1 302 Found\r\nLocation: https://x/\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
         assert_eq!(h.status, 302);
         assert_eq!(h.content_length, Some(0));
         assert!(h.keep_alive && !h.chunked);
-        assert_eq!(h.headers[0], ("Location".to_string(), "https://x/".to_string()));
+        assert_eq!(
+            h.headers[0],
+            ("Location".to_string(), "https://x/".to_string())
+        );
         let h = parse_head(b"HTTP/1.0 200 OK\r\n\r\n").unwrap();
         assert!(!h.keep_alive);
-        let h = parse_head(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").unwrap();
+        let h = parse_head(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
         assert!(h.chunked && !h.keep_alive);
         for bad in [
             &b"HTTP/2 200 OK\r\n\r\n"[..],
@@ -788,7 +836,14 @@ mod tests {
         });
         let target = Target::from_url(&reqwest::Url::parse(&url).unwrap()).unwrap();
         let mut c = Connection::new();
-        let r = c.exchange(&target, None, Method::Post, &[], b"{}", Duration::from_secs(5));
+        let r = c.exchange(
+            &target,
+            None,
+            Method::Post,
+            &[],
+            b"{}",
+            Duration::from_secs(5),
+        );
         server.join().unwrap();
         r
     }
@@ -815,15 +870,32 @@ mod tests {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap();
         drop(l);
-        let target = Target::from_url(&reqwest::Url::parse(&format!("http://{addr}/")).unwrap()).unwrap();
+        let target =
+            Target::from_url(&reqwest::Url::parse(&format!("http://{addr}/")).unwrap()).unwrap();
         let mut c = Connection::new();
         let e = c
-            .exchange(&target, None, Method::Post, &[], b"", Duration::from_secs(2))
+            .exchange(
+                &target,
+                None,
+                Method::Post,
+                &[],
+                b"",
+                Duration::from_secs(2),
+            )
             .unwrap_err();
         assert_eq!(e.kind, FailureKind::Connect, "{e:?}");
-        let target = Target::from_url(&reqwest::Url::parse("http://no-such-host.invalid/").unwrap()).unwrap();
+        let target =
+            Target::from_url(&reqwest::Url::parse("http://no-such-host.invalid/").unwrap())
+                .unwrap();
         let e = c
-            .exchange(&target, None, Method::Post, &[], b"", Duration::from_secs(5))
+            .exchange(
+                &target,
+                None,
+                Method::Post,
+                &[],
+                b"",
+                Duration::from_secs(5),
+            )
             .unwrap_err();
         assert_eq!(e.kind, FailureKind::Dns);
         assert_eq!(e.message, "cannot resolve host no-such-host.invalid");

@@ -97,8 +97,10 @@ pub fn resolve(
         if path.is_dir() {
             let files = json_files_in(path)?;
             if files.is_empty() {
-                return Err(Error::input(format!("directory {arg} holds no .json files"))
-                    .with_hint("send reads the *.json files directly inside a directory"));
+                return Err(
+                    Error::input(format!("directory {arg} holds no .json files"))
+                        .with_hint("send reads the *.json files directly inside a directory"),
+                );
             }
             for f in files {
                 let body = std::fs::read(&f).map_err(|e| Error::file(f.display(), &e))?;
@@ -199,9 +201,9 @@ impl Signer {
     pub fn needs_secret(tamper: Option<Tamper>, keep_signature: bool, sources: &[Source]) -> bool {
         match tamper {
             Some(Tamper::NoSignature | Tamper::WrongSecret | Tamper::BadSignature) => false,
-            Some(Tamper::ModifiedBody) | None => sources
-                .iter()
-                .any(|s| !(keep_signature && s.is_captured())),
+            Some(Tamper::ModifiedBody) | None => {
+                sources.iter().any(|s| !(keep_signature && s.is_captured()))
+            }
         }
     }
 
@@ -299,16 +301,16 @@ pub fn parse_header(spec: &str) -> Result<(String, String)> {
     let value = value.trim();
     let is_tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
     if name.is_empty() || !name.chars().all(is_tchar) {
-        return Err(
-            Error::usage(format!("--header {spec:?}: {name:?} is not a valid header name"))
-                .with_hint(hint),
-        );
-    }
-    if value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
         return Err(Error::usage(format!(
-            "--header {name}: the value must be a single line"
+            "--header {spec:?}: {name:?} is not a valid header name"
         ))
         .with_hint(hint));
+    }
+    if value.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+        return Err(
+            Error::usage(format!("--header {name}: the value must be a single line"))
+                .with_hint(hint),
+        );
     }
     if name.eq_ignore_ascii_case("content-length") || name.eq_ignore_ascii_case("transfer-encoding")
     {
@@ -367,8 +369,17 @@ mod tests {
             parse_header("X-Id:  42 ").unwrap(),
             ("X-Id".to_string(), "42".to_string())
         );
-        assert_eq!(parse_header("X-Url: http://a:1/b").unwrap().1, "http://a:1/b");
-        for bad in ["NoColon", ": v", "Bad Name: v", "Content-Length: 3", "X: a\nb"] {
+        assert_eq!(
+            parse_header("X-Url: http://a:1/b").unwrap().1,
+            "http://a:1/b"
+        );
+        for bad in [
+            "NoColon",
+            ": v",
+            "Bad Name: v",
+            "Content-Length: 3",
+            "X: a\nb",
+        ] {
             assert_eq!(parse_header(bad).unwrap_err().exit_code(), 2, "{bad}");
         }
     }
@@ -426,7 +437,10 @@ mod tests {
         let good = signature::sign(b"s3cret", &body);
         let mut rng = fastrand::Rng::with_seed(3);
         let (b, s) = signer(None).prepare(body.clone(), None, false, &mut rng);
-        assert_eq!((b.as_slice(), s.as_deref()), (body.as_slice(), Some(good.as_str())));
+        assert_eq!(
+            (b.as_slice(), s.as_deref()),
+            (body.as_slice(), Some(good.as_str()))
+        );
 
         let (_, s) = signer(Some(Tamper::NoSignature)).prepare(body.clone(), None, false, &mut rng);
         assert_eq!(s, None);
@@ -436,10 +450,14 @@ mod tests {
             let s = s.unwrap();
             assert_eq!(b, body);
             assert!(s.starts_with("sha256=") && s.len() == 71, "{s}");
-            assert!(!signature::verify_value(b"s3cret", &s, &body).is_valid(), "{t:?}");
+            assert!(
+                !signature::verify_value(b"s3cret", &s, &body).is_valid(),
+                "{t:?}"
+            );
         }
 
-        let (b, s) = signer(Some(Tamper::ModifiedBody)).prepare(body.clone(), None, false, &mut rng);
+        let (b, s) =
+            signer(Some(Tamper::ModifiedBody)).prepare(body.clone(), None, false, &mut rng);
         assert_eq!(s.as_deref(), Some(good.as_str()));
         assert_ne!(b, body);
         assert!(!signature::verify_value(b"s3cret", &good, &b).is_valid());
@@ -480,11 +498,27 @@ mod tests {
             name: "f".into(),
             body: vec![],
         };
-        assert!(Signer::needs_secret(None, false, std::slice::from_ref(&cap)));
-        assert!(!Signer::needs_secret(None, true, std::slice::from_ref(&cap)));
+        assert!(Signer::needs_secret(
+            None,
+            false,
+            std::slice::from_ref(&cap)
+        ));
+        assert!(!Signer::needs_secret(
+            None,
+            true,
+            std::slice::from_ref(&cap)
+        ));
         assert!(Signer::needs_secret(None, true, &[cap, file.clone()]));
-        assert!(!Signer::needs_secret(Some(Tamper::NoSignature), false, std::slice::from_ref(&file)));
-        assert!(Signer::needs_secret(Some(Tamper::ModifiedBody), false, &[file]));
+        assert!(!Signer::needs_secret(
+            Some(Tamper::NoSignature),
+            false,
+            std::slice::from_ref(&file)
+        ));
+        assert!(Signer::needs_secret(
+            Some(Tamper::ModifiedBody),
+            false,
+            &[file]
+        ));
     }
 
     #[test]
@@ -509,7 +543,10 @@ mod tests {
         let twice = vec!["-".to_string(), "-".to_string()];
         assert_eq!(resolve(&twice, &[], &mut stdin).unwrap_err().exit_code(), 2);
         let missing = vec![d.join("nope.json").display().to_string()];
-        assert_eq!(resolve(&missing, &[], &mut stdin).unwrap_err().exit_code(), 2);
+        assert_eq!(
+            resolve(&missing, &[], &mut stdin).unwrap_err().exit_code(),
+            2
+        );
         let empty = tempfile::tempdir().unwrap();
         let args = vec![empty.path().display().to_string()];
         assert_eq!(resolve(&args, &[], &mut stdin).unwrap_err().exit_code(), 2);

@@ -106,8 +106,7 @@ impl Plan<'_> {
     }
     /// Deliveries in all, duplicates included.
     pub fn deliveries(&self) -> u64 {
-        self.events()
-            .saturating_mul(1 + u64::from(self.duplicates))
+        self.events().saturating_mul(1 + u64::from(self.duplicates))
     }
     /// Event number `k` (0-based): its source index and the number of its first delivery.
     pub fn event(&self, k: u64) -> (usize, u64) {
@@ -133,12 +132,9 @@ impl Shape<'_> {
         rng: &mut fastrand::Rng,
     ) -> Result<Request> {
         let body = source.body(tokens, self.sets)?.into_owned();
-        let (body, sig) = self.signer.prepare(
-            body,
-            source.captured_signature(),
-            source.is_captured(),
-            rng,
-        );
+        let (body, sig) =
+            self.signer
+                .prepare(body, source.captured_signature(), source.is_captured(), rng);
         Ok(payload::build_request(self.url, body, sig, self.headers))
     }
 }
@@ -215,7 +211,11 @@ impl Summary {
         if r.ok {
             self.ok += 1;
         } else if self.first_failure_n.is_none_or(|n| r.n < n) {
-            self.first_failure = Some(format!("#{} {source_name}: {}", r.n, describe(r, self.expect)));
+            self.first_failure = Some(format!(
+                "#{} {source_name}: {}",
+                r.n,
+                describe(r, self.expect)
+            ));
             self.first_failure_n = Some(r.n);
             self.first_failure_kind = Some(r.error.as_ref().map_or("status", |e| e.kind));
         }
@@ -340,7 +340,9 @@ pub fn record_of(
                 message: format!(
                     "{} redirects to {} (not followed: a 3xx is a failed delivery)",
                     status_text(resp.status),
-                    resp.location.as_deref().unwrap_or("nowhere (no Location header)")
+                    resp.location
+                        .as_deref()
+                        .unwrap_or("nowhere (no Location header)")
                 ),
             });
             Record {
@@ -467,10 +469,7 @@ pub fn run(
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().ok())
-            .collect()
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
     for l in &locals {
         summary.merge(l);
@@ -568,7 +567,10 @@ mod tests {
         let redirect = recs[2].error.as_ref().unwrap();
         assert_eq!(redirect.kind, "redirect");
         assert!(redirect.message.contains("https://elsewhere.example/"));
-        assert_eq!(recs[2].location.as_deref(), Some("https://elsewhere.example/"));
+        assert_eq!(
+            recs[2].location.as_deref(),
+            Some("https://elsewhere.example/")
+        );
         assert_eq!(recs[4].error.as_ref().unwrap().kind, "timeout");
         let mut other = Summary::new(e);
         for (i, r) in recs.iter().enumerate() {
@@ -590,7 +592,11 @@ mod tests {
         assert_eq!(sum.retries, 3);
         assert_eq!(sum.duplicates, 1);
         assert_eq!(sum.latency.count(), 5);
-        assert!(sum.first_failure.as_deref().unwrap().starts_with("#3 f0: 302 Found"));
+        assert!(sum
+            .first_failure
+            .as_deref()
+            .unwrap()
+            .starts_with("#3 f0: 302 Found"));
         assert_eq!(
             describe(&recs[3], e),
             "503 Service Unavailable (expected 2xx)"
@@ -602,12 +608,23 @@ mod tests {
         let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            ["n", "source", "attempts", "status", "latency_ms", "ok", "error"]
+            [
+                "n",
+                "source",
+                "attempts",
+                "status",
+                "latency_ms",
+                "ok",
+                "error"
+            ]
         );
         assert_eq!(j["status"], serde_json::Value::Null);
         assert_eq!(j["latency_ms"], 500.0);
         assert_eq!(j["attempts"], 2);
-        assert_eq!(record_json(&recs[0], "f0")["error"], serde_json::Value::Null);
+        assert_eq!(
+            record_json(&recs[0], "f0")["error"],
+            serde_json::Value::Null
+        );
         let sj = summary_json(&sum, false);
         assert_eq!(sj["summary"]["deliveries"], 5);
         assert_eq!(sj["summary"]["status"]["5xx"], 1);

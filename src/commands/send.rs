@@ -74,8 +74,11 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
         CliTamper::WrongSecret => Tamper::WrongSecret,
         CliTamper::ModifiedBody => Tamper::ModifiedBody,
     });
-    let secret = secret::resolve_env(args.secret.secret.as_deref(), args.secret.secret_file.as_deref())?
-        .map(|(s, _)| s);
+    let secret = secret::resolve_env(
+        args.secret.secret.as_deref(),
+        args.secret.secret_file.as_deref(),
+    )?
+    .map(|(s, _)| s);
     if secret.is_none() && Signer::needs_secret(tamper, args.keep_signature, &sources) {
         return Err(secret::missing());
     }
@@ -218,8 +221,7 @@ fn confirm_large_send(total: u64, host: &str) -> Result<()> {
     if yes {
         Ok(())
     } else {
-        Err(Error::usage("cancelled: nothing was sent")
-            .with_hint("--yes skips this question"))
+        Err(Error::usage("cancelled: nothing was sent").with_hint("--yes skips this question"))
     }
 }
 
@@ -229,7 +231,9 @@ fn install_ctrlc() {
         if STOP.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\ncmzon-hook: stopping after the deliveries in flight (Ctrl-C again to quit now)");
+        eprintln!(
+            "\ncmzon-hook: stopping after the deliveries in flight (Ctrl-C again to quit now)"
+        );
     });
 }
 
@@ -295,10 +299,7 @@ fn deliver_all(
 ) -> Result<Summary> {
     let bar = mode.bar.then(|| progress_bar(total));
     let stdout_tty = std::io::stdout().is_terminal();
-    let out = Mutex::new((
-        std::io::BufWriter::new(std::io::stdout()),
-        Instant::now(),
-    ));
+    let out = Mutex::new((std::io::BufWriter::new(std::io::stdout()), Instant::now()));
     let expect = settings.expect;
     let on_record = |rec: &Record| -> Result<()> {
         if let Some(pb) = &bar {
@@ -478,8 +479,14 @@ mod tests {
             target_url(Some("http://a/"), Some("http://b/".into())).unwrap(),
             "http://a/"
         );
-        assert_eq!(target_url(None, Some("http://b/".into())).unwrap(), "http://b/");
-        assert_eq!(target_url(None, Some(" ".into())).unwrap_err().exit_code(), 2);
+        assert_eq!(
+            target_url(None, Some("http://b/".into())).unwrap(),
+            "http://b/"
+        );
+        assert_eq!(
+            target_url(None, Some(" ".into())).unwrap_err().exit_code(),
+            2
+        );
         assert_eq!(target_url(None, None).unwrap_err().exit_code(), 2);
     }
 

@@ -63,7 +63,7 @@ impl Recorded {
     }
 }
 
-type Script = Arc<dyn Fn(usize) -> Action + Send + Sync>;
+type Script = Arc<dyn Fn(usize, &Recorded) -> Action + Send + Sync>;
 
 /// A recording server. Dropping it stops accepting and joins the accept thread.
 pub struct Server {
@@ -75,20 +75,32 @@ pub struct Server {
 }
 
 impl Server {
-    /// Plain HTTP, answering every request from `script`.
-    pub fn http(script: impl Fn(usize) -> Action + Send + Sync + 'static) -> Server {
+    /// Plain HTTP, answering the i-th request (0-based) from `script`.
+    pub fn http(script: impl Fn(usize, &Recorded) -> Action + Send + Sync + 'static) -> Server {
         Server::start(None, Arc::new(script))
     }
 
     /// HTTP answering 200 to everything.
     pub fn ok() -> Server {
-        Server::http(|_| Action::status(200))
+        Server::http(|_, _| Action::status(200))
+    }
+
+    /// HTTP answering statuses in turn (the last one repeats).
+    pub fn statuses(list: &[u16]) -> Server {
+        let list = list.to_vec();
+        Server::http(move |i, _| Action::status(list[i.min(list.len() - 1)]))
+    }
+
+    /// HTTP that checks the signature with [`SECRET`] like a careful endpoint: 200 when valid,
+    /// 401 otherwise.
+    pub fn verifying() -> Server {
+        Server::http(|_, req| Action::status(if signature_valid(req) { 200 } else { 401 }))
     }
 
     /// HTTPS with the given rustls config.
     pub fn https(
         config: Arc<rustls::ServerConfig>,
-        script: impl Fn(usize) -> Action + Send + Sync + 'static,
+        script: impl Fn(usize, &Recorded) -> Action + Send + Sync + 'static,
     ) -> Server {
         Server::start(Some(config), Arc::new(script))
     }
@@ -174,25 +186,34 @@ fn serve<S: Read + Write>(
         let Some(req) = read_request(&mut stream, &mut buf) else {
             return;
         };
-        let index = {
+        let action = {
             let mut all = requests.lock().unwrap();
+            let index = all.len();
+            let action = script(index, &req);
             all.push(req);
-            all.len() - 1
+            action
         };
-        match script(index) {
+        match action {
             Action::Reply {
                 status,
                 headers,
                 body,
             } => {
-                let mut head = format!("HTTP/1.1 {status} Whatever\r\nContent-Length: {}\r\n", body.len());
+                let mut head = format!(
+                    "HTTP/1.1 {status} Whatever\r\nContent-Length: {}\r\n",
+                    body.len()
+                );
                 for (n, v) in headers {
                     head.push_str(&format!("{n}: {v}\r\n"));
                 }
                 head.push_str("\r\n");
                 let mut bytes = head.into_bytes();
                 bytes.extend_from_slice(&body);
-                if stream.write_all(&bytes).and_then(|_| stream.flush()).is_err() {
+                if stream
+                    .write_all(&bytes)
+                    .and_then(|_| stream.flush())
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -336,4 +357,22 @@ pub fn hmac_sha256_hex(key: &[u8], body: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Whether the request's `X-Hub-Signature-256` is HMAC-SHA256([`SECRET`], body), checked
+/// independently of the crate.
+pub fn signature_valid(req: &Recorded) -> bool {
+    req.header("X-Hub-Signature-256")
+        == Some(format!("sha256={}", hmac_sha256_hex(SECRET.as_bytes(), &req.body)).as_str())
+}
+
+/// Panic when the secret shows up in any output.
+pub fn assert_no_secret(out: &std::process::Output) {
+    for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains(SECRET),
+            "the secret appears on {name}: {text}"
+        );
+    }
 }
