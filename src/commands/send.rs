@@ -344,8 +344,14 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
         indicatif::ProgressDrawTarget::stderr(),
     );
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:30.cyan/blue} {pos}/{len} deliveries · {per_sec} · ETA {eta}",
+        "{bar:30.cyan/blue} {pos}/{len} deliveries · {rate} · ETA {eta}",
     ) {
+        let style = style.with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        );
         pb.set_style(style.progress_chars("=> "));
     }
     pb
