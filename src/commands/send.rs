@@ -64,7 +64,7 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
         sources.extend(payload::from_capture(path, &sets)?);
     }
     if sources.is_empty() {
-        sources.push(Source::Fixture(pick_fixture()?));
+        sources.push(Source::fixture(pick_fixture()?));
     }
     check_fixtures_render(&sources, &sets)?;
 
@@ -199,7 +199,7 @@ fn pick_fixture() -> Result<&'static fixtures::Fixture> {
 fn check_fixtures_render(sources: &[Source], sets: &[SetOp]) -> Result<()> {
     let mut tokens = TokenSource::new();
     for s in sources {
-        if let Source::Fixture(f) = s {
+        if let Source::Fixture { fixture: f, .. } = s {
             fixtures::render(f, &mut tokens, sets, Layout::Compact).map_err(|e| {
                 let mut err = Error::input(format!("fixture {}: {}", f.name, e.message));
                 err.hint = e.hint;
