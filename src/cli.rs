@@ -69,6 +69,7 @@ pub enum Command {
     /// Run a local webhook endpoint that verifies, prints, captures and forwards events
     Listen(Box<ListenArgs>),
     /// Verify signatures of captured requests and explain failures
+    #[command(after_long_help = VERIFY_HELP)]
     Verify(VerifyArgs),
     /// Check an endpoint's HTTPS, certificate, latency and webhook security
     Lint(Box<LintArgs>),
@@ -345,6 +346,22 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub tls: TlsArgs,
 }
+
+/// `verify --help`: formats, output and the exit policy.
+pub const VERIFY_HELP: &str = "\
+Captures are detected from their content: cmzon-hook JSONL (`listen --save`), HAR 1.2
+(browser devtools, mitmproxy, Charles) or raw HTTP/1.1 requests (`nc -l 3000 > req.http`),
+several pipelined requests per file allowed. `-` reads a capture from stdin.
+
+Each request gets one line on stdout: its source (file:line for JSONL, file#N for HAR entries
+and raw requests), ✓ or ✗, the events it carries and, on failure, why: when the signature
+matches a changed body (re-serialized JSON, escaping, newline, CRLF) or a secret with stray
+whitespace, the line says which, and an indented hint line follows. The summary goes to
+stderr (not with -q).
+
+Exit status: 0 when every request is valid; 1 when any is invalid or unsigned; 2 when a file,
+or a request in it, cannot be read (the readable requests are still verified and reported),
+or on usage errors such as a missing secret.";
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {

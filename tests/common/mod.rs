@@ -1,2 +1,4 @@
+pub mod core;
 pub mod fixtures;
+pub mod lint;
 pub mod send;
