@@ -579,3 +579,130 @@ fn rate_spaces_deliveries_evenly() {
     let out = send(&["messages", "--to", &server.url("/"), "--rate", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+fn captured(body: &[u8], signature: &str) -> cmzon_hook::capture::CapturedRequest {
+    cmzon_hook::capture::CapturedRequest {
+        method: "POST".into(),
+        path: "/webhook".into(),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("X-Hub-Signature-256".into(), signature.into()),
+        ],
+        body: body.to_vec(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn from_capture_replays_exact_bodies_resigned_or_with_their_signature() {
+    let escaped = include_bytes!("data/vector-escaped.json");
+    let escaped_sig = "sha256=89f85910e050bb36418b9e0d410203267cfe99ea51a4fd473020c58e77ffa62f";
+    let bodies: [&[u8]; 3] = [escaped, b"{\"a\": 1}\r\n", b"not json at all\xff"];
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("cap.jsonl");
+    let lines: Vec<String> = bodies
+        .iter()
+        .map(|b| cmzon_hook::capture::to_jsonl_line(&captured(b, escaped_sig)))
+        .collect();
+    std::fs::write(&cap, lines.join("\n") + "\n").unwrap();
+
+    // Re-signed with the secret.
+    let server = Server::verifying();
+    let out = send(&[
+        "--from-capture",
+        cap.to_str().unwrap(),
+        "--to",
+        &server.url("/replay"),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reqs = server.requests();
+    let got: Vec<&[u8]> = reqs.iter().map(|r| r.body.as_slice()).collect();
+    assert_eq!(got, bodies, "bodies replayed byte for byte");
+    assert!(reqs.iter().all(signature_valid));
+    let lines = ndjson(&out);
+    assert!(lines[0]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("cap.jsonl:1"));
+    assert!(lines[2]["source"]
+        .as_str()
+        .unwrap()
+        .ends_with("cap.jsonl:3"));
+
+    // --keep-signature: the captured header goes out as it was; no secret needed.
+    let server = Server::ok();
+    let out = cmd(dir.path())
+        .args(["send", "--from-capture", "cap.jsonl", "--keep-signature"])
+        .args(["--to", &server.url("/replay")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3);
+    assert!(reqs
+        .iter()
+        .all(|r| r.header("X-Hub-Signature-256") == Some(escaped_sig)));
+    assert!(cmzon_hook::signature::verify_value(b"s3cret", escaped_sig, &reqs[0].body).is_valid());
+
+    // A raw HTTP capture works too; a broken capture is an input error and sends nothing.
+    let raw = dir.path().join("req.http");
+    let mut bytes = format!(
+        "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+        escaped.len()
+    )
+    .into_bytes();
+    bytes.extend_from_slice(escaped);
+    std::fs::write(&raw, bytes).unwrap();
+    let server = Server::verifying();
+    let out = send(&[
+        "--from-capture",
+        raw.to_str().unwrap(),
+        "--to",
+        &server.url("/"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.requests()[0].body, escaped);
+    let broken = dir.path().join("broken.jsonl");
+    std::fs::write(&broken, "{\"method\":\"POST\"}\n").unwrap();
+    let out = send(&[
+        "--from-capture",
+        broken.to_str().unwrap(),
+        "--to",
+        &server.url("/"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// This machine's host name when it resolves only to loopback addresses (so it counts as
+/// "another machine" for the checks while all traffic stays local), else `None`.
+fn hostname_on_loopback() -> Option<String> {
+    use std::net::ToSocketAddrs;
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name = name.trim().to_string();
+    if name.is_empty() || name.eq_ignore_ascii_case("localhost") || name.contains('.') {
+        return None;
+    }
+    let addrs: Vec<_> = (name.as_str(), 80).to_socket_addrs().ok()?.collect();
+    (!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback())).then_some(name)
+}
+
+#[test]
+fn other_hosts_get_a_plain_http_warning_and_no_question_without_a_terminal() {
+    let Some(host) = hostname_on_loopback() else {
+        eprintln!("skipped: this machine's host name does not resolve to loopback only");
+        return;
+    };
+    let server = Server::ok();
+    let url = format!("http://{host}:{}/hook", server.addr.port());
+    let out = send(&["messages", "--to", &url, "--count", "101", "-c", "4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.requests().len(), 101, "sent without asking");
+    let err = stderr(&out);
+    assert!(err.contains("plain HTTP") && err.contains("HTTPS"), "{err}");
+    assert!(!err.contains("[y/N]"), "{err}");
+    // Loopback targets get no warning.
+    let out = send(&["messages", "--to", &server.url("/hook")]);
+    assert!(!stderr(&out).contains("plain HTTP"), "{}", stderr(&out));
+}

@@ -59,6 +59,13 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
     let parsed = delivery::parse_url(&url)?;
     let host = parsed.host_str().unwrap_or_default().to_string();
 
+    let capture_from_stdin = args.from_capture.as_deref() == Some(std::path::Path::new("-"));
+    if capture_from_stdin && args.payloads.iter().any(|p| p == "-") {
+        return Err(
+            Error::usage("stdin cannot be both a payload (`-`) and the capture")
+                .with_hint("give the capture as a file, or the payload as a file"),
+        );
+    }
     let mut sources = payload::resolve(&args.payloads, &sets, &mut || input::read_bytes(None))?;
     if let Some(path) = &args.from_capture {
         sources.extend(payload::from_capture(path, &sets)?);
