@@ -866,6 +866,43 @@ mod tests {
     }
 
     #[test]
+    fn keep_alive_reuse_and_transparent_reconnect_after_server_close() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/h", l.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut conns = 0;
+            // Connection 1 answers two requests, then closes while idle; connection 2 answers one.
+            for answers in [2, 1] {
+                let (mut s, _) = l.accept().unwrap();
+                conns += 1;
+                for _ in 0..answers {
+                    let mut buf = [0u8; 4096];
+                    let _ = s.read(&mut buf);
+                    s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                        .unwrap();
+                }
+            }
+            conns
+        });
+        let target = Target::from_url(&reqwest::Url::parse(&url).unwrap()).unwrap();
+        let mut c = Connection::new();
+        for _ in 0..3 {
+            let r = c
+                .exchange(
+                    &target,
+                    None,
+                    Method::Post,
+                    &[],
+                    b"{}",
+                    Duration::from_secs(5),
+                )
+                .unwrap();
+            assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+        }
+        assert_eq!(server.join().unwrap(), 2, "one reconnect, no more");
+    }
+
+    #[test]
     fn refused_and_unresolvable() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap();
