@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # send throughput: N signed requests (default 20,000) at concurrency C (default 16) to a fast
-# local sink (examples/sink.rs), cmzon-hook vs oha (and hey) with the same body, concurrency and
+# local sink (bench/sink.rs, built as the `sink` example), cmzon-hook vs oha (and hey) with the same body, concurrency and
 # sink, in the same run. cmzon-hook renders the `messages` fixture with fresh tokens and signs
 # every request; oha and hey replay one pre-signed rendering of it. Target: cmzon-hook >= 0.8x
 # oha's requests per second.
