@@ -186,8 +186,8 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
             cand --verbose 'Print more detail (request headers, timings); repeat for more'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }

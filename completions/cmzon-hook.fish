@@ -155,7 +155,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -l config 
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -l json -d 'One JSON object per request on stdout'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l secret -d 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l secret-file -d 'Read the webhook secret from a file (one trailing newline is stripped)' -r -F

@@ -1,9 +1,30 @@
 //! Captured requests: the model, readers for cmzon-hook JSONL, HAR 1.2 and raw HTTP/1.1,
 //! and the JSONL writer `listen --save` uses.
+//!
+//! The format is detected from content, not from the file name:
+//! - **JSONL**: the first non-blank line is a JSON object that is not a HAR document; every
+//!   non-blank line is one request (`cmzon-hook listen --save` writes these). Streamed: one
+//!   request in memory at a time; a bad line is reported and reading goes on with the next.
+//! - **HAR 1.2**: a JSON document with `log.entries[].request` (browser devtools, mitmproxy,
+//!   Charles). HTTP/2 pseudo-headers (`:authority`, ...) are dropped; `postData.text` is the
+//!   body, base64-decoded when `postData.encoding` is `base64`.
+//! - **Raw HTTP/1.1**: request line, headers, body framed by `Content-Length` or chunked
+//!   transfer encoding (chunk extensions and trailers are accepted; trailers are not kept).
+//!   Several pipelined requests may follow each other. A read error ends the file.
+//!
+//! Sources are `file:line` for JSONL and `file#N` (N counted from 1) for HAR entries and raw
+//! requests. `-` reads stdin.
 
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Cursor, Read, Write};
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
-use crate::error::Result;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
 
 /// One request as it travelled: headers in received order with original case (repeats kept)
 /// and the exact body bytes.
@@ -47,32 +68,1102 @@ pub enum Format {
     RawHttp,
 }
 
-/// Read every request of a capture file, detecting the format from content. JSONL is
-/// streamed: one request in memory at a time. Filled in by the capture work.
-pub fn read_captures(path: &Path) -> Result<Box<dyn Iterator<Item = Result<Located>>>> {
-    todo!("capture work: {}", path.display())
+/// The items a capture reader yields.
+pub type Captures = Box<dyn Iterator<Item = Result<Located>>>;
+
+const READ_BUFFER: usize = 1 << 16;
+
+/// Read every request of a capture file (`-` for stdin), detecting the format from content.
+/// JSONL is streamed: one request in memory at a time.
+pub fn read_captures(path: &Path) -> Result<Captures> {
+    let name = path.display().to_string();
+    let reader: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin().lock()))
+    } else {
+        let file = File::open(path).map_err(|e| Error::file(&name, &e))?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(Error::input(format!("cannot read {name}: is a directory"))
+                .with_hint("give capture files, not directories"));
+        }
+        Box::new(BufReader::with_capacity(READ_BUFFER, file))
+    };
+    read_captures_from(&name, reader)
 }
 
-/// One capture JSONL line (no trailing newline) for a request.
+/// Like [`read_captures`] over any reader; `name` is used in sources and errors.
+pub fn read_captures_from(name: &str, mut reader: Box<dyn BufRead>) -> Result<Captures> {
+    let mut first = Vec::new();
+    let mut skipped = 0u64;
+    loop {
+        first.clear();
+        let n = reader
+            .read_until(b'\n', &mut first)
+            .map_err(|e| read_error(name, &e))?;
+        if n == 0 {
+            return Err(Error::input(format!("{name}: the capture is empty")).with_hint(
+                "capture requests with `cmzon-hook listen --save FILE`, or export a HAR from devtools",
+            ));
+        }
+        if skipped == 0 && first.starts_with(b"\xEF\xBB\xBF") {
+            first.drain(..3);
+        }
+        if first.trim_ascii().is_empty() {
+            skipped += 1;
+            continue;
+        }
+        break;
+    }
+    let format = detect(&first).ok_or_else(|| {
+        Error::input(format!(
+            "{name}: not a capture: expected cmzon-hook JSONL, a HAR 1.2 document, or a raw HTTP/1.1 request (line {} starts `{}`)",
+            skipped + 1,
+            preview(&first)
+        ))
+        .with_hint(
+            "`cmzon-hook listen --save FILE` writes JSONL, devtools export HAR, `nc -l 3000 > req.http` saves raw HTTP",
+        )
+    })?;
+    let rest: Box<dyn BufRead> = Box::new(Cursor::new(first).chain(reader));
+    Ok(match format {
+        Format::Jsonl => Box::new(JsonlReader {
+            name: name.to_string(),
+            reader: rest,
+            line_no: skipped,
+            buf: Vec::new(),
+            failed: false,
+        }),
+        Format::Har => read_har(name, rest, skipped)?,
+        Format::RawHttp => Box::new(RawReader {
+            name: name.to_string(),
+            reader: rest,
+            line_no: skipped,
+            entry: 0,
+            done: false,
+            unframed_rest: false,
+        }),
+    })
+}
+
+/// Decide the format from the first non-blank line.
+fn detect(first: &[u8]) -> Option<Format> {
+    let line = first.trim_ascii();
+    if line.starts_with(b"{") {
+        if line == b"{" {
+            return Some(Format::Har);
+        }
+        return Some(match serde_json::from_slice::<Value>(line) {
+            Ok(Value::Object(map)) if map.contains_key("log") => Format::Har,
+            Ok(_) => Format::Jsonl,
+            // A document that goes on over several lines.
+            Err(e) if e.is_eof() => Format::Har,
+            Err(_) => Format::Jsonl,
+        });
+    }
+    parse_request_line(first).ok().map(|_| Format::RawHttp)
+}
+
+fn read_error(name: &str, err: &io::Error) -> Error {
+    Error::input(format!("cannot read {name}: {err}"))
+}
+
+/// The start of a line, printable, for error messages.
+fn preview(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line.trim_ascii());
+    let mut out: String = text
+        .chars()
+        .take(40)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if text.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+/// serde_json's message without its ` at line L column C` suffix, and the column.
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rsplit_once(" at line ") {
+        Some((msg, _)) => msg.to_string(),
+        None => text,
+    }
+}
+
+fn decode_base64(text: &str) -> std::result::Result<Vec<u8>, String> {
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|e| e.to_string())
+}
+
+// ---------------------------------------------------------------------------------------
+// JSONL
+
+/// One capture line, as written by [`to_jsonl_line`].
+#[derive(Debug, Deserialize)]
+struct JsonlIn {
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(default)]
+    received_at: Option<String>,
+    #[serde(default)]
+    remote_addr: Option<String>,
+    method: String,
+    path: String,
+    #[serde(default)]
+    query: Option<String>,
+    headers: Vec<(String, String)>,
+    #[serde(default)]
+    body: Option<String>,
+    #[serde(default)]
+    body_base64: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonlOut<'a> {
+    id: Option<u64>,
+    received_at: Option<&'a str>,
+    remote_addr: Option<&'a str>,
+    method: &'a str,
+    path: &'a str,
+    query: &'a str,
+    headers: &'a [(String, String)],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_base64: Option<String>,
+}
+
+const JSONL_HINT: &str = "each line must be one JSON object with method, path, query, headers ([[name, value], ...]) and body or body_base64, as `cmzon-hook listen --save` writes";
+
+struct JsonlReader {
+    name: String,
+    reader: Box<dyn BufRead>,
+    line_no: u64,
+    buf: Vec<u8>,
+    failed: bool,
+}
+
+impl Iterator for JsonlReader {
+    type Item = Result<Located>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(Error::input(format!(
+                        "{}:{}: {e}",
+                        self.name,
+                        self.line_no + 1
+                    ))));
+                }
+            }
+            self.line_no += 1;
+            if self.buf.trim_ascii().is_empty() {
+                continue;
+            }
+            let source = format!("{}:{}", self.name, self.line_no);
+            return Some(
+                parse_jsonl_line(&self.buf)
+                    .map(|request| Located {
+                        source: source.clone(),
+                        request,
+                    })
+                    .map_err(|what| {
+                        Error::input(format!("{source}: {what}")).with_hint(JSONL_HINT)
+                    }),
+            );
+        }
+    }
+}
+
+/// Parse one capture line; the error says what is wrong (without the location).
+fn parse_jsonl_line(line: &[u8]) -> std::result::Result<CapturedRequest, String> {
+    let parsed: JsonlIn = serde_json::from_slice(line).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            format!("not a capture line: {}", json_message(&e))
+        }
+        _ => format!("invalid JSON: {} (column {})", json_message(&e), e.column()),
+    })?;
+    let body = match (parsed.body, parsed.body_base64) {
+        (Some(text), None) => text.into_bytes(),
+        (None, Some(b64)) => {
+            decode_base64(&b64).map_err(|e| format!("body_base64 is not valid base64: {e}"))?
+        }
+        (Some(_), Some(_)) => {
+            return Err("has both \"body\" and \"body_base64\"; give exactly one".into())
+        }
+        (None, None) => return Err("missing \"body\" (or \"body_base64\")".into()),
+    };
+    Ok(CapturedRequest {
+        id: parsed.id,
+        received_at: parsed.received_at,
+        remote_addr: parsed.remote_addr,
+        method: parsed.method,
+        path: parsed.path,
+        query: parsed.query.unwrap_or_default(),
+        headers: parsed.headers,
+        body,
+    })
+}
+
+/// One capture JSONL line (no trailing newline) for a request: `body` when the bytes are
+/// UTF-8, else `body_base64`. Reading it back gives the same request, byte for byte.
 pub fn to_jsonl_line(request: &CapturedRequest) -> String {
-    todo!("capture work: {request:?}")
+    let text = std::str::from_utf8(&request.body).ok();
+    let out = JsonlOut {
+        id: request.id,
+        received_at: request.received_at.as_deref(),
+        remote_addr: request.remote_addr.as_deref(),
+        method: &request.method,
+        path: &request.path,
+        query: &request.query,
+        headers: &request.headers,
+        body: text,
+        body_base64: match text {
+            Some(_) => None,
+            None => Some(base64::engine::general_purpose::STANDARD.encode(&request.body)),
+        },
+    };
+    serde_json::to_string(&out).expect("strings and numbers always serialize")
 }
 
 /// Appends requests to a capture JSONL file: one `write_all` of a whole line per request,
 /// flushed per request, serialized by a mutex so concurrent requests never interleave.
 pub struct CaptureWriter {
-    file: std::sync::Mutex<std::fs::File>,
+    file: Mutex<File>,
 }
 
 impl CaptureWriter {
     /// Open (create or append) a capture file.
     pub fn open(path: &Path) -> Result<CaptureWriter> {
-        todo!("capture work: {}", path.display())
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| {
+                Error::input(format!(
+                    "cannot open capture file {} for appending: {e}",
+                    path.display()
+                ))
+                .with_hint("give a writable file path (its directory must exist)")
+            })?;
+        Ok(CaptureWriter {
+            file: Mutex::new(file),
+        })
     }
 
     /// Append one request as one line.
-    pub fn append(&self, request: &CapturedRequest) -> std::io::Result<()> {
-        let _ = &self.file;
-        todo!("capture work: {request:?}")
+    pub fn append(&self, request: &CapturedRequest) -> io::Result<()> {
+        let mut line = to_jsonl_line(request);
+        line.push('\n');
+        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        file.write_all(line.as_bytes())?;
+        file.flush()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// HAR 1.2
+
+fn read_har(name: &str, mut reader: Box<dyn BufRead>, skipped: u64) -> Result<Captures> {
+    let mut data = Vec::new();
+    reader
+        .read_to_end(&mut data)
+        .map_err(|e| read_error(name, &e))?;
+    let doc: Value = serde_json::from_slice(&data).map_err(|e| {
+        Error::input(format!(
+            "{name}:{}:{}: invalid JSON: {}",
+            e.line() as u64 + skipped,
+            e.column(),
+            json_message(&e)
+        ))
+        .with_hint("a HAR file is one JSON document; re-export it from devtools")
+    })?;
+    drop(data);
+    let entries = match doc {
+        Value::Object(mut map) => match map.remove("log") {
+            Some(Value::Object(mut log)) => log.remove("entries"),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(Value::Array(entries)) = entries else {
+        return Err(
+            Error::input(format!("{name}: not a HAR file: no `log.entries` array")).with_hint(
+                "JSONL captures have one request object per line; HAR files have log.entries",
+            ),
+        );
+    };
+    let name = name.to_string();
+    Ok(Box::new(entries.into_iter().enumerate().map(
+        move |(i, entry)| {
+            let source = format!("{name}#{}", i + 1);
+            har_entry(entry)
+                .map(|request| Located {
+                    source: source.clone(),
+                    request,
+                })
+                .map_err(|what| {
+                    Error::input(format!("{source}: {what}")).with_hint(
+                        "HAR 1.2 entries need request.method, request.url and request.headers",
+                    )
+                })
+        },
+    )))
+}
+
+fn har_entry(entry: Value) -> std::result::Result<CapturedRequest, String> {
+    let Value::Object(mut entry) = entry else {
+        return Err("entry is not an object".into());
+    };
+    let received_at = match entry.remove("startedDateTime") {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let Some(Value::Object(mut request)) = entry.remove("request") else {
+        return Err("entry has no `request` object".into());
+    };
+    let Some(Value::String(method)) = request.remove("method") else {
+        return Err("request has no `method` string".into());
+    };
+    let Some(Value::String(url)) = request.remove("url") else {
+        return Err("request has no `url` string".into());
+    };
+    let (path, query) = split_target(&url);
+    let headers = match request.remove("headers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => {
+            let mut headers = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let pair = match &item {
+                    Value::Object(h) => match (h.get("name"), h.get("value")) {
+                        (Some(Value::String(n)), Some(Value::String(v))) => Some((n, v)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some((n, v)) = pair else {
+                    return Err(format!(
+                        "request.headers[{i}] is not {{\"name\": .., \"value\": ..}}"
+                    ));
+                };
+                if !n.starts_with(':') {
+                    headers.push((n.clone(), v.clone()));
+                }
+            }
+            headers
+        }
+        Some(_) => return Err("request.headers is not an array".into()),
+    };
+    let body = match request.remove("postData") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(post)) => {
+            let encoding = post.get("encoding").and_then(Value::as_str);
+            match (post.get("text"), encoding) {
+                (Some(Value::String(text)), None) => text.clone().into_bytes(),
+                (Some(Value::String(text)), Some(e)) if e.eq_ignore_ascii_case("base64") => {
+                    decode_base64(text)
+                        .map_err(|e| format!("postData.text is not valid base64: {e}"))?
+                }
+                (Some(Value::String(_)), Some(other)) => {
+                    return Err(format!("unsupported postData.encoding `{other}`"))
+                }
+                (None, _)
+                    if post
+                        .get("params")
+                        .and_then(Value::as_array)
+                        .is_some_and(|p| !p.is_empty()) =>
+                {
+                    return Err(
+                        "postData has params but no text: the exact body bytes are not in the file"
+                            .into(),
+                    )
+                }
+                (None, _) => Vec::new(),
+                (Some(_), _) => return Err("postData.text is not a string".into()),
+            }
+        }
+        Some(_) => return Err("request.postData is not an object".into()),
+    };
+    Ok(CapturedRequest {
+        id: None,
+        received_at,
+        remote_addr: None,
+        method,
+        path,
+        query,
+        headers,
+        body,
+    })
+}
+
+/// Split a request target or URL into path and query (fragment dropped).
+fn split_target(target: &str) -> (String, String) {
+    let target = target.split_once('#').map_or(target, |(t, _)| t);
+    let rest = match target.find("://") {
+        Some(i) if !target[..i].contains('/') => {
+            let after = &target[i + 3..];
+            match after.find(['/', '?']) {
+                Some(j) => &after[j..],
+                None => "",
+            }
+        }
+        _ => target,
+    };
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = if path.is_empty() { "/" } else { path };
+    (path.to_string(), query.to_string())
+}
+
+// ---------------------------------------------------------------------------------------
+// Raw HTTP/1.1
+
+/// Method, target and version of a request line (`POST /webhook HTTP/1.1`).
+fn parse_request_line(line: &[u8]) -> std::result::Result<(String, String), String> {
+    let line = line
+        .strip_suffix(b"\n")
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .unwrap_or(line);
+    let text = std::str::from_utf8(line).map_err(|_| "the request line is not text".to_string())?;
+    let mut parts = text.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(format!(
+            "not an HTTP request line (`METHOD /path HTTP/1.1`): `{}`",
+            preview(line)
+        ));
+    };
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    if !token(method) || target.is_empty() || !matches!(version, "HTTP/1.1" | "HTTP/1.0") {
+        return Err(format!(
+            "not an HTTP/1.x request line (`METHOD /path HTTP/1.1`): `{}`",
+            preview(line)
+        ));
+    }
+    Ok((method.to_string(), target.to_string()))
+}
+
+struct RawReader {
+    name: String,
+    reader: Box<dyn BufRead>,
+    /// Lines consumed so far (for error messages).
+    line_no: u64,
+    entry: u64,
+    done: bool,
+    /// The previous request had neither Content-Length nor chunked encoding.
+    unframed_rest: bool,
+}
+
+const MAX_HEADER_BYTES: usize = 1 << 20;
+
+impl RawReader {
+    /// One line including its terminator; empty at end of input.
+    fn line(&mut self, buf: &mut Vec<u8>) -> std::result::Result<usize, String> {
+        buf.clear();
+        let n = (&mut self.reader)
+            .take(MAX_HEADER_BYTES as u64)
+            .read_until(b'\n', buf)
+            .map_err(|e| format!("read error: {e}"))?;
+        if n > 0 {
+            self.line_no += 1;
+        }
+        Ok(n)
+    }
+
+    fn at(&self, what: impl std::fmt::Display) -> String {
+        format!("line {}: {what}", self.line_no)
+    }
+
+    fn read_request(&mut self) -> Option<std::result::Result<CapturedRequest, String>> {
+        let mut line = Vec::new();
+        loop {
+            match self.line(&mut line) {
+                Ok(0) => return None,
+                Ok(_) if line.trim_ascii().is_empty() => continue,
+                Ok(_) => break,
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        self.entry += 1;
+        Some(self.request_after(line))
+    }
+
+    fn request_after(&mut self, line: Vec<u8>) -> std::result::Result<CapturedRequest, String> {
+        let (method, target) = parse_request_line(&line).map_err(|e| {
+            if self.unframed_rest {
+                self.at(format!("{e}; the request before it has no Content-Length or Transfer-Encoding: chunked, so the bytes after its headers are not a body (add `Content-Length: <bytes>`)"))
+            } else {
+                self.at(e)
+            }
+        })?;
+        let (path, query) = split_target(&target);
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let mut header_bytes = 0usize;
+        let mut buf = Vec::new();
+        loop {
+            let n = self.line(&mut buf)?;
+            if n == 0 {
+                return Err(self.at("the headers end without a blank line (truncated file?)"));
+            }
+            header_bytes += n;
+            if header_bytes > MAX_HEADER_BYTES {
+                return Err(self.at("the header section is larger than 1 MiB"));
+            }
+            let content = buf
+                .strip_suffix(b"\n")
+                .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+                .unwrap_or(&buf);
+            if content.is_empty() {
+                break;
+            }
+            if content[0] == b' ' || content[0] == b'\t' {
+                // Obsolete line folding: continue the previous value with one space.
+                let Some((_, value)) = headers.last_mut() else {
+                    return Err(self.at("a folded header line comes before any header"));
+                };
+                value.push(' ');
+                value.push_str(String::from_utf8_lossy(content.trim_ascii()).as_ref());
+                continue;
+            }
+            let Some(colon) = content.iter().position(|&b| b == b':') else {
+                return Err(self.at(format!("header line has no `:`: `{}`", preview(content))));
+            };
+            let name = &content[..colon];
+            if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace()) {
+                return Err(self.at(format!("invalid header name `{}`", preview(name))));
+            }
+            let value = content[colon + 1..].trim_ascii();
+            headers.push((
+                String::from_utf8_lossy(name).into_owned(),
+                String::from_utf8_lossy(value).into_owned(),
+            ));
+        }
+
+        let transfer_coding = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("transfer-encoding"))
+            .flat_map(|(_, v)| v.split(','))
+            .map(|c| c.trim().to_ascii_lowercase())
+            .rfind(|c| !c.is_empty());
+        let mut lengths = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+            .flat_map(|(_, v)| v.split(','))
+            .map(|v| v.trim().to_string());
+        let body = match transfer_coding.as_deref() {
+            Some("chunked") => self.read_chunked()?,
+            Some(other) => {
+                return Err(self.at(format!(
+                    "unsupported Transfer-Encoding `{other}`: only chunked bodies can be read"
+                )))
+            }
+            None => match lengths.next() {
+                None => {
+                    self.unframed_rest = true;
+                    return Ok(CapturedRequest {
+                        method,
+                        path,
+                        query,
+                        headers,
+                        ..CapturedRequest::default()
+                    });
+                }
+                Some(first) => {
+                    if lengths.any(|other| other != first) {
+                        return Err(self.at("conflicting Content-Length values"));
+                    }
+                    let len: u64 = first
+                        .parse()
+                        .map_err(|_| self.at(format!("invalid Content-Length `{first}`")))?;
+                    self.read_exact_body(len)?
+                }
+            },
+        };
+        self.unframed_rest = false;
+        Ok(CapturedRequest {
+            method,
+            path,
+            query,
+            headers,
+            body,
+            ..CapturedRequest::default()
+        })
+    }
+
+    fn read_exact_body(&mut self, len: u64) -> std::result::Result<Vec<u8>, String> {
+        let mut body = Vec::with_capacity(len.min(64 << 20) as usize);
+        (&mut self.reader)
+            .take(len)
+            .read_to_end(&mut body)
+            .map_err(|e| format!("read error: {e}"))?;
+        if (body.len() as u64) < len {
+            return Err(self.at(format!(
+                "body truncated: Content-Length is {len} but only {} bytes follow",
+                body.len()
+            )));
+        }
+        self.line_no += body.iter().filter(|&&b| b == b'\n').count() as u64;
+        Ok(body)
+    }
+
+    fn read_chunked(&mut self) -> std::result::Result<Vec<u8>, String> {
+        let mut body = Vec::new();
+        let mut line = Vec::new();
+        loop {
+            if self.line(&mut line)? == 0 {
+                return Err(self.at("chunked body ends before its last (zero-size) chunk"));
+            }
+            let text = String::from_utf8_lossy(line.trim_ascii());
+            let size_text = text.split(';').next().unwrap_or("").trim();
+            let size = u64::from_str_radix(size_text, 16)
+                .ok()
+                .filter(|_| !size_text.starts_with('+'))
+                .ok_or_else(|| {
+                    self.at(format!(
+                        "invalid chunk size `{}`",
+                        preview(line.trim_ascii())
+                    ))
+                })?;
+            if size == 0 {
+                // Trailer fields until a blank line (or the end of the file).
+                loop {
+                    if self.line(&mut line)? == 0 || line.trim_ascii().is_empty() {
+                        return Ok(body);
+                    }
+                }
+            }
+            let before = body.len();
+            (&mut self.reader)
+                .take(size)
+                .read_to_end(&mut body)
+                .map_err(|e| format!("read error: {e}"))?;
+            let got = (body.len() - before) as u64;
+            self.line_no += body[before..].iter().filter(|&&b| b == b'\n').count() as u64;
+            if got < size {
+                return Err(self.at(format!(
+                    "chunk truncated: size {size} but only {got} bytes follow"
+                )));
+            }
+            self.line(&mut line)?;
+            if line != b"\r\n" && line != b"\n" {
+                return Err(self.at(format!("expected CRLF after a {size}-byte chunk")));
+            }
+        }
+    }
+}
+
+impl Iterator for RawReader {
+    type Item = Result<Located>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let result = self.read_request()?;
+        let source = format!("{}#{}", self.name, self.entry);
+        Some(match result {
+            Ok(request) => Ok(Located { source, request }),
+            Err(what) => {
+                self.done = true;
+                Err(Error::input(format!("{source}: {what}")).with_hint(
+                    "a raw capture is HTTP/1.1 requests: request line, headers, blank line, body framed by Content-Length or chunked encoding",
+                ))
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str, data: &[u8]) -> Result<Vec<Result<Located>>> {
+        let reader: Box<dyn BufRead> = Box::new(Cursor::new(data.to_vec()));
+        Ok(read_captures_from(name, reader)?.collect())
+    }
+
+    fn ok(name: &str, data: &[u8]) -> Vec<Located> {
+        read(name, data)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|e| panic!("{}", e.render())))
+            .collect()
+    }
+
+    fn err_of(r: &Result<Located>) -> String {
+        r.as_ref().expect_err("expected an error").message.clone()
+    }
+
+    fn sample() -> CapturedRequest {
+        CapturedRequest {
+            id: Some(7),
+            received_at: Some("2024-05-01T12:00:00Z".into()),
+            remote_addr: Some("127.0.0.1:5123".into()),
+            method: "POST".into(),
+            path: "/webhook".into(),
+            query: "a=1&b=%2F".into(),
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("x-hub-signature-256".into(), "sha256=00".into()),
+                ("X-Dup".into(), "1".into()),
+                ("x-dup".into(), "2".into()),
+            ],
+            body: "{\"a\":\"é/\\u00e9\"}\n".as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn jsonl_line_has_the_exact_shape() {
+        let mut r = sample();
+        r.headers.truncate(1);
+        r.body = b"{\"a\":1}".to_vec();
+        assert_eq!(
+            to_jsonl_line(&r),
+            r#"{"id":7,"received_at":"2024-05-01T12:00:00Z","remote_addr":"127.0.0.1:5123","method":"POST","path":"/webhook","query":"a=1&b=%2F","headers":[["Content-Type","application/json"]],"body":"{\"a\":1}"}"#
+        );
+        r.body = vec![0xff, 0x00, b'a'];
+        let line = to_jsonl_line(&r);
+        assert!(line.ends_with(r#""body_base64":"/wBh"}"#), "{line}");
+        assert!(!line.contains("\"body\":"));
+    }
+
+    #[test]
+    fn jsonl_round_trips_exactly() {
+        let text = sample();
+        let mut binary = sample();
+        binary.id = Some(8);
+        binary.body = vec![0xff, 0xfe, b'{', 0x80, b'\n', 0];
+        let mut empty = sample();
+        empty.body.clear();
+        empty.query.clear();
+        let data = [&text, &binary, &empty]
+            .iter()
+            .map(|r| to_jsonl_line(r) + "\n")
+            .collect::<String>();
+        assert_eq!(data.lines().count(), 3);
+        let got = ok("cap.jsonl", data.as_bytes());
+        assert_eq!(
+            got.iter().map(|l| l.source.as_str()).collect::<Vec<_>>(),
+            ["cap.jsonl:1", "cap.jsonl:2", "cap.jsonl:3"]
+        );
+        assert_eq!(got[0].request, text);
+        assert_eq!(got[1].request, binary);
+        assert_eq!(got[2].request, empty);
+        // Header order, case and repeats survive.
+        assert_eq!(got[0].request.header("X-DUP"), Some("1"));
+        assert_eq!(got[0].request.headers[3], ("x-dup".into(), "2".into()));
+    }
+
+    #[test]
+    fn jsonl_skips_blank_lines_and_counts_them() {
+        let line = to_jsonl_line(&sample());
+        let data = format!("\n\n{line}\n\n{line}\r\n");
+        let got = ok("c.jsonl", data.as_bytes());
+        assert_eq!(got[0].source, "c.jsonl:3");
+        assert_eq!(got[1].source, "c.jsonl:5");
+        assert_eq!(got[1].request, sample());
+    }
+
+    #[test]
+    fn jsonl_errors_name_the_line_and_continue() {
+        let good = to_jsonl_line(&sample());
+        let data = format!(
+            "{good}\n{{\"method\":\"POST\" \"path\":\"/\"}}\n{good}\n{{\"method\":\"POST\",\"path\":\"/\",\"headers\":[]}}\n{{\"path\":\"/\",\"headers\":[],\"body\":\"\"}}\n{{\"method\":\"POST\",\"path\":\"/\",\"headers\":[],\"body\":\"\",\"body_base64\":\"\"}}\n{{\"method\":\"POST\",\"path\":\"/\",\"headers\":[],\"body_base64\":\"***\"}}\n{{\"method\":\"POST\",\"path\":\"/\",\"headers\":{{}},\"body\":\"\"}}\n"
+        );
+        let got = read("capture.jsonl", data.as_bytes()).unwrap();
+        assert_eq!(got.len(), 8);
+        assert!(got[0].is_ok() && got[2].is_ok());
+        let e = err_of(&got[1]);
+        assert!(
+            e.starts_with("capture.jsonl:2: invalid JSON: expected"),
+            "{e}"
+        );
+        assert!(e.contains("column"), "{e}");
+        assert!(got[1]
+            .as_ref()
+            .unwrap_err()
+            .hint
+            .as_ref()
+            .unwrap()
+            .contains("listen --save"));
+        assert_eq!(
+            err_of(&got[3]),
+            "capture.jsonl:4: missing \"body\" (or \"body_base64\")"
+        );
+        assert_eq!(
+            err_of(&got[4]),
+            "capture.jsonl:5: not a capture line: missing field `method`"
+        );
+        assert!(err_of(&got[5]).contains("both \"body\" and \"body_base64\""));
+        assert!(err_of(&got[6]).starts_with("capture.jsonl:7: body_base64 is not valid base64"));
+        assert!(err_of(&got[7]).starts_with("capture.jsonl:8: not a capture line: invalid type"));
+    }
+
+    const HAR: &str = r#"{
+  "log": {
+    "version": "1.2",
+    "creator": {"name": "WebInspector", "version": "537.36"},
+    "entries": [
+      {
+        "startedDateTime": "2024-05-01T12:00:00.000Z",
+        "request": {
+          "method": "POST",
+          "url": "https://example.test/webhook?x=1#frag",
+          "httpVersion": "HTTP/2",
+          "headers": [
+            {"name": ":authority", "value": "example.test"},
+            {"name": "content-type", "value": "application/json"},
+            {"name": "X-Hub-Signature-256", "value": "sha256=abc"},
+            {"name": "X-Dup", "value": "1"},
+            {"name": "x-dup", "value": "2"}
+          ],
+          "postData": {"mimeType": "application/json", "text": "{\"a\":\"\u00e9\"}"}
+        },
+        "response": {"status": 200}
+      },
+      {
+        "request": {
+          "method": "POST",
+          "url": "http://localhost:3000",
+          "headers": [],
+          "postData": {"mimeType": "application/octet-stream", "text": "/wBh", "encoding": "base64"}
+        }
+      },
+      {"request": {"method": "GET", "url": "/webhook?hub.mode=subscribe", "headers": []}},
+      {"response": {}},
+      {"request": {"method": "POST", "url": "/", "headers": [], "postData": {"params": [{"name": "a"}]}}}
+    ]
+  }
+}
+"#;
+
+    #[test]
+    fn har_entries() {
+        let got = read("dev.har", HAR.as_bytes()).unwrap();
+        assert_eq!(got.len(), 5);
+        let first = got[0].as_ref().unwrap();
+        assert_eq!(first.source, "dev.har#1");
+        let r = &first.request;
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str(), r.query.as_str()),
+            ("POST", "/webhook", "x=1")
+        );
+        assert_eq!(r.received_at.as_deref(), Some("2024-05-01T12:00:00.000Z"));
+        assert_eq!(
+            r.headers.len(),
+            4,
+            "pseudo-headers dropped: {:?}",
+            r.headers
+        );
+        assert_eq!(r.headers[0].0, "content-type");
+        assert_eq!(r.headers[3], ("x-dup".into(), "2".into()));
+        assert_eq!(r.body, "{\"a\":\"é\"}".as_bytes());
+        let second = &got[1].as_ref().unwrap().request;
+        assert_eq!(second.body, vec![0xff, 0, b'a']);
+        assert_eq!(second.path, "/");
+        let third = &got[2].as_ref().unwrap().request;
+        assert_eq!(
+            (third.path.as_str(), third.query.as_str()),
+            ("/webhook", "hub.mode=subscribe")
+        );
+        assert!(third.body.is_empty());
+        assert_eq!(err_of(&got[3]), "dev.har#4: entry has no `request` object");
+        assert!(err_of(&got[4]).starts_with("dev.har#5: postData has params but no text"));
+    }
+
+    #[test]
+    fn har_on_one_line_and_broken_har() {
+        let compact: Value = serde_json::from_str(HAR).unwrap();
+        let line = serde_json::to_string(&compact).unwrap();
+        let got = read("x.json", line.as_bytes()).unwrap();
+        assert_eq!(got.len(), 5);
+        let broken = &HAR[..HAR.len() / 2];
+        let e = read("b.har", broken.as_bytes()).err().unwrap();
+        assert!(e.message.starts_with("b.har:"), "{}", e.message);
+        assert!(e.message.contains("invalid JSON: EOF"), "{}", e.message);
+        let e = read("n.har", b"{\n\"log\": {\"version\": \"1.2\"}\n}\n")
+            .err()
+            .unwrap();
+        assert_eq!(e.message, "n.har: not a HAR file: no `log.entries` array");
+    }
+
+    #[test]
+    fn raw_request_with_content_length() {
+        let data = b"POST /webhook?a=1 HTTP/1.1\r\nHost: localhost:3000\r\nContent-Type: application/json\r\nX-Hub-Signature-256: sha256=ab\r\nx-hub-signature-256:  second \r\nContent-Length: 9\r\n\r\n{\"a\":\"b\"}";
+        let got = ok("req.http", data);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].source, "req.http#1");
+        let r = &got[0].request;
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str(), r.query.as_str()),
+            ("POST", "/webhook", "a=1")
+        );
+        assert_eq!(r.headers.len(), 5);
+        assert_eq!(
+            r.headers[2],
+            ("X-Hub-Signature-256".into(), "sha256=ab".into())
+        );
+        assert_eq!(
+            r.headers[3],
+            ("x-hub-signature-256".into(), "second".into())
+        );
+        assert_eq!(r.body, b"{\"a\":\"b\"}");
+    }
+
+    #[test]
+    fn raw_pipelined_with_chunked_extensions_and_trailers() {
+        let mut data = Vec::new();
+        data.extend_from_slice(
+            b"\r\nPOST http://localhost:3000/a HTTP/1.1\nContent-Length: 3\n\nabc\r\n",
+        );
+        data.extend_from_slice(b"POST /b HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\nX-Folded: one\r\n  two\r\n\r\n");
+        data.extend_from_slice(b"4;name=value\r\n{\"a\"\r\n6\r\n:\"\xc3\xa9\"}\r\nA \r\n\n\r\n123456\n\r\n0;last\r\nX-Trailer: t\r\n\r\n");
+        data.extend_from_slice(b"GET /c HTTP/1.0\r\n\r\n");
+        let got = ok("p.http", &data);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].request.path, "/a");
+        assert_eq!(got[0].request.body, b"abc");
+        assert_eq!(got[1].source, "p.http#2");
+        assert_eq!(
+            got[1].request.body,
+            "{\"a\":\"é\"}\n\r\n123456\n".as_bytes()
+        );
+        assert_eq!(got[1].request.header("x-folded"), Some("one two"));
+        assert!(got[1].request.header("X-Trailer").is_none());
+        assert_eq!(got[2].request.method, "GET");
+        assert!(got[2].request.body.is_empty());
+    }
+
+    #[test]
+    fn raw_malformed_inputs() {
+        let cases: [(&[u8], &str); 8] = [
+            (b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc", "req.http#1: line 3: body truncated: Content-Length is 10 but only 3 bytes follow"),
+            (b"POST / HTTP/1.1\r\nHost localhost\r\n\r\n", "req.http#1: line 2: header line has no `:`: `Host localhost`"),
+            (b"POST / HTTP/1.1\r\nHost: x\r\n", "req.http#1: line 2: the headers end without a blank line (truncated file?)"),
+            (b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", "req.http#1: line 3: unsupported Transfer-Encoding `gzip`: only chunked bodies can be read"),
+            (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "req.http#1: line 4: invalid chunk size `zz`"),
+            (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab", "req.http#1: line 4: chunk truncated: size 5 but only 2 bytes follow"),
+            (b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", "req.http#1: line 4: conflicting Content-Length values"),
+            (b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n", "req.http#1: line 3: invalid Content-Length `x`"),
+        ];
+        for (data, want) in cases {
+            let got = read("req.http", data).unwrap();
+            assert_eq!(got.len(), 1, "{want}");
+            let e = err_of(&got[0]);
+            assert!(e.starts_with(want), "{e}\n  wanted {want}");
+        }
+        let got = read("req.http", b"POST / HTTP/1.1\r\nHost: x\r\n\r\n{\"a\":1}").unwrap();
+        assert_eq!(got.len(), 2);
+        assert!(got[0].is_ok());
+        let e = err_of(&got[1]);
+        assert!(
+            e.contains("no Content-Length or Transfer-Encoding: chunked"),
+            "{e}"
+        );
+        assert!(e.starts_with("req.http#2: line 4:"), "{e}");
+        // After an error the reader stops.
+        let got = read(
+            "r",
+            b"POST / HTTP/1.1\r\nbad\r\n\r\nPOST / HTTP/1.1\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn unrecognised_and_empty_files() {
+        let e = read("notes.txt", b"hello world\n").err().unwrap();
+        assert!(
+            e.message.starts_with("notes.txt: not a capture"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("`hello world`"));
+        let e = read("empty.jsonl", b"\n  \n").err().unwrap();
+        assert_eq!(e.message, "empty.jsonl: the capture is empty");
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn files_and_bom() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cap.txt");
+        std::fs::write(&p, format!("\u{feff}{}\n", to_jsonl_line(&sample()))).unwrap();
+        let got: Vec<_> = read_captures(&p).unwrap().collect();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].as_ref().unwrap().request, sample());
+        let e = read_captures(&dir.path().join("missing.jsonl"))
+            .err()
+            .unwrap();
+        assert!(
+            e.message.contains("missing.jsonl: no such file"),
+            "{}",
+            e.message
+        );
+        let e = read_captures(dir.path()).err().unwrap();
+        assert!(e.message.contains("is a directory"), "{}", e.message);
+    }
+
+    #[test]
+    fn writer_appends_whole_lines_from_many_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cap.jsonl");
+        std::fs::write(&p, to_jsonl_line(&sample()) + "\n").unwrap();
+        let writer = CaptureWriter::open(&p).unwrap();
+        std::thread::scope(|s| {
+            for t in 0..4u64 {
+                let writer = &writer;
+                s.spawn(move || {
+                    for i in 0..25u64 {
+                        let mut r = sample();
+                        r.id = Some(t * 100 + i);
+                        r.body = vec![b'x'; 10_000 + i as usize];
+                        writer.append(&r).unwrap();
+                    }
+                });
+            }
+        });
+        let got = ok("cap.jsonl", &std::fs::read(&p).unwrap());
+        assert_eq!(got.len(), 101);
+        assert_eq!(got[0].request, sample());
+        let mut ids: Vec<u64> = got[1..].iter().map(|l| l.request.id.unwrap()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 100);
+        let e = CaptureWriter::open(&dir.path().join("no/such/dir.jsonl"))
+            .err()
+            .unwrap();
+        assert!(
+            e.message.contains("cannot open capture file"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn targets_split_into_path_and_query() {
+        for (t, p, q) in [
+            ("/webhook?a=1&b=2", "/webhook", "a=1&b=2"),
+            ("/", "/", ""),
+            ("https://h:8443/x/y?z#f", "/x/y", "z"),
+            ("https://h?q=1", "/", "q=1"),
+            ("*", "*", ""),
+            ("/a?b://c", "/a", "b://c"),
+        ] {
+            assert_eq!(split_target(t), (p.to_string(), q.to_string()), "{t}");
+        }
     }
 }

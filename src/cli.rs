@@ -64,10 +64,12 @@ pub enum Command {
     #[command(subcommand)]
     Fixtures(FixturesCommand),
     /// Sign and deliver fixtures or files to an endpoint, like CMzon does
+    #[command(after_long_help = SEND_HELP)]
     Send(Box<SendArgs>),
     /// Run a local webhook endpoint that verifies, prints, captures and forwards events
     Listen(Box<ListenArgs>),
     /// Verify signatures of captured requests and explain failures
+    #[command(after_long_help = VERIFY_HELP)]
     Verify(VerifyArgs),
     /// Check an endpoint's HTTPS, certificate, latency and webhook security
     Lint(Box<LintArgs>),
@@ -159,6 +161,45 @@ pub enum Tamper {
     /// Correctly signed, then the body is changed after signing
     ModifiedBody,
 }
+
+/// `send --help`: payloads, what each delivery is, output and exit codes.
+pub const SEND_HELP: &str = r#"Payloads:
+  Each argument is `-` (stdin, once), a fixture name (`cmzon-hook fixtures list`; write ./NAME
+  for a file of that name), a directory (its *.json files, in name order) or a file. Files and
+  stdin are sent byte for byte; fixtures are rendered compact with fresh ids and timestamps for
+  every delivery. --from-capture adds every request of a capture. With no payload, a terminal
+  offers a fuzzy picker over the fixtures; without a terminal, send exits 2 listing them.
+
+Each delivery:
+  POST with Content-Type: application/json, User-Agent: cmzon-hook/VERSION, Accept: */*, and
+  X-Hub-Signature-256 over the exact body bytes; --header values replace defaults of the same
+  name. --duplicate N re-sends the very same bytes and signature N more times. --retries
+  retries connection errors, timeouts and 5xx with the same bytes after --backoff-ms x 2^(k-1),
+  jittered to 50-100% (at most 60 s). A 3xx is a failed delivery and is never followed.
+  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY are honoured. Plain HTTP to another machine
+  gets a warning; over 100 requests to another machine ask for confirmation on a terminal
+  (--yes skips it; without a terminal there is no question).
+
+Output:
+  Up to 20 deliveries: one line each on stdout (#N SOURCE → STATUS · LATENCY); more: none
+  unless -v. The summary goes to stderr (deliveries, status classes, errors by kind, retries,
+  duplicates, throughput, latency min/p50/p95/p99/max); -q hides it. A progress bar shows on
+  stderr when it is a terminal and there is more than one delivery. --json prints one object
+  per delivery on stdout, then one {"summary":{...}}:
+    {"n":1,"source":"messages","attempts":1,"status":200,"latency_ms":3.1,"ok":true,"error":null}
+  latency_ms is the last attempt's. --dry-run prints each request (request line, headers,
+  body; a blank line between requests, or NDJSON with --json) and sends nothing.
+
+Exit codes:
+  0 every delivery's final status meets --expect (default 2xx); 1 otherwise (including
+  timeouts, refused connections, unresolvable hosts, TLS failures and redirects); 2 usage or
+  input errors.
+
+Examples:
+  cmzon-hook send messages --to http://127.0.0.1:3000/webhook
+  cmzon-hook send payloads/ --to https://example.com/webhook --count 100 -c 8 --rate 50
+  cmzon-hook send messages --tamper bad-signature --expect 4xx --to "$URL"
+  cmzon-hook send --from-capture capture.jsonl --to http://127.0.0.1:8080/webhook"#;
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -305,6 +346,22 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub tls: TlsArgs,
 }
+
+/// `verify --help`: formats, output and the exit policy.
+pub const VERIFY_HELP: &str = "\
+Captures are detected from their content: cmzon-hook JSONL (`listen --save`), HAR 1.2
+(browser devtools, mitmproxy, Charles) or raw HTTP/1.1 requests (`nc -l 3000 > req.http`),
+several pipelined requests per file allowed. `-` reads a capture from stdin.
+
+Each request gets one line on stdout: its source (file:line for JSONL, file#N for HAR entries
+and raw requests), ✓ or ✗, the events it carries and, on failure, why: when the signature
+matches a changed body (re-serialized JSON, escaping, newline, CRLF) or a secret with stray
+whitespace, the line says which, and an indented hint line follows. The summary goes to
+stderr (not with -q).
+
+Exit status: 0 when every request is valid; 1 when any is invalid or unsigned; 2 when a file,
+or a request in it, cannot be read (the readable requests are still verified and reported),
+or on usage errors such as a missing secret.";
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {

@@ -1,20 +1,33 @@
 //! `cmzon-hook sign [FILE|-]`: print the signature of exact bytes, nothing else on stdout.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use crate::cli::SignArgs;
-use crate::error::Result;
-use crate::{input, secret, signature};
+use crate::error::{Error, Result};
+use crate::secret;
+use crate::signature::{self, MacStream, Scheme};
 
 pub fn run(args: &SignArgs) -> Result<ExitCode> {
     let secret = secret::require(
         args.secret.secret.as_deref(),
         args.secret.secret_file.as_deref(),
     )?;
-    let body = input::read_bytes(args.file.as_deref())?;
-    let value = signature::sign(secret.as_bytes(), &body);
-    let mut out = std::io::stdout().lock();
+    let mut mac = MacStream::new(Scheme::Sha256, secret.as_bytes());
+    // Hash in chunks: a body of any size signs in constant memory.
+    match args.file.as_deref() {
+        Some(p) if p != Path::new("-") => {
+            let name = p.display();
+            let file = File::open(p).map_err(|e| Error::file(&name, &e))?;
+            feed(&mut mac, file).map_err(|e| Error::file(&name, &e))?;
+        }
+        _ => feed(&mut mac, io::stdin().lock())
+            .map_err(|e| Error::input(format!("cannot read stdin: {e}")))?,
+    }
+    let value = format!("sha256={}", signature::hex(&mac.finalize()));
+    let mut out = io::stdout().lock();
     if args.header {
         writeln!(out, "{}: {value}", signature::HEADER_SHA256)?;
     } else {
@@ -22,4 +35,16 @@ pub fn run(args: &SignArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn feed(mac: &mut MacStream, mut reader: impl Read) -> io::Result<()> {
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => mac.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }

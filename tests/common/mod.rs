@@ -1,2 +1,5 @@
+pub mod core;
 pub mod fixtures;
+pub mod lint;
 pub mod listen;
+pub mod send;

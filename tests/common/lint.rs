@@ -1,0 +1,909 @@
+//! Helpers for `tests/lint.rs`: webhook endpoints with configurable (mis)behaviour served over
+//! HTTP or HTTPS (rustls, rcgen-made certificates), a JSON Schema validator for the subset the
+//! committed schema uses, and a small XML well-formedness parser for the JUnit report.
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use assert_cmd::Command;
+use hmac::{Hmac, KeyInit, Mac};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde_json::Value;
+use sha2::Sha256;
+
+pub const SECRET: &str = "s3cret-for-lint-tests";
+pub const TOKEN: &str = "verify-me-123";
+
+// ---------------------------------------------------------------------------------------------
+// Certificates
+
+/// A throwaway CA that signs server certificates.
+pub struct Ca {
+    params: rcgen::CertificateParams,
+    key: rcgen::KeyPair,
+    pub pem: String,
+}
+
+/// A server certificate chain and its key.
+pub struct ServerCert {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key_der: Vec<u8>,
+    /// The leaf as PEM (to hand a self-signed leaf to `--ca-cert`).
+    pub leaf_pem: String,
+}
+
+fn dn(cn: &str) -> rcgen::DistinguishedName {
+    let mut dn = rcgen::DistinguishedName::new();
+    dn.push(rcgen::DnType::CommonName, cn);
+    dn.push(rcgen::DnType::OrganizationName, "cmzon-hook tests");
+    dn
+}
+
+/// `(year, month, day)` of a Unix time, via the library's own civil-date function.
+fn ymd(unix: i64) -> (i32, u8, u8) {
+    let d = cmzon_hook::lint::date(unix);
+    let p: Vec<&str> = d.split('-').collect();
+    (
+        p[0].parse().unwrap(),
+        p[1].parse().unwrap(),
+        p[2].parse().unwrap(),
+    )
+}
+
+pub fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Validity of a leaf.
+#[derive(Clone, Copy)]
+pub enum Validity {
+    /// rcgen's default: 1975 to 4096.
+    Long,
+    /// Expired on 2020-01-01.
+    Expired,
+    /// Ends at 00:00 UTC this many days from today.
+    EndsInDays(i64),
+}
+
+fn leaf_params(names: &[&str], validity: Validity) -> rcgen::CertificateParams {
+    let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    let mut p = rcgen::CertificateParams::new(names).unwrap();
+    p.distinguished_name = dn("lint test server");
+    match validity {
+        Validity::Long => {}
+        Validity::Expired => {
+            p.not_before = rcgen::date_time_ymd(2019, 1, 1);
+            p.not_after = rcgen::date_time_ymd(2020, 1, 1);
+        }
+        Validity::EndsInDays(days) => {
+            let (y, m, d) = ymd(now_unix() - 86_400 * 30);
+            p.not_before = rcgen::date_time_ymd(y, m, d);
+            let (y, m, d) = ymd(now_unix() + 86_400 * days);
+            p.not_after = rcgen::date_time_ymd(y, m, d);
+        }
+    }
+    p
+}
+
+impl Ca {
+    pub fn new() -> Ca {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name = dn("cmzon-hook test CA");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let key = rcgen::KeyPair::generate().unwrap();
+        let pem = params.self_signed(&key).unwrap().pem();
+        Ca { params, key, pem }
+    }
+
+    /// A leaf for `names` signed by this CA.
+    pub fn leaf(&self, names: &[&str], validity: Validity) -> ServerCert {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let issuer = rcgen::Issuer::from_params(&self.params, &self.key);
+        let cert = leaf_params(names, validity)
+            .signed_by(&key, &issuer)
+            .unwrap();
+        ServerCert {
+            chain: vec![cert.der().clone()],
+            key_der: key.serialize_der(),
+            leaf_pem: cert.pem(),
+        }
+    }
+
+    /// Write the CA certificate to `dir/ca.pem`.
+    pub fn write(&self, dir: &Path) -> std::path::PathBuf {
+        let p = dir.join("ca.pem");
+        std::fs::write(&p, &self.pem).unwrap();
+        p
+    }
+}
+
+/// A self-signed leaf for `names`.
+pub fn self_signed(names: &[&str]) -> ServerCert {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = leaf_params(names, Validity::Long)
+        .self_signed(&key)
+        .unwrap();
+    ServerCert {
+        chain: vec![cert.der().clone()],
+        key_der: key.serialize_der(),
+        leaf_pem: cert.pem(),
+    }
+}
+
+fn server_config(cert: &ServerCert) -> Arc<rustls::ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_der.clone()));
+    Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(cert.chain.clone(), key)
+            .unwrap(),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints
+
+/// How the endpoint checks signatures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verify {
+    /// HMAC over the raw body bytes (correct).
+    Raw,
+    /// Parse, re-serialize compactly, then HMAC (the seed's Node example:
+    /// `JSON.stringify(req.body)`).
+    Reserialized,
+    /// No check at all.
+    Nothing,
+}
+
+/// How the endpoint answers the verification GET.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handshake {
+    Correct,
+    /// Answers the challenge JSON-quoted (`"123"`).
+    Quoted,
+    /// Echoes the challenge whatever the token.
+    AnyToken,
+}
+
+#[derive(Clone, Debug)]
+pub struct Behaviour {
+    pub verify: Verify,
+    pub handshake: Handshake,
+    /// Answer every request with 301 to this Location.
+    pub redirect_to: Option<String>,
+    /// Wait this long before answering anything.
+    pub delay: Duration,
+    /// Status for a correctly signed body that is not JSON.
+    pub malformed_status: u16,
+    /// Answer 409 to a message id seen before.
+    pub reject_duplicates: bool,
+}
+
+impl Behaviour {
+    pub fn correct() -> Behaviour {
+        Behaviour {
+            verify: Verify::Raw,
+            handshake: Handshake::Correct,
+            redirect_to: None,
+            delay: Duration::ZERO,
+            malformed_status: 400,
+            reject_duplicates: false,
+        }
+    }
+}
+
+/// One recorded request.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// A running endpoint; stops when dropped.
+pub struct Endpoint {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Drop for Endpoint {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Most connections one endpoint serves (bounds every test).
+const MAX_CONNECTIONS: usize = 500;
+
+/// Serve `behaviour` on 127.0.0.1, port 0, at `/webhook`; HTTPS when `cert` is given.
+pub fn serve(behaviour: Behaviour, cert: Option<&ServerCert>) -> Endpoint {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let scheme = if cert.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://127.0.0.1:{}/webhook", addr.port());
+    let tls = cert.map(server_config);
+    let stop = Arc::new(AtomicBool::new(false));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let ids = Arc::new(Mutex::new(HashSet::new()));
+    let accept = {
+        let stop = stop.clone();
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().take(MAX_CONNECTIONS) {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(tcp) = conn else { continue };
+                let (b, tls, seen, ids) =
+                    (behaviour.clone(), tls.clone(), seen.clone(), ids.clone());
+                std::thread::spawn(move || {
+                    let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+                    let _ = tcp.set_write_timeout(Some(Duration::from_secs(5)));
+                    match tls {
+                        Some(cfg) => {
+                            let Ok(conn) = rustls::ServerConnection::new(cfg) else {
+                                return;
+                            };
+                            let mut s = rustls::StreamOwned::new(conn, tcp);
+                            if handle(&mut s, &b, &seen, &ids).is_ok() {
+                                s.conn.send_close_notify();
+                                let _ = s.flush();
+                            }
+                        }
+                        None => {
+                            let mut tcp = tcp;
+                            let _ = handle(&mut tcp, &b, &seen, &ids);
+                        }
+                    }
+                });
+            }
+        })
+    };
+    Endpoint {
+        url,
+        addr,
+        seen,
+        stop,
+        accept: Some(accept),
+    }
+}
+
+pub fn hmac_hex(secret: &[u8], body: &[u8]) -> String {
+    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap();
+    m.update(body);
+    m.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let h = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz");
+                match u8::from_str_radix(h, 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query_param(target: &str, name: &str) -> Option<String> {
+    let q = target.split_once('?')?.1;
+    q.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (percent_decode(k) == name).then(|| percent_decode(v))
+    })
+}
+
+fn handle<S: Read + Write>(
+    s: &mut S,
+    b: &Behaviour,
+    seen: &Mutex<Vec<Seen>>,
+    ids: &Mutex<HashSet<String>>,
+) -> std::io::Result<()> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = find(&raw, b"\r\n\r\n") {
+            break i;
+        }
+        let n = s.read(&mut buf)?;
+        if n == 0 || raw.len() > 64 * 1024 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if raw[0] == 0x16 {
+            // A TLS ClientHello on the plain port: answer like a web server does.
+            s.write_all(
+                b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+            )?;
+            return s.flush();
+        }
+    };
+    let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut rl = lines.next().unwrap_or_default().split(' ');
+    let method = rl.next().unwrap_or_default().to_string();
+    let target = rl.next().unwrap_or_default().to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let get = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    let len: usize = get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = raw[head_end + 4..].to_vec();
+    while body.len() < len {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&buf[..n]);
+    }
+    body.truncate(len);
+    seen.lock().unwrap().push(Seen {
+        method: method.clone(),
+        target: target.clone(),
+        headers: headers.clone(),
+        body: body.clone(),
+    });
+
+    if !b.delay.is_zero() {
+        std::thread::sleep(b.delay);
+    }
+    let (status, extra, text): (u16, Vec<(String, String)>, String) =
+        if let Some(loc) = &b.redirect_to {
+            (301, vec![("Location".into(), loc.clone())], "moved".into())
+        } else if method == "GET" {
+            let mode = query_param(&target, "hub.mode");
+            let token = query_param(&target, "hub.verify_token");
+            let challenge = query_param(&target, "hub.challenge").unwrap_or_default();
+            let token_ok = token.as_deref() == Some(TOKEN);
+            match b.handshake {
+                _ if mode.as_deref() != Some("subscribe") => (400, vec![], "bad mode".into()),
+                Handshake::Correct if token_ok => (200, vec![], challenge),
+                Handshake::Correct => (403, vec![], "Forbidden".into()),
+                Handshake::Quoted => (200, vec![], format!("\"{challenge}\"")),
+                Handshake::AnyToken => (200, vec![], challenge),
+            }
+        } else {
+            post(b, ids, get("x-hub-signature-256"), &body)
+        };
+    let reason = match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        409 => "Conflict",
+        _ => "Internal Server Error",
+    };
+    let mut resp = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n",
+        text.len()
+    );
+    for (n, v) in extra {
+        resp.push_str(&format!("{n}: {v}\r\n"));
+    }
+    resp.push_str("\r\n");
+    resp.push_str(&text);
+    s.write_all(resp.as_bytes())?;
+    s.flush()
+}
+
+fn post(
+    b: &Behaviour,
+    ids: &Mutex<HashSet<String>>,
+    sig: Option<String>,
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, String) {
+    let expect = |bytes: &[u8]| format!("sha256={}", hmac_hex(SECRET.as_bytes(), bytes));
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let valid = match b.verify {
+        Verify::Nothing => true,
+        Verify::Raw => sig.as_deref() == Some(expect(body).as_str()),
+        Verify::Reserialized => match &parsed {
+            // express.json() answers 400 before the verifier runs.
+            None => return (400, vec![], "Bad Request".into()),
+            Some(v) => sig.as_deref() == Some(expect(&serde_json::to_vec(v).unwrap()).as_str()),
+        },
+    };
+    if !valid {
+        return (401, vec![], "Unauthorized".into());
+    }
+    let Some(v) = parsed else {
+        return (b.malformed_status, vec![], "cannot parse body".into());
+    };
+    if let Some(id) = v
+        .pointer("/entry/0/changes/0/value/messages/0/id")
+        .and_then(Value::as_str)
+    {
+        let fresh = ids.lock().unwrap().insert(id.to_string());
+        if !fresh && b.reject_duplicates {
+            return (409, vec![], "duplicate".into());
+        }
+    }
+    (200, vec![], "OK".into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running lint
+
+/// `cmzon-hook` in a clean environment: no secret, URL or proxy variables, no color, and an
+/// empty working directory (no `cmzon-hook.toml` is picked up).
+pub fn cmzon(cwd: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("cmzon-hook").expect("binary is built");
+    for v in [
+        "CMZON_WEBHOOK_SECRET",
+        "WEBHOOK_SECRET",
+        "CMZON_WEBHOOK_URL",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd.env("NO_COLOR", "1").current_dir(cwd);
+    cmd.timeout(Duration::from_secs(60));
+    cmd
+}
+
+/// The outcome of one `lint` run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+pub fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("cmzon-hook runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// The check with this id in a `--json` document.
+pub fn check<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["checks"]
+        .as_array()
+        .expect("checks is an array")
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check `{id}` in {doc:#}"))
+}
+
+/// Assert every check's status, in order, naming the check and its message on a mismatch.
+pub fn assert_verdicts(doc: &Value, expected: &[(&str, &str)]) {
+    let got: Vec<(String, String, String)> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+                c["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let ids: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
+    let want_ids: Vec<&str> = expected.iter().map(|e| e.0).collect();
+    assert_eq!(ids, want_ids, "checks run");
+    for ((id, status, msg), (_, want)) in got.iter().zip(expected) {
+        assert_eq!(status, want, "check `{id}`: {msg}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON Schema (the subset the committed schema uses)
+
+const ANNOTATIONS: &[&str] = &["$schema", "$id", "title", "description", "$defs"];
+
+/// Validate `instance` against `schema` (resolving `$ref`s in `root`). Returns every error,
+/// as `path: problem`. Panics on a keyword it does not implement, so the schema cannot drift
+/// into constructs this validator would silently ignore.
+pub fn validate(root: &Value, schema: &Value, instance: &Value, path: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    let Some(obj) = schema.as_object() else {
+        panic!("schema at {path} is not an object");
+    };
+    for (k, v) in obj {
+        match k.as_str() {
+            k if ANNOTATIONS.contains(&k) => {}
+            "$ref" => {
+                let r = v.as_str().expect("$ref is a string");
+                let ptr = r.strip_prefix('#').expect("only local $refs");
+                let target = root
+                    .pointer(ptr)
+                    .unwrap_or_else(|| panic!("unresolvable $ref {r}"));
+                errors.extend(validate(root, target, instance, path));
+            }
+            "type" => {
+                let types: Vec<&str> = match v {
+                    Value::String(s) => vec![s.as_str()],
+                    Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                    _ => panic!("bad type keyword"),
+                };
+                if !types.iter().any(|t| type_matches(t, instance)) {
+                    errors.push(format!("{path}: expected {types:?}, got {instance}"));
+                }
+            }
+            "enum" => {
+                if !v.as_array().expect("enum array").contains(instance) {
+                    errors.push(format!("{path}: {instance} not in {v}"));
+                }
+            }
+            "const" => {
+                if v != instance {
+                    errors.push(format!("{path}: {instance} is not {v}"));
+                }
+            }
+            "required" => {
+                if let Some(o) = instance.as_object() {
+                    for r in v.as_array().expect("required array") {
+                        let r = r.as_str().unwrap();
+                        if !o.contains_key(r) {
+                            errors.push(format!("{path}: missing required `{r}`"));
+                        }
+                    }
+                }
+            }
+            "properties" => {
+                if let Some(o) = instance.as_object() {
+                    for (name, sub) in v.as_object().expect("properties object") {
+                        if let Some(x) = o.get(name) {
+                            errors.extend(validate(root, sub, x, &format!("{path}/{name}")));
+                        }
+                    }
+                }
+            }
+            "additionalProperties" => {
+                if let Some(o) = instance.as_object() {
+                    let known = obj.get("properties").and_then(Value::as_object);
+                    for (name, x) in o {
+                        if known.is_some_and(|k| k.contains_key(name)) {
+                            continue;
+                        }
+                        match v {
+                            Value::Bool(false) => {
+                                errors.push(format!("{path}: unexpected property `{name}`"))
+                            }
+                            Value::Bool(true) => {}
+                            s => errors.extend(validate(root, s, x, &format!("{path}/{name}"))),
+                        }
+                    }
+                }
+            }
+            "items" => {
+                if let Some(a) = instance.as_array() {
+                    for (i, x) in a.iter().enumerate() {
+                        errors.extend(validate(root, v, x, &format!("{path}/{i}")));
+                    }
+                }
+            }
+            "minItems" | "maxItems" => {
+                if let Some(a) = instance.as_array() {
+                    let n = v.as_u64().unwrap() as usize;
+                    let bad = if k == "minItems" {
+                        a.len() < n
+                    } else {
+                        a.len() > n
+                    };
+                    if bad {
+                        errors.push(format!("{path}: {k} {n}, got {}", a.len()));
+                    }
+                }
+            }
+            "minimum" => {
+                if let Some(x) = instance.as_f64() {
+                    if x < v.as_f64().unwrap() {
+                        errors.push(format!("{path}: {x} < minimum {v}"));
+                    }
+                }
+            }
+            "minLength" => {
+                if let Some(s) = instance.as_str() {
+                    if (s.chars().count() as u64) < v.as_u64().unwrap() {
+                        errors.push(format!("{path}: shorter than {v}"));
+                    }
+                }
+            }
+            other => panic!("the test validator does not implement `{other}` (at {path})"),
+        }
+    }
+    errors
+}
+
+fn type_matches(t: &str, x: &Value) -> bool {
+    match t {
+        "object" => x.is_object(),
+        "array" => x.is_array(),
+        "string" => x.is_string(),
+        "number" => x.is_number(),
+        "integer" => x.is_u64() || x.is_i64() || x.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "boolean" => x.is_boolean(),
+        "null" => x.is_null(),
+        other => panic!("unknown type `{other}`"),
+    }
+}
+
+/// The committed schema for `lint --json`.
+pub fn lint_schema() -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lint.schema.json");
+    serde_json::from_str(&std::fs::read_to_string(p).expect("schema file")).expect("schema is JSON")
+}
+
+/// Validate a `lint --json` document against the committed schema.
+pub fn schema_errors(doc: &Value) -> Vec<String> {
+    let schema = lint_schema();
+    validate(&schema, &schema, doc, "")
+}
+
+// ---------------------------------------------------------------------------------------------
+// XML (well-formedness, enough for JUnit)
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Element {
+    pub name: String,
+    pub attrs: Vec<(String, String)>,
+    pub children: Vec<Element>,
+    pub text: String,
+}
+
+impl Element {
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+    pub fn all(&self, name: &str) -> Vec<&Element> {
+        self.children.iter().filter(|c| c.name == name).collect()
+    }
+}
+
+/// Parse an XML document (declaration, comments, elements, attributes, character data,
+/// predefined and numeric entities). Any well-formedness error is an `Err`.
+pub fn parse_xml(s: &str) -> Result<Element, String> {
+    let mut p = XmlParser { s, i: 0 };
+    p.skip_ws();
+    if p.rest().starts_with("<?xml") {
+        let end = p.rest().find("?>").ok_or("unterminated XML declaration")?;
+        p.i += end + 2;
+    }
+    p.misc()?;
+    let root = p.element()?;
+    p.misc()?;
+    if p.i != s.len() {
+        return Err(format!("content after the root element at byte {}", p.i));
+    }
+    Ok(root)
+}
+
+struct XmlParser<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl XmlParser<'_> {
+    fn rest(&self) -> &str {
+        &self.s[self.i..]
+    }
+    fn skip_ws(&mut self) {
+        while self.rest().starts_with([' ', '\n', '\r', '\t']) {
+            self.i += 1;
+        }
+    }
+    fn misc(&mut self) -> Result<(), String> {
+        loop {
+            self.skip_ws();
+            if self.rest().starts_with("<!--") {
+                let end = self.rest().find("-->").ok_or("unterminated comment")?;
+                self.i += end + 3;
+            } else {
+                return Ok(());
+            }
+        }
+    }
+    fn name(&mut self) -> Result<String, String> {
+        let n: String = self
+            .rest()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'))
+            .collect();
+        if n.is_empty() || n.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.') {
+            return Err(format!("expected a name at byte {}", self.i));
+        }
+        self.i += n.len();
+        Ok(n)
+    }
+    fn expect(&mut self, t: &str) -> Result<(), String> {
+        if self.rest().starts_with(t) {
+            self.i += t.len();
+            Ok(())
+        } else {
+            Err(format!("expected `{t}` at byte {}", self.i))
+        }
+    }
+    fn decode(&self, raw: &str) -> Result<String, String> {
+        let mut out = String::new();
+        let mut rest = raw;
+        while let Some(a) = rest.find('&') {
+            out.push_str(&rest[..a]);
+            let semi = rest[a..].find(';').ok_or("unterminated entity")? + a;
+            let ent = &rest[a + 1..semi];
+            let c = match ent {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or(format!("bad entity &{e};"))?,
+                e if e.starts_with('#') => e[1..]
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or(format!("bad entity &{e};"))?,
+                e => return Err(format!("unknown entity &{e};")),
+            };
+            out.push(c);
+            rest = &rest[semi + 1..];
+        }
+        out.push_str(rest);
+        if out
+            .chars()
+            .any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err("control character in XML".into());
+        }
+        Ok(out)
+    }
+    fn element(&mut self) -> Result<Element, String> {
+        self.expect("<")?;
+        let name = self.name()?;
+        let mut attrs: Vec<(String, String)> = Vec::new();
+        loop {
+            let before = self.i;
+            self.skip_ws();
+            if self.rest().starts_with("/>") {
+                self.i += 2;
+                return Ok(Element {
+                    name,
+                    attrs,
+                    children: vec![],
+                    text: String::new(),
+                });
+            }
+            if self.rest().starts_with('>') {
+                self.i += 1;
+                break;
+            }
+            if self.i == before {
+                return Err(format!(
+                    "expected whitespace before an attribute at byte {}",
+                    self.i
+                ));
+            }
+            let an = self.name()?;
+            self.skip_ws();
+            self.expect("=")?;
+            self.skip_ws();
+            let q = self.rest().chars().next().ok_or("unexpected end")?;
+            if q != '"' && q != '\'' {
+                return Err(format!("unquoted attribute value at byte {}", self.i));
+            }
+            self.i += 1;
+            let end = self.rest().find(q).ok_or("unterminated attribute")?;
+            let raw = &self.rest()[..end];
+            if raw.contains('<') {
+                return Err("`<` in an attribute value".into());
+            }
+            let v = self.decode(raw)?;
+            self.i += end + 1;
+            if attrs.iter().any(|(n, _)| *n == an) {
+                return Err(format!("duplicate attribute `{an}`"));
+            }
+            attrs.push((an, v));
+        }
+        let mut children = Vec::new();
+        let mut text = String::new();
+        loop {
+            let lt = self.rest().find('<').ok_or(format!("unclosed <{name}>"))?;
+            let raw = &self.rest()[..lt];
+            if raw.contains('>') && raw.contains("]]>") {
+                return Err("`]]>` in character data".into());
+            }
+            text.push_str(&self.decode(raw)?);
+            self.i += lt;
+            if self.rest().starts_with("</") {
+                self.i += 2;
+                let close = self.name()?;
+                if close != name {
+                    return Err(format!("</{close}> closes <{name}>"));
+                }
+                self.skip_ws();
+                self.expect(">")?;
+                return Ok(Element {
+                    name,
+                    attrs,
+                    children,
+                    text,
+                });
+            } else if self.rest().starts_with("<!--") {
+                let end = self.rest().find("-->").ok_or("unterminated comment")?;
+                self.i += end + 3;
+            } else {
+                children.push(self.element()?);
+            }
+        }
+    }
+}
