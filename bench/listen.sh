@@ -49,12 +49,13 @@ LUA
 # as readiness guesses: the line says it is listening), set URL and PID.
 start() {
   local name=$1; shift
+  rm -f "$work/$name.err"   # never read the previous run's Ready: line
   "$@" 2> "$work/$name.err" > /dev/null &
   PID=$!
   pids+=("$PID")
   URL=""
   for _ in $(seq 1 400); do
-    URL=$(sed -n 's/^Ready: listening on \(http:[^ ]*\).*/\1/p' "$work/$name.err" | head -1)
+    URL=$(sed -n 's/^Ready: listening on \(http:[^ ]*\).*/\1/p' "$work/$name.err" 2>/dev/null | head -1)
     [ -n "$URL" ] && return 0
     kill -0 "$PID" 2>/dev/null || break
     sleep 0.05

@@ -378,17 +378,29 @@ pub struct Record<'a> {
 /// `{"id":N,"received_at":..,"method":..,"path":..,"signature":..,"events":[..],
 /// "duplicate_of":N|null,"status":CODE}` in exactly that order.
 pub fn ndjson(r: Record<'_>) -> String {
-    serde_json::json!({
-        "id": r.id,
-        "received_at": r.received_at,
-        "method": r.method,
-        "path": r.path,
-        "signature": r.sig.label(),
-        "events": r.events,
-        "duplicate_of": r.duplicate_of,
-        "status": r.status,
+    /// Serialized straight from borrowed fields (no intermediate `Value`, no copy of events).
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        id: u64,
+        received_at: &'a str,
+        method: &'a str,
+        path: &'a str,
+        signature: &'static str,
+        events: &'a [Value],
+        duplicate_of: Option<u64>,
+        status: u16,
+    }
+    serde_json::to_string(&Out {
+        id: r.id,
+        received_at: r.received_at,
+        method: r.method,
+        path: r.path,
+        signature: r.sig.label(),
+        events: &r.events,
+        duplicate_of: r.duplicate_of,
+        status: r.status,
     })
-    .to_string()
+    .unwrap_or_default()
 }
 
 /// What the readiness block says.

@@ -19,7 +19,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::capture::{CaptureWriter, CapturedRequest};
@@ -137,6 +137,9 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
     let grace = listen.grace();
     let abandoned = pool.shutdown(grace);
 
+    // Every capture line is whole from here to the exit: a request still in flight after the
+    // grace period cannot start one (the gate is never released).
+    let gate = listen.capture_gate();
     let mut summary = listen.stats.summary();
     summary.abandoned = abandoned as u64;
     if let Some(path) = &args.save {
@@ -145,13 +148,10 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
             path.display().to_string(),
         ));
     }
-    {
-        // No capture line is half-written past this point.
-        let _gate = listen.capture_gate();
-    }
     if !verbosity.quiet {
         eprintln!("{}", printer::summary(&summary));
     }
+    std::mem::forget(gate);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -530,12 +530,14 @@ impl Incoming {
     }
 }
 
-static CAPTURE_GATE: Mutex<()> = Mutex::new(());
+/// Appenders hold it shared (they run in parallel; the writer serializes the line writes
+/// itself); a hard exit and the end of `run` take it exclusively, so no line is cut short.
+static CAPTURE_GATE: RwLock<()> = RwLock::new(());
 
 impl Listen {
-    /// Held while a capture line is written; a hard exit takes it first.
-    fn capture_gate(&self) -> std::sync::MutexGuard<'static, ()> {
-        CAPTURE_GATE.lock().unwrap_or_else(|p| p.into_inner())
+    /// Wait for every capture line being written, and keep new ones from starting.
+    fn capture_gate(&self) -> std::sync::RwLockWriteGuard<'static, ()> {
+        CAPTURE_GATE.write().unwrap_or_else(|p| p.into_inner())
     }
 
     /// How long shutdown waits for requests in flight.
@@ -862,7 +864,7 @@ impl Listen {
         let Some(w) = &self.capture else {
             return Ok(());
         };
-        let _gate = self.capture_gate();
+        let _appending = CAPTURE_GATE.read().unwrap_or_else(|p| p.into_inner());
         w.append(req)?;
         Stats::add(&self.stats.saved, 1);
         Ok(())
