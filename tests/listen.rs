@@ -4,6 +4,7 @@ mod common;
 
 use std::io::Write;
 use std::net::TcpStream;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -765,6 +766,36 @@ fn graceful_shutdown_flushes_the_capture_and_summarises() {
     assert_eq!(capture_lines(&cap).len(), 4);
     // Nothing listens any more.
     assert!(TcpStream::connect(stopped_addr(&stopped)).is_err());
+}
+
+#[test]
+fn ctrl_c_finishes_a_request_in_flight() {
+    let dir = tmp();
+    let cap = dir.path().join("cap.jsonl");
+    let l = Listener::start(
+        dir.path(),
+        &["--delay", "5000", "--save", cap.to_str().unwrap()],
+        &[],
+    );
+    let t = Instant::now();
+    let reply = std::thread::scope(|s| {
+        let pending = s.spawn(|| l.post(&render("messages"), &[]));
+        // Printed and saved before the delay: the request is in flight.
+        l.wait_line("#1 ");
+        Command::new("kill")
+            .args(["-INT", &l.pid().to_string()])
+            .status()
+            .unwrap();
+        pending.join().unwrap()
+    });
+    assert_eq!(reply.status, 200, "the request in flight is answered");
+    assert!(
+        t.elapsed() < Duration::from_secs(4),
+        "the delay is cut short on Ctrl-C"
+    );
+    let stopped = l.wait_exit();
+    assert!(stopped.status.success());
+    assert_eq!(capture_lines(&cap).len(), 1);
 }
 
 fn stopped_addr(s: &common::listen::Stopped) -> String {

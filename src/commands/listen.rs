@@ -127,6 +127,8 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
     eprintln!("{}", printer::ready(&ready, verbosity.quiet));
 
     let why = stop_rx.recv().unwrap_or(Stop::Signal);
+    // From now on, the next Ctrl-C quits at once, whatever stopped us.
+    signals.store(1, Ordering::SeqCst);
     if !verbosity.quiet {
         let what = match why {
             Stop::Signal => "stopping",
