@@ -11,10 +11,11 @@
 #   and every capture line parses and its signature verifies (`cmzon-hook verify`).
 # Target: listen >= 0.6x the bare sink. Figures go to $BENCH_OUT/listen.json.
 #
-# Env: DURATION (s per wrk run, 10), CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000),
-#      WORKERS (listen and sink worker threads, 8).
+# Env: DURATION (s per wrk run, 5), ROUNDS (alternating sink/listen rounds, 3; medians are
+#      reported), CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000), WORKERS (8).
 . "$(dirname "$0")/lib.sh"
-DURATION=${DURATION:-10}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
 CONCURRENCY=${CONCURRENCY:-"16 64"}
 COUNT=${COUNT:-20000}
 WORKERS=${WORKERS:-8}
@@ -64,6 +65,7 @@ start() {
   return 1
 }
 stop() { kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # wrk_run URL C: prints "rps_2xx total non2xx socket_errors".
 wrk_run() {
@@ -107,20 +109,32 @@ PY
 
 results="$work/results.txt"
 : > "$results"
+# Rounds alternate sink and listen so both see the same background load (shared machines are
+# noisy); the table reports medians. Flask is far slower and runs once per concurrency.
 for c in $CONCURRENCY; do
-  log "concurrency $c: bare tiny_http sink"
-  start sink "$SINK" 0 "$WORKERS"
-  read -r sink_rps sink_total _ _ <<< "$(wrk_run "$URL" "$c")"
-  stop
+  sink_runs=(); listen_runs=(); ok2xx=0; cap_lines=0; cap_valid=0; listen_errs=0; loss=ok
+  for r in $(seq 1 "$ROUNDS"); do
+    log "concurrency $c, round $r/$ROUNDS: bare tiny_http sink"
+    start sink "$SINK" 0 "$WORKERS"
+    read -r rps _ _ _ <<< "$(wrk_run "$URL" "$c")"
+    sink_runs+=("$rps")
+    stop
 
-  log "concurrency $c: cmzon-hook listen --save --json, verifying"
-  cap="$work/cap-$c.jsonl"
-  start listen env CMZON_WEBHOOK_SECRET="$secret" "$BIN" listen --port 0 --json --save "$cap" --workers "$WORKERS"
-  read -r listen_rps listen_total listen_non2xx listen_errs <<< "$(wrk_run "$URL" "$c")"
-  stop
-  read -r cap_lines cap_valid <<< "$(capture_check "$cap")"
-  ok2xx=$((listen_total - listen_non2xx))
-  if [ "$cap_lines" -ge "$ok2xx" ] && [ "$cap_lines" -le $((listen_total + c)) ] && [ "$cap_valid" -eq "$cap_lines" ]; then loss=ok; else loss=FAILED; fi
+    log "concurrency $c, round $r/$ROUNDS: cmzon-hook listen --save --json, verifying"
+    cap="$work/cap-$c-$r.jsonl"
+    start listen env CMZON_WEBHOOK_SECRET="$secret" "$BIN" listen --port 0 --json --save "$cap" --workers "$WORKERS"
+    read -r rps total non2xx errs <<< "$(wrk_run "$URL" "$c")"
+    listen_runs+=("$rps")
+    stop
+    read -r lines valid <<< "$(capture_check "$cap")"
+    rm -f "$cap"
+    ok=$((total - non2xx))
+    # Zero loss: a line for every 2xx; extra lines only for requests wrk abandoned in flight.
+    if ! { [ "$lines" -ge "$ok" ] && [ "$lines" -le $((total + c)) ] && [ "$valid" -eq "$lines" ]; }; then loss=FAILED; fi
+    ok2xx=$((ok2xx + ok)); cap_lines=$((cap_lines + lines)); cap_valid=$((cap_valid + valid)); listen_errs=$((listen_errs + errs))
+  done
+  sink_rps=$(median "${sink_runs[@]}")
+  listen_rps=$(median "${listen_runs[@]}")
 
   flask_rps=null
   if [ "$have_flask" = 1 ]; then
@@ -130,7 +144,7 @@ for c in $CONCURRENCY; do
     read -r flask_rps _ _ _ <<< "$(wrk_run "$URL" "$c")"
     stop
   fi
-  echo "$c $sink_rps $listen_rps $flask_rps $ok2xx $cap_lines $cap_valid $listen_errs $loss" >> "$results"
+  echo "$c $sink_rps $listen_rps $flask_rps $ok2xx $cap_lines $cap_valid $listen_errs $loss $(IFS=,; echo "${sink_runs[*]}") $(IFS=,; echo "${listen_runs[*]}")" >> "$results"
 done
 
 # Exact zero loss with a fixed request count.
@@ -163,7 +177,7 @@ python3 - "$results" "$fixed" "$DURATION" > "$BENCH_OUT/listen.json" <<'PY'
 import json, sys
 rows = []
 for line in open(sys.argv[1]):
-    c, sink, listen, flask, ok2xx, lines, valid, errs, loss = line.split()
+    c, sink, listen, flask, ok2xx, lines, valid, errs, loss, sink_runs, listen_runs = line.split()
     sink, listen = float(sink), float(listen)
     flask = None if flask == "null" else float(flask)
     rows.append({
@@ -172,14 +186,17 @@ for line in open(sys.argv[1]):
         "listen_vs_flask": round(listen / flask, 1) if flask else None,
         "wrk_2xx": int(ok2xx), "capture_lines": int(lines), "lines_verified": int(valid),
         "socket_errors": int(errs), "zero_loss": loss,
+        "sink_rounds": [float(x) for x in sink_runs.split(",")],
+        "listen_rounds": [float(x) for x in listen_runs.split(",")],
     })
-print(json.dumps({"listen": {"duration_s": float(sys.argv[3]), "events_per_request": 1,
+print(json.dumps({"listen": {"duration_s_per_round": float(sys.argv[3]), "events_per_request": 1,
                              "runs": rows, "fixed_count": json.loads(sys.argv[2]), "target": ">= 0.6x sink"}}, indent=1))
 PY
 
 python3 - "$BENCH_OUT/listen.json" <<'PY' >&2
 import json, sys
 d = json.load(open(sys.argv[1]))["listen"]
+print("medians of alternating rounds; capture: lines/2xx over all rounds")
 print(f"{'conc':>4}  {'sink req/s':>10}  {'listen req/s':>12}  {'ratio':>5}  {'flask req/s':>11}  {'vs flask':>8}  {'capture':>16}  zero loss")
 for r in d["runs"]:
     fl = f"{r['flask_rps']:.0f}" if r["flask_rps"] else "-"
