@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod delivery;
+pub mod endpoint;
 pub mod error;
 pub mod event;
 pub mod fixtures;
