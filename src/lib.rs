@@ -16,6 +16,7 @@ pub mod fixtures;
 pub mod http1;
 pub mod input;
 pub mod lint;
+pub mod lint_run;
 pub mod output;
 pub mod payload;
 pub mod printer;

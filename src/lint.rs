@@ -1,7 +1,7 @@
 //! `lint`'s checks: stable ids, verdicts, the rules as pure functions over what the endpoint
 //! did, the probe payloads, and the JSON / JUnit / human renderings of a report.
 //!
-//! Nothing here touches the network: `commands::lint` sends the probes (through `delivery`
+//! Nothing here touches the network: `lint_run` sends the probes (through `delivery`
 //! and `probe`) and hands the observed answers to the `check_*` functions.
 
 use std::fmt::Write as _;
