@@ -80,6 +80,9 @@ pub enum Command {
     Man,
     /// Write a cmzon-hook.toml: interactively on a terminal, or from flags
     Init(InitArgs),
+    /// A tour on this machine: listen, send every fixture and a forgery, verify, lint
+    #[command(after_long_help = DEMO_HELP)]
+    Demo(DemoArgs),
 }
 
 /// Where the webhook secret comes from. Resolution order: --secret, --secret-file,
@@ -477,6 +480,50 @@ pub struct InitArgs {
     /// Overwrite an existing file
     #[arg(long, short = 'f')]
     pub force: bool,
+}
+
+/// `demo --help`: the four steps, output and exit codes.
+pub const DEMO_HELP: &str = r#"Steps (nothing to set up: no secret, no URL, no config file is read):
+  1. listen: an endpoint in this process on 127.0.0.1 (--port, default a free one), with a
+     fresh random secret and verify token (never shown), saving every POST to a temporary
+     capture file
+  2. send: every fixture once, correctly signed and expected to get 2xx, then one forged
+     delivery (the `messages` fixture signed with a wrong secret) expected to get 401; the
+     endpoint's lines show as they arrive, each followed by what the sender got
+  3. verify: the capture is read back and checked: every delivery is there byte for byte,
+     the fixtures' signatures are valid and the forged one's is not
+  4. lint: the endpoint is checked like `cmzon-hook lint --allow-http` (plain HTTP on
+     loopback is a warning, not a failure)
+
+Output:
+  Event lines, sender lines, the verification line and the lint table on stdout; step
+  headings and the closing notes on stderr (-q hides them). --json prints one JSON document
+  on stdout instead, once the tour is over:
+    {"ok":true,"failed_steps":[],"url":"http://127.0.0.1:PORT/webhook",
+     "deliveries":[{"n":1,"fixture":"messages","kind":"message","forged":false,
+                    "status":200,"latency_ms":1.2,"ok":true,"error":null},...],
+     "requests":[...the endpoint's `listen --json` objects for step 2...],
+     "capture":{"path":null,"requests":25,"valid":24,"invalid":1,"ok":true,"problems":[]},
+     "lint":{...the `lint --json` document...}}
+  "capture.path" is set with --keep, which keeps the capture file (it also holds lint's
+  probes) instead of deleting it.
+
+Exit codes:
+  0 every step passed; 1 a step failed (the error names it); 2 usage errors."#;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Port for the demo endpoint (0 picks a free one)
+    #[arg(long, short = 'p', value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
+
+    /// Keep the capture file and print its path
+    #[arg(long)]
+    pub keep: bool,
+
+    /// One JSON document on stdout at the end instead of the tour's lines
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
