@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Print the full header line `X-Hub-Signature-256: sha256=...`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object on stdout: {"signature","header","bytes"}')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no progress, no summaries on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no progress, no summaries on stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (request headers, timings); repeat for more')

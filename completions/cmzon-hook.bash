@@ -823,7 +823,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__sign)
-            opts="-q -v -h -V --header --secret --secret-file --color --quiet --verbose --config --help --version"
+            opts="-q -v -h -V --header --json --secret --secret-file --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

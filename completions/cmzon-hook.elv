@@ -46,6 +46,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --header 'Print the full header line `X-Hub-Signature-256: sha256=...`'
+            cand --json 'One JSON object on stdout: {"signature","header","bytes"}'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'

@@ -50,6 +50,7 @@ always\t''
 never\t''"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -l header -d 'Print the full header line `X-Hub-Signature-256: sha256=...`'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -l json -d 'One JSON object on stdout: {"signature","header","bytes"}'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand sign" -s h -l help -d 'Print help'

@@ -60,28 +60,52 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the X-Hub-Signature-256 value for the exact bytes of a file or stdin
+    #[command(after_help = "Exit codes: 0 signed; 2 unreadable input or no secret.")]
     Sign(SignArgs),
     /// List and render the built-in webhook payload fixtures
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Exit codes: 0 ok; 2 unknown fixture or bad --set."
+    )]
     Fixtures(FixturesCommand),
     /// Sign and deliver fixtures or files to an endpoint, like CMzon does
-    #[command(after_long_help = SEND_HELP)]
+    #[command(
+        after_help = "Exit codes: 0 every delivery met --expect; 1 one did not (or failed); 2 usage/input error.",
+        after_long_help = SEND_HELP
+    )]
     Send(Box<SendArgs>),
     /// Run a local webhook endpoint that verifies, prints, captures and forwards events
+    #[command(
+        after_help = "Exit codes: 0 stopped by Ctrl-C (summary printed); 2 usage error or address in use; 130 second Ctrl-C."
+    )]
     Listen(Box<ListenArgs>),
     /// Verify signatures of captured requests and explain failures
-    #[command(after_long_help = VERIFY_HELP)]
+    #[command(
+        after_help = "Exit codes: 0 all valid; 1 any invalid or unsigned; 2 unreadable input or usage error.",
+        after_long_help = VERIFY_HELP
+    )]
     Verify(VerifyArgs),
     /// Check an endpoint's HTTPS, certificate, latency and webhook security
+    #[command(
+        after_help = "Exit codes: 0 no check failed (--strict: none failed or warned); 1 otherwise; 2 usage error or unresolvable URL."
+    )]
     Lint(Box<LintArgs>),
     /// Print a shell completion script
+    #[command(after_help = "Exit codes: 0 printed; 2 unknown shell.")]
     Completions(CompletionsArgs),
     /// Print the man page (roff) for the whole tool
+    #[command(after_help = "Exit codes: 0 printed.")]
     Man,
     /// Write a cmzon-hook.toml: interactively on a terminal, or from flags
+    #[command(
+        after_help = "Exit codes: 0 written; 2 no terminal and no flags, file exists (use --force), or bad values."
+    )]
     Init(InitArgs),
     /// A tour on this machine: listen, send every fixture and a forgery, verify, lint
-    #[command(after_long_help = DEMO_HELP)]
+    #[command(
+        after_help = "Exit codes: 0 every step passed; 1 a step failed; 2 usage error (e.g. --port in use).",
+        after_long_help = DEMO_HELP
+    )]
     Demo(DemoArgs),
 }
 
@@ -124,6 +148,10 @@ pub struct SignArgs {
     /// Print the full header line `X-Hub-Signature-256: sha256=...`
     #[arg(long)]
     pub header: bool,
+
+    /// One JSON object on stdout: {"signature","header","bytes"}
+    #[arg(long, conflicts_with = "header")]
+    pub json: bool,
 
     #[command(flatten)]
     pub secret: SecretArgs,
