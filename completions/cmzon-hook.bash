@@ -509,7 +509,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__init)
-            opts="-o -f -q -v -h -V --url --secret-env --secret-file --verify-token --port --path --output --force --color --quiet --verbose --config --help --version"
+            opts="-o -f -q -v -h -V --url --secret-env --secret-file --verify-token --port --path --output --force --json --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

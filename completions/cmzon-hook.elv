@@ -256,6 +256,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand -f 'Overwrite an existing file'
             cand --force 'Overwrite an existing file'
+            cand --json 'Print {"path","config"} as JSON on stdout instead of the path'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'

@@ -209,6 +209,7 @@ always\t''
 never\t''"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s f -l force -d 'Overwrite an existing file'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -l json -d 'Print {"path","config"} as JSON on stdout instead of the path'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand init" -s h -l help -d 'Print help'

@@ -508,6 +508,10 @@ pub struct InitArgs {
     /// Overwrite an existing file
     #[arg(long, short = 'f')]
     pub force: bool,
+
+    /// Print {"path","config"} as JSON on stdout instead of the path
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `demo --help`: the four steps, output and exit codes.
