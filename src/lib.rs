@@ -28,5 +28,6 @@ pub mod server;
 pub mod signature;
 pub mod stats;
 pub mod terminal;
+pub mod tls;
 
 pub use error::{Error, ErrorKind, Result};

@@ -19,7 +19,7 @@ use crate::printer;
 use crate::secret::{self, SecretSource};
 
 pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
-    let settings = Settings::from_args(args)?;
+    validate(args)?;
     let resolved = secret::resolve_env(
         args.secret.secret.as_deref(),
         args.secret.secret_file.as_deref(),
@@ -50,14 +50,14 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
     let running = endpoint::start(Config {
         host: args.host.clone(),
         port: args.port,
-        path: settings.path,
+        path: args.path.clone(),
         workers: args.workers,
         secret: secret_value,
-        accept_invalid: settings.accept_invalid,
-        verify_token: settings.verify_token,
-        status: settings.status,
-        delay: settings.delay,
-        max_body: settings.max_body,
+        accept_invalid: args.accept_invalid,
+        verify_token: args.verify_token.clone(),
+        status: args.status,
+        delay: Duration::from_millis(args.delay),
+        max_body: args.max_body,
         forward,
         save: args.save.clone(),
         output: OutputFormat {
@@ -120,73 +120,54 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Validated flags.
-#[derive(Debug, Clone)]
-struct Settings {
-    path: String,
-    accept_invalid: bool,
-    verify_token: Option<String>,
-    status: Option<u16>,
-    delay: Duration,
-    max_body: u64,
-}
-
-impl Settings {
-    fn from_args(args: &ListenArgs) -> Result<Settings> {
-        if !args.path.starts_with('/') || args.path.contains('?') || args.path.contains('#') {
-            return Err(Error::usage(format!(
-                "--path must be a URL path starting with `/`, got `{}`",
-                args.path
-            ))
-            .with_hint("for example --path /webhook"));
-        }
-        if args.workers == 0 || args.workers > 1024 {
-            return Err(Error::usage(format!(
-                "--workers must be between 1 and 1024, got {}",
-                args.workers
-            ))
-            .with_hint("the default of 8 suits a laptop; more helps only with --forward-to"));
-        }
-        if let Some(code) = args.status {
-            if !(200..=599).contains(&code) {
-                return Err(Error::usage(format!(
-                    "--status must be an HTTP status between 200 and 599, got {code}"
-                ))
-                .with_hint("e.g. --status 500 to see how the sender retries"));
-            }
-        }
-        if args.max_body == 0 || args.max_body > MAX_BODY_LIMIT {
-            return Err(Error::usage(format!(
-                "--max-body must be between 1 and {MAX_BODY_LIMIT} bytes, got {}",
-                args.max_body
-            ))
-            .with_hint("CMzon's payloads are at most 3 MB: the default is 3145728"));
-        }
-        if args.delay > 600_000 {
-            return Err(Error::usage(format!(
-                "--delay must be at most 600000 ms (10 minutes), got {}",
-                args.delay
-            ))
-            .with_hint("CMzon gives up after 30 s: --delay 31000 already simulates a timeout"));
-        }
-        if args.json && args.raw {
-            return Err(Error::usage(
-                "--raw prints bodies under pretty lines; --json prints objects",
-            )
-            .with_hint("use one: --json for machines, --raw for people"));
-        }
-        if args.forward_to.is_some() {
-            delivery::timeout_from_secs(args.timeout)?;
-        }
-        Ok(Settings {
-            path: args.path.clone(),
-            accept_invalid: args.accept_invalid,
-            verify_token: args.verify_token.clone(),
-            status: args.status,
-            delay: Duration::from_millis(args.delay),
-            max_body: args.max_body,
-        })
+/// Check the flags the endpoint cannot check itself, with hints a person can act on.
+fn validate(args: &ListenArgs) -> Result<()> {
+    if !args.path.starts_with('/') || args.path.contains('?') || args.path.contains('#') {
+        return Err(Error::usage(format!(
+            "--path must be a URL path starting with `/`, got `{}`",
+            args.path
+        ))
+        .with_hint("for example --path /webhook"));
     }
+    if args.workers == 0 || args.workers > 1024 {
+        return Err(Error::usage(format!(
+            "--workers must be between 1 and 1024, got {}",
+            args.workers
+        ))
+        .with_hint("the default of 8 suits a laptop; more helps only with --forward-to"));
+    }
+    if let Some(code) = args.status {
+        if !(200..=599).contains(&code) {
+            return Err(Error::usage(format!(
+                "--status must be an HTTP status between 200 and 599, got {code}"
+            ))
+            .with_hint("e.g. --status 500 to see how the sender retries"));
+        }
+    }
+    if args.max_body == 0 || args.max_body > MAX_BODY_LIMIT {
+        return Err(Error::usage(format!(
+            "--max-body must be between 1 and {MAX_BODY_LIMIT} bytes, got {}",
+            args.max_body
+        ))
+        .with_hint("CMzon's payloads are at most 3 MB: the default is 3145728"));
+    }
+    if args.delay > 600_000 {
+        return Err(Error::usage(format!(
+            "--delay must be at most 600000 ms (10 minutes), got {}",
+            args.delay
+        ))
+        .with_hint("CMzon gives up after 30 s: --delay 31000 already simulates a timeout"));
+    }
+    if args.json && args.raw {
+        return Err(
+            Error::usage("--raw prints bodies under pretty lines; --json prints objects")
+                .with_hint("use one: --json for machines, --raw for people"),
+        );
+    }
+    if args.forward_to.is_some() {
+        delivery::timeout_from_secs(args.timeout)?;
+    }
+    Ok(())
 }
 
 /// Where the secret came from, for the readiness block (never the value).
