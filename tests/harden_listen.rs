@@ -417,8 +417,38 @@ fn hostile_bodies_are_answered_captured_byte_exact_and_never_reach_the_terminal_
     let cap = dir.path().join("cap.jsonl");
     let l = Listener::start(
         dir.path(),
-        &["--save", cap.to_str().unwrap(), "-v", "--raw"],
+        &[
+            "--save",
+            cap.to_str().unwrap(),
+            "-v",
+            "--raw",
+            "--verify-token",
+            "tok",
+        ],
         &env_secret(),
+    );
+    // Handshakes quote hub.mode and hub.challenge from the query: escapes there too.
+    let r = l.request(
+        "GET",
+        &format!("{}?hub.mode=%1b%5b2J%00%07", l.path),
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 403);
+    let challenge = "%1b%5d0%3bpwned%07%e2%80%ae";
+    let r = l.request(
+        "GET",
+        &format!(
+            "{}?hub.mode=subscribe&hub.verify_token=tok&hub.challenge={challenge}",
+            l.path
+        ),
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.body, b"\x1b]0;pwned\x07\xe2\x80\xae",
+        "the challenge is echoed as sent"
     );
     let deep_array = "[".repeat(100_000).into_bytes();
     let deep_object = "{\"a\":".repeat(50_000).into_bytes();
