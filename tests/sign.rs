@@ -194,3 +194,23 @@ fn a_signature_from_sign_verifies() {
         r.stdout
     );
 }
+
+#[test]
+fn json_output_names_signature_header_and_length() {
+    let out = assert_cmd::Command::cargo_bin("cmzon-hook")
+        .unwrap()
+        .env_remove("CMZON_WEBHOOK_SECRET")
+        .env_remove("WEBHOOK_SECRET")
+        .args(["sign", "--json", "--secret", "It's a Secret to Everybody"])
+        .write_stdin("Hello, World!")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["signature"],
+        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    );
+    assert_eq!(doc["header"], "X-Hub-Signature-256");
+    assert_eq!(doc["bytes"], 13);
+}

@@ -14,6 +14,7 @@ use crate::output::{self, Verbosity};
 use crate::secret;
 
 pub mod completions;
+pub mod demo;
 pub mod fixtures;
 pub mod init;
 pub mod lint;
@@ -95,6 +96,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),
         Command::Init(args) => init::run(&args, cli.global.config.as_deref(), verbosity),
+        Command::Demo(args) => demo::run(&args, verbosity),
     }
 }
 
@@ -148,7 +150,12 @@ pub fn apply_config(
                 a.path.clone_from(p);
             }
         }
-        Command::Fixtures(_) | Command::Completions(_) | Command::Man | Command::Init(_) => {}
+        // The demo needs nothing: its secret, token and port are its own.
+        Command::Fixtures(_)
+        | Command::Completions(_)
+        | Command::Man
+        | Command::Init(_)
+        | Command::Demo(_) => {}
     }
     warnings
 }
