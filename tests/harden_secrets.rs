@@ -86,6 +86,17 @@ impl Harness {
 
     /// Run `cmzon-hook ARGS` (plus the secret from `src`), check outputs, return them.
     fn run(&self, args: &[&str], src: Src, stdin: Option<&[u8]>) -> Out {
+        self.run_with(args, src, stdin, &[])
+    }
+
+    /// [`Harness::run`] with extra environment variables.
+    fn run_with(
+        &self,
+        args: &[&str],
+        src: Src,
+        stdin: Option<&[u8]>,
+        more_env: &[(&str, &str)],
+    ) -> Out {
         let (extra, env) = self.secret_args(src);
         let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"));
         cmd.args(args)
@@ -105,6 +116,7 @@ impl Harness {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        cmd.envs(more_env.iter().copied());
         let mut child = cmd.spawn().expect("cmzon-hook runs");
         if let Some(bytes) = stdin {
             use std::io::Write;
@@ -158,6 +170,7 @@ fn sign_fixtures_completions_and_man_never_show_the_secret() {
         let o = h.expect(0, &["sign", &body], src);
         assert!(o.stdout.starts_with("sha256="), "{}", o.stdout);
         h.expect(0, &["sign", "--header", &body, "-vv"], src);
+        h.expect(0, &["sign", "--json", &body], src);
         let o = h.run(&["sign", "-"], src, Some(b"{}"));
         assert_eq!(o.code, 0);
         // Failure paths: a missing file, a directory.
@@ -201,6 +214,29 @@ fn sign_fixtures_completions_and_man_never_show_the_secret() {
     ] {
         h.expect(0, &args, Src::Env);
     }
+    // demo (its own random secret): with ours in the environment, and its capture kept in
+    // the work directory (TMPDIR) so that it is checked too.
+    let tmp = h.work.path().display().to_string();
+    for args in [
+        vec!["demo", "--keep"],
+        vec!["demo", "--json", "--keep", "-v"],
+    ] {
+        let o = h.run_with(&args, Src::Env, None, &[("TMPDIR", &tmp)]);
+        assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    }
+    let o = h.run_with(
+        &["demo", "--secret", S],
+        Src::None,
+        None,
+        &[("TMPDIR", &tmp)],
+    );
+    assert_eq!(o.code, 2, "demo takes no secret");
+    let kept = h.check_files();
+    assert_eq!(kept, 2, "both kept demo captures were checked");
+    for f in files_under(h.work.path()) {
+        std::fs::remove_file(f).unwrap();
+    }
+
     h.expect(2, &["fixtures", "show", "nope"], Src::Env);
     h.expect(
         2,
@@ -527,6 +563,18 @@ fn init_and_config_files_never_copy_or_echo_the_secret() {
     // init takes no secret: clap refuses the flag without echoing its value.
     h.expect(2, &["init", "-o", "c.toml"], Src::Flag);
     h.expect(2, &["init", "--secret-env", "X", "-o", "a.toml"], Src::Env);
+    h.expect(
+        0,
+        &[
+            "init",
+            "--secret-file",
+            &secret_file,
+            "-o",
+            "d.toml",
+            "--json",
+        ],
+        Src::Env,
+    );
     let a = std::fs::read_to_string(h.w("a.toml")).unwrap();
     assert!(a.contains("secret_file"), "{a}");
 
