@@ -254,11 +254,13 @@ pub fn verdict_note(verdict: &Verdict) -> String {
 /// The answer to a GET handshake.
 pub fn handshake_line(time: &str, id: u64, outcome: &Handshake) -> String {
     let status = outcome.status();
+    // The description quotes hub.mode or hub.challenge from the query: clean it.
+    let described = clean(&outcome.describe(), 200);
     let (mark, text) = match outcome {
-        Handshake::Accepted { .. } => ("ok".green().to_string(), outcome.describe()),
+        Handshake::Accepted { .. } => ("ok".green().to_string(), described),
         _ => (
             "refused".red().bold().to_string(),
-            outcome.describe().red().to_string(),
+            described.red().to_string(),
         ),
     };
     let mut s = format!(
@@ -718,6 +720,15 @@ mod tests {
             no.contains("refused") && no.contains("does not match") && no.contains("→ 403"),
             "{no}"
         );
+        // hub.mode and hub.challenge come from the query: never raw on the terminal.
+        let esc = handshake_line(
+            "12:00:00.000",
+            2,
+            &Handshake::WrongMode {
+                mode: Some("\u{1b}[2J\u{7}".into()),
+            },
+        );
+        assert!(!esc.contains('\u{1b}') && !esc.contains('\u{7}'), "{esc:?}");
         let r = refused_line(
             "12:00:00.000",
             3,

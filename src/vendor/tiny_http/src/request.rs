@@ -197,20 +197,28 @@ where
             let mut buffer = vec![0; content_length];
             let mut offset = 0;
 
+            // cmzon-hook patch: upstream dropped the whole request (no answer, nothing for the
+            // handler) when the client closed, reset or stalled before the end of a small
+            // body. Hand over what arrived instead, followed by EOF or the read error, so the
+            // handler sees the cut-short body and can answer and record it.
+            let mut failed = None;
             while offset != content_length {
-                let read = source_data.read(&mut buffer[offset..])?;
-                if read == 0 {
-                    // the socket returned EOF, but we were before the expected content-length
-                    // aborting
-                    let info = "Connection has been closed before we received enough data";
-                    let err = IoError::new(ErrorKind::ConnectionAborted, info);
-                    return Err(RequestCreationError::CreationIoError(err));
+                match source_data.read(&mut buffer[offset..]) {
+                    Ok(0) => break,
+                    Ok(read) => offset += read,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
                 }
-
-                offset += read;
             }
-
-            Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>
+            buffer.truncate(offset);
+            match failed {
+                None => Box::new(Cursor::new(buffer)) as Box<dyn Read + Send + 'static>,
+                Some(e) => Box::new(Cursor::new(buffer).chain(FailingReader(e.kind(), e.to_string())))
+                    as Box<dyn Read + Send + 'static>,
+            }
         } else {
             let (data_reader, _) = EqualReader::new(source_data, content_length); // TODO:
             Box::new(FusedReader::new(data_reader)) as Box<dyn Read + Send + 'static>
@@ -218,7 +226,11 @@ where
     } else if transfer_encoding.is_some() {
         // if a transfer-encoding was specified, then "chunked" is ALWAYS applied
         // over the message (RFC2616 #3.6)
-        Box::new(FusedReader::new(Decoder::new(source_data))) as Box<dyn Read + Send + 'static>
+        // cmzon-hook patch: the decoder reports the end of the body when the connection
+        // closes in the middle of a chunk; make that an error so a cut-short body is not
+        // taken as complete.
+        Box::new(FusedReader::new(WholeChunks(Decoder::new(source_data))))
+            as Box<dyn Read + Send + 'static>
     } else {
         // if we have neither a Content-Length nor a Transfer-Encoding,
         // assuming that we have no data
@@ -239,6 +251,31 @@ where
         must_send_continue: expects_continue,
         notify_when_responded: None,
     })
+}
+
+/// cmzon-hook patch: a reader that fails like the socket did, every time it is read.
+struct FailingReader(ErrorKind, String);
+
+impl Read for FailingReader {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(IoError::new(self.0, self.1.clone()))
+    }
+}
+
+/// cmzon-hook patch: a chunked body that ends in the middle of a chunk is an error, not EOF.
+struct WholeChunks<R>(Decoder<R>);
+
+impl<R: Read> Read for WholeChunks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(buf)?;
+        if n == 0 && !buf.is_empty() && self.0.remaining_chunks_size().is_some_and(|r| r > 0) {
+            return Err(IoError::new(
+                ErrorKind::UnexpectedEof,
+                "the connection closed in the middle of a chunk",
+            ));
+        }
+        Ok(n)
+    }
 }
 
 impl Request {
