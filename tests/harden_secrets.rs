@@ -622,13 +622,10 @@ fn init_and_config_files_never_copy_or_echo_the_secret() {
     h.check_files();
 }
 
-/// Known leaks, reported and not yet fixed (src/commands/mod.rs, src/secret.rs and
-/// src/config.rs belong to other work): when the secret itself is put where a variable
-/// name, a file path or a key is expected (an easy slip: `secret_env = "<the secret>"`,
-/// `--secret-file "$SECRET"`), the warning or error quotes it back. Run with
-/// `cargo test --test harden_secrets -- --ignored`.
+/// When the secret itself is put where a variable name, a file path or a key is expected (an
+/// easy slip: `secret_env = "<the secret>"`, `--secret-file "$SECRET"`), no warning or error
+/// may quote it back.
 #[test]
-#[ignore = "known leak: a secret given as secret_env / secret_file / a key is echoed (reported)"]
 fn a_secret_put_where_a_name_or_path_belongs_is_not_echoed() {
     let h = Harness::new();
     let body = h.input("body.json", b"{}");

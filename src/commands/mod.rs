@@ -176,18 +176,19 @@ fn fill_secret(
     match config::secret_source(cfg, &env) {
         Some(SecretFromConfig::Value(v)) => {
             if cfg.secret_env.is_none() {
-                warnings.push(format!(
-                    "{} holds the webhook secret in plain text; prefer secret_env or secret_file",
-                    config::FILE_NAME
-                ));
+                warnings.push(
+                    "the config file holds the webhook secret in plain text; prefer secret_env or secret_file"
+                        .to_string(),
+                );
             }
             args.secret = Some(v);
         }
         Some(SecretFromConfig::File(p)) => args.secret_file = Some(p),
-        Some(SecretFromConfig::UnsetEnv(name)) => warnings.push(format!(
-            "{} names secret_env = \"{name}\" but {name} is not set",
-            config::FILE_NAME
-        )),
+        // The name is not echoed: a secret pasted where the name belongs must not leak.
+        Some(SecretFromConfig::UnsetEnv(_)) => warnings.push(
+            "the environment variable named by secret_env in the config file is not set"
+                .to_string(),
+        ),
         None => {}
     }
 }
