@@ -162,10 +162,22 @@ pub fn json_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Every request of a capture file as a source: exact body, captured signature kept aside.
-pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<Vec<Source>> {
+/// Requests `listen` rejected (413, a body cut short: marked with
+/// [`crate::endpoint::REJECTED_HEADER`]) hold incomplete bodies and are not replayed; the
+/// second value counts them.
+pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)> {
     let mut out = Vec::new();
+    let mut rejected = 0;
     for item in capture::read_captures(path)? {
         let located = item?;
+        if located
+            .request
+            .header(crate::endpoint::REJECTED_HEADER)
+            .is_some()
+        {
+            rejected += 1;
+            continue;
+        }
         let signature = located.request.header(HEADER_SHA256).map(str::to_string);
         let body = fixtures::apply_sets(&located.request.body, sets)?;
         out.push(Source::Captured {
@@ -175,13 +187,19 @@ pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<Vec<Source>> {
         });
     }
     if out.is_empty() {
-        return Err(
-            Error::input(format!("{} holds no requests", path.display())).with_hint(
-                "--from-capture reads cmzon-hook JSONL (listen --save), HAR 1.2 or a raw HTTP request",
-            ),
-        );
+        let what = if rejected > 0 {
+            format!(
+                "{} holds only requests listen rejected ({rejected})",
+                path.display()
+            )
+        } else {
+            format!("{} holds no requests", path.display())
+        };
+        return Err(Error::input(what).with_hint(
+            "--from-capture reads cmzon-hook JSONL (listen --save), HAR 1.2 or a raw HTTP request",
+        ));
     }
-    Ok(out)
+    Ok((out, rejected))
 }
 
 /// A fixture serialized once in its wire form with its `{{tokens}}` left as holes, filled

@@ -594,6 +594,36 @@ fn captured(body: &[u8], signature: &str) -> cmzon_hook::capture::CapturedReques
 }
 
 #[test]
+fn from_capture_skips_requests_listen_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("cap.jsonl");
+    let good = captured(b"{\"ok\":1}", "sha256=00");
+    let mut cut = captured(b"{\"trunc", "sha256=00");
+    cut.headers.push((
+        cmzon_hook::endpoint::REJECTED_HEADER.into(),
+        "400 body cut short".into(),
+    ));
+    let lines = [&cut, &good].map(cmzon_hook::capture::to_jsonl_line);
+    std::fs::write(&cap, lines.join("\n") + "\n").unwrap();
+    let server = Server::verifying();
+    let out = send(&[
+        "--from-capture",
+        cap.to_str().unwrap(),
+        "--to",
+        &server.url("/r"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1, "only the complete request is replayed");
+    assert_eq!(reqs[0].body, b"{\"ok\":1}");
+    assert!(
+        stderr(&out).contains("skipping 1 request(s) listen rejected"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn from_capture_replays_exact_bodies_resigned_or_with_their_signature() {
     let escaped = include_bytes!("data/vector-escaped.json");
     let escaped_sig = "sha256=89f85910e050bb36418b9e0d410203267cfe99ea51a4fd473020c58e77ffa62f";

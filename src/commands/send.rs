@@ -68,7 +68,13 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
     }
     let mut sources = payload::resolve(&args.payloads, &sets, &mut || input::read_bytes(None))?;
     if let Some(path) = &args.from_capture {
-        sources.extend(payload::from_capture(path, &sets)?);
+        let (replayed, rejected) = payload::from_capture(path, &sets)?;
+        if rejected > 0 && !verbosity.quiet {
+            eprintln!(
+                "cmzon-hook: warning: skipping {rejected} request(s) listen rejected (413 or a body cut short): their bodies are incomplete"
+            );
+        }
+        sources.extend(replayed);
     }
     if sources.is_empty() {
         sources.push(Source::fixture(pick_fixture()?));
