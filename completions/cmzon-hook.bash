@@ -19,6 +19,9 @@ _cmzon__hook() {
             cmzon__hook,completions)
                 cmd="cmzon__hook__subcmd__completions"
                 ;;
+            cmzon__hook,demo)
+                cmd="cmzon__hook__subcmd__demo"
+                ;;
             cmzon__hook,fixtures)
                 cmd="cmzon__hook__subcmd__fixtures"
                 ;;
@@ -67,6 +70,9 @@ _cmzon__hook() {
             cmzon__hook__subcmd__help,completions)
                 cmd="cmzon__hook__subcmd__help__subcmd__completions"
                 ;;
+            cmzon__hook__subcmd__help,demo)
+                cmd="cmzon__hook__subcmd__help__subcmd__demo"
+                ;;
             cmzon__hook__subcmd__help,fixtures)
                 cmd="cmzon__hook__subcmd__help__subcmd__fixtures"
                 ;;
@@ -107,7 +113,7 @@ _cmzon__hook() {
 
     case "${cmd}" in
         cmzon__hook)
-            opts="-q -v -h -V --color --quiet --verbose --config --help --version sign fixtures send listen verify lint completions man init help"
+            opts="-q -v -h -V --color --quiet --verbose --config --help --version sign fixtures send listen verify lint completions man init demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -135,6 +141,36 @@ _cmzon__hook() {
                 return 0
             fi
             case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cmzon__subcmd__hook__subcmd__demo)
+            opts="-p -q -v -h -V --port --keep --json --color --quiet --verbose --config --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -277,7 +313,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__help)
-            opts="sign fixtures send listen verify lint completions man init help"
+            opts="sign fixtures send listen verify lint completions man init demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -291,6 +327,20 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cmzon__subcmd__hook__subcmd__help__subcmd__demo)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -459,7 +509,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__init)
-            opts="-o -f -q -v -h -V --url --secret-env --secret-file --verify-token --port --path --output --force --color --quiet --verbose --config --help --version"
+            opts="-o -f -q -v -h -V --url --secret-env --secret-file --verify-token --port --path --output --force --json --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -773,7 +823,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__subcmd__hook__subcmd__sign)
-            opts="-q -v -h -V --header --secret --secret-file --color --quiet --verbose --config --help --version"
+            opts="-q -v -h -V --header --json --secret --secret-file --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff) for the whole tool'
             cand init 'Write a cmzon-hook.toml: interactively on a terminal, or from flags'
+            cand demo 'A tour on this machine: listen, send every fixture and a forgery, verify, lint'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cmzon-hook;sign'= {
@@ -45,6 +46,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --header 'Print the full header line `X-Hub-Signature-256: sha256=...`'
+            cand --json 'One JSON object on stdout: {"signature","header","bytes"}'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
@@ -254,12 +256,29 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand -f 'Overwrite an existing file'
             cand --force 'Overwrite an existing file'
+            cand --json 'Print {"path","config"} as JSON on stdout instead of the path'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
             cand --verbose 'Print more detail (request headers, timings); repeat for more'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cmzon-hook;demo'= {
+            cand -p 'Port for the demo endpoint (0 picks a free one)'
+            cand --port 'Port for the demo endpoint (0 picks a free one)'
+            cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
+            cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
+            cand --keep 'Keep the capture file and print its path'
+            cand --json 'One JSON document on stdout at the end instead of the tour''s lines'
+            cand -q 'Print only data and errors: no progress, no summaries on stderr'
+            cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
+            cand -v 'Print more detail (request headers, timings); repeat for more'
+            cand --verbose 'Print more detail (request headers, timings); repeat for more'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -273,6 +292,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand completions 'Print a shell completion script'
             cand man 'Print the man page (roff) for the whole tool'
             cand init 'Write a cmzon-hook.toml: interactively on a terminal, or from flags'
+            cand demo 'A tour on this machine: listen, send every fixture and a forgery, verify, lint'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cmzon-hook;help;sign'= {
@@ -298,6 +318,8 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         &'cmzon-hook;help;man'= {
         }
         &'cmzon-hook;help;init'= {
+        }
+        &'cmzon-hook;help;demo'= {
         }
         &'cmzon-hook;help;help'= {
         }

@@ -31,6 +31,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// When to use colors: auto means stdout is a terminal and NO_COLOR is unset
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
@@ -59,25 +60,53 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the X-Hub-Signature-256 value for the exact bytes of a file or stdin
+    #[command(after_help = "Exit codes: 0 signed; 2 unreadable input or no secret.")]
     Sign(SignArgs),
     /// List and render the built-in webhook payload fixtures
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Exit codes: 0 ok; 2 unknown fixture or bad --set."
+    )]
     Fixtures(FixturesCommand),
     /// Sign and deliver fixtures or files to an endpoint, like CMzon does
+    #[command(
+        after_help = "Exit codes: 0 every delivery met --expect; 1 one did not (or failed); 2 usage/input error.",
+        after_long_help = SEND_HELP
+    )]
     Send(Box<SendArgs>),
     /// Run a local webhook endpoint that verifies, prints, captures and forwards events
+    #[command(
+        after_help = "Exit codes: 0 stopped by Ctrl-C (summary printed); 2 usage error or address in use; 130 second Ctrl-C."
+    )]
     Listen(Box<ListenArgs>),
     /// Verify signatures of captured requests and explain failures
-    #[command(after_long_help = VERIFY_HELP)]
+    #[command(
+        after_help = "Exit codes: 0 all valid; 1 any invalid or unsigned; 2 unreadable input or usage error.",
+        after_long_help = VERIFY_HELP
+    )]
     Verify(VerifyArgs),
     /// Check an endpoint's HTTPS, certificate, latency and webhook security
+    #[command(
+        after_help = "Exit codes: 0 no check failed (--strict: none failed or warned); 1 otherwise; 2 usage error or unresolvable URL."
+    )]
     Lint(Box<LintArgs>),
     /// Print a shell completion script
+    #[command(after_help = "Exit codes: 0 printed; 2 unknown shell.")]
     Completions(CompletionsArgs),
     /// Print the man page (roff) for the whole tool
+    #[command(after_help = "Exit codes: 0 printed.")]
     Man,
     /// Write a cmzon-hook.toml: interactively on a terminal, or from flags
+    #[command(
+        after_help = "Exit codes: 0 written; 2 no terminal and no flags, file exists (use --force), or bad values."
+    )]
     Init(InitArgs),
+    /// A tour on this machine: listen, send every fixture and a forgery, verify, lint
+    #[command(
+        after_help = "Exit codes: 0 every step passed; 1 a step failed; 2 usage error (e.g. --port in use).",
+        after_long_help = DEMO_HELP
+    )]
+    Demo(DemoArgs),
 }
 
 /// Where the webhook secret comes from. Resolution order: --secret, --secret-file,
@@ -120,6 +149,10 @@ pub struct SignArgs {
     #[arg(long)]
     pub header: bool,
 
+    /// One JSON object on stdout: {"signature","header","bytes"}
+    #[arg(long, conflicts_with = "header")]
+    pub json: bool,
+
     #[command(flatten)]
     pub secret: SecretArgs,
 }
@@ -160,6 +193,45 @@ pub enum Tamper {
     /// Correctly signed, then the body is changed after signing
     ModifiedBody,
 }
+
+/// `send --help`: payloads, what each delivery is, output and exit codes.
+pub const SEND_HELP: &str = r#"Payloads:
+  Each argument is `-` (stdin, once), a fixture name (`cmzon-hook fixtures list`; write ./NAME
+  for a file of that name), a directory (its *.json files, in name order) or a file. Files and
+  stdin are sent byte for byte; fixtures are rendered compact with fresh ids and timestamps for
+  every delivery. --from-capture adds every request of a capture. With no payload, a terminal
+  offers a fuzzy picker over the fixtures; without a terminal, send exits 2 listing them.
+
+Each delivery:
+  POST with Content-Type: application/json, User-Agent: cmzon-hook/VERSION, Accept: */*, and
+  X-Hub-Signature-256 over the exact body bytes; --header values replace defaults of the same
+  name. --duplicate N re-sends the very same bytes and signature N more times. --retries
+  retries connection errors, timeouts and 5xx with the same bytes after --backoff-ms x 2^(k-1),
+  jittered to 50-100% (at most 60 s). A 3xx is a failed delivery and is never followed.
+  HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY are honoured. Plain HTTP to another machine
+  gets a warning; over 100 requests to another machine ask for confirmation on a terminal
+  (--yes skips it; without a terminal there is no question).
+
+Output:
+  Up to 20 deliveries: one line each on stdout (#N SOURCE → STATUS · LATENCY); more: none
+  unless -v. The summary goes to stderr (deliveries, status classes, errors by kind, retries,
+  duplicates, throughput, latency min/p50/p95/p99/max); -q hides it. A progress bar shows on
+  stderr when it is a terminal and there is more than one delivery. --json prints one object
+  per delivery on stdout, then one {"summary":{...}}:
+    {"n":1,"source":"messages","attempts":1,"status":200,"latency_ms":3.1,"ok":true,"error":null}
+  latency_ms is the last attempt's. --dry-run prints each request (request line, headers,
+  body; a blank line between requests, or NDJSON with --json) and sends nothing.
+
+Exit codes:
+  0 every delivery's final status meets --expect (default 2xx); 1 otherwise (including
+  timeouts, refused connections, unresolvable hosts, TLS failures and redirects); 2 usage or
+  input errors.
+
+Examples:
+  cmzon-hook send messages --to http://127.0.0.1:3000/webhook
+  cmzon-hook send payloads/ --to https://example.com/webhook --count 100 -c 8 --rate 50
+  cmzon-hook send messages --tamper bad-signature --expect 4xx --to "$URL"
+  cmzon-hook send --from-capture capture.jsonl --to http://127.0.0.1:8080/webhook"#;
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -436,6 +508,54 @@ pub struct InitArgs {
     /// Overwrite an existing file
     #[arg(long, short = 'f')]
     pub force: bool,
+
+    /// Print {"path","config"} as JSON on stdout instead of the path
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `demo --help`: the four steps, output and exit codes.
+pub const DEMO_HELP: &str = r#"Steps (nothing to set up: no secret, no URL, no config file is read):
+  1. listen: an endpoint in this process on 127.0.0.1 (--port, default a free one), with a
+     fresh random secret and verify token (never shown), saving every POST to a temporary
+     capture file
+  2. send: every fixture once, correctly signed and expected to get 2xx, then one forged
+     delivery (the `messages` fixture signed with a wrong secret) expected to get 401; the
+     endpoint's lines show as they arrive, each followed by what the sender got
+  3. verify: the capture is read back and checked: every delivery is there byte for byte,
+     the fixtures' signatures are valid and the forged one's is not
+  4. lint: the endpoint is checked like `cmzon-hook lint --allow-http` (plain HTTP on
+     loopback is a warning, not a failure)
+
+Output:
+  Event lines, sender lines, the verification line and the lint table on stdout; step
+  headings and the closing notes on stderr (-q hides them). --json prints one JSON document
+  on stdout instead, once the tour is over:
+    {"ok":true,"failed_steps":[],"url":"http://127.0.0.1:PORT/webhook",
+     "deliveries":[{"n":1,"fixture":"messages","kind":"message","forged":false,
+                    "status":200,"latency_ms":1.2,"ok":true,"error":null},...],
+     "requests":[...the endpoint's `listen --json` objects for step 2...],
+     "capture":{"path":null,"requests":25,"valid":24,"invalid":1,"ok":true,"problems":[]},
+     "lint":{...the `lint --json` document...}}
+  "capture.path" is set with --keep, which keeps the capture file (it also holds lint's
+  probes) instead of deleting it.
+
+Exit codes:
+  0 every step passed; 1 a step failed (the error names it); 2 usage errors."#;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Port for the demo endpoint (0 picks a free one)
+    #[arg(long, short = 'p', value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
+
+    /// Keep the capture file and print its path
+    #[arg(long)]
+    pub keep: bool,
+
+    /// One JSON document on stdout at the end instead of the tour's lines
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

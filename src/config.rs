@@ -97,7 +97,7 @@ impl Config {
                 .span()
                 .map(|s| format!(":{}", text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1))
                 .unwrap_or_default();
-            let msg = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+            let msg = scrub(e.message().lines().next().unwrap_or("invalid TOML"));
             Error::input(format!("{}{line}: {msg}", origin.display())).with_hint(
                 "keys: url, secret_env, secret_file, secret, verify_token, [listen] host/port/path, [lint] budget_ms",
             )
@@ -136,6 +136,31 @@ impl Config {
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_default()
     }
+}
+
+/// A TOML/serde message without the user's own text: a misplaced secret (as a key, or as a
+/// value of the wrong type) must not be echoed back into logs.
+fn scrub(msg: &str) -> String {
+    if msg.starts_with("unknown field `") {
+        return "unknown key".to_string();
+    }
+    // serde quotes offending values: invalid type: string "…", expected u16
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find('"') {
+        out.push_str(&rest[..i]);
+        match rest[i + 1..].find('"') {
+            Some(j) => {
+                out.push_str("\"…\"");
+                rest = &rest[i + 1 + j + 1..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Resolved secret source from the config, used only when no flag and no standard env var
@@ -180,6 +205,21 @@ mod tests {
         assert_eq!(c.listen.port, Some(4000));
         assert_eq!(c.lint.budget_ms, Some(100));
         assert_eq!(Config::parse(&c.to_toml(), Path::new("c")).unwrap(), c);
+    }
+
+    #[test]
+    fn messages_do_not_echo_user_text() {
+        assert_eq!(
+            scrub("unknown field `hunter2`, expected one of `url`"),
+            "unknown key"
+        );
+        assert_eq!(
+            scrub("invalid type: string \"hunter2\", expected u16"),
+            "invalid type: string \"…\", expected u16"
+        );
+        let e =
+            Config::parse("port = 1\n[listen]\nport = \"hunter2\"\n", Path::new("c")).unwrap_err();
+        assert!(!e.message.contains("hunter2"), "{}", e.message);
     }
 
     #[test]

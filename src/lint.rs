@@ -1,7 +1,7 @@
 //! `lint`'s checks: stable ids, verdicts, the rules as pure functions over what the endpoint
 //! did, the probe payloads, and the JSON / JUnit / human renderings of a report.
 //!
-//! Nothing here touches the network: `commands::lint` sends the probes (through `delivery`
+//! Nothing here touches the network: `lint_run` sends the probes (through `delivery`
 //! and `probe`) and hands the observed answers to the `check_*` functions.
 
 use std::fmt::Write as _;
@@ -1370,10 +1370,9 @@ impl Report {
         x
     }
 
-    /// The human report (colors follow the global policy).
-    pub fn to_human(&self, verbose: bool) -> String {
+    /// The checks table: a `CHECK  RESULT  MESSAGE` header and one row per check.
+    pub fn checks_table(&self) -> String {
         let mut o = String::new();
-        let _ = writeln!(o, "{} {}\n", "cmzon-hook lint".bold(), self.url);
         let width = CheckId::ALL
             .iter()
             .map(|c| c.as_str().len())
@@ -1389,6 +1388,14 @@ impl Report {
                 r.message
             );
         }
+        o
+    }
+
+    /// The human report (colors follow the global policy).
+    pub fn to_human(&self, verbose: bool) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "{} {}\n", "cmzon-hook lint".bold(), self.url);
+        o.push_str(&self.checks_table());
         if let Some((s, bins)) = latency_summary(&self.samples) {
             let _ = writeln!(
                 o,

@@ -11,14 +11,12 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms};
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::{
@@ -28,6 +26,8 @@ use rustls::{
 
 use crate::delivery::{FailureKind, Method, MAX_RESPONSE_BODY, USER_AGENT};
 use crate::error::{Error, Result};
+use crate::tls::Stream;
+pub use crate::tls::TrustStore;
 
 /// Largest response head (status line + headers) accepted.
 const MAX_HEAD: usize = 64 * 1024;
@@ -125,74 +125,6 @@ impl Target {
         }
         Ok(addrs)
     }
-}
-
-/// Roots a probe trusts: the system store plus `--ca-cert`.
-#[derive(Debug, Clone)]
-pub struct TrustStore {
-    roots: Arc<RootCertStore>,
-    /// Certificates loaded from the system store.
-    pub system: usize,
-    /// Certificates loaded from `--ca-cert`.
-    pub extra: usize,
-}
-
-impl TrustStore {
-    /// The system's trust store (what a sender on a stock machine trusts) plus `ca_cert`.
-    pub fn load(ca_cert: Option<&Path>) -> Result<TrustStore> {
-        let mut roots = RootCertStore::empty();
-        let native = rustls_native_certs::load_native_certs();
-        let (system, _) = roots.add_parsable_certificates(native.certs);
-        let mut extra = 0;
-        if let Some(path) = ca_cert {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::file(path.display(), &e)
-                    .with_hint("--ca-cert takes a PEM file with one or more CA certificates")
-            })?;
-            extra = add_pem(&mut roots, &pem).map_err(|m| {
-                Error::input(format!("{}: {m}", path.display()))
-                    .with_hint("--ca-cert takes a PEM file (-----BEGIN CERTIFICATE-----)")
-            })?;
-        }
-        Ok(TrustStore {
-            roots: Arc::new(roots),
-            system,
-            extra,
-        })
-    }
-
-    /// Only the certificates in `pem` (tests, and callers that want no system roots).
-    pub fn from_pem(pem: &[u8]) -> std::result::Result<TrustStore, String> {
-        let mut roots = RootCertStore::empty();
-        let extra = add_pem(&mut roots, pem)?;
-        Ok(TrustStore {
-            roots: Arc::new(roots),
-            system: 0,
-            extra,
-        })
-    }
-
-    pub fn empty() -> TrustStore {
-        TrustStore {
-            roots: Arc::new(RootCertStore::empty()),
-            system: 0,
-            extra: 0,
-        }
-    }
-}
-
-fn add_pem(roots: &mut RootCertStore, pem: &[u8]) -> std::result::Result<usize, String> {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| format!("not a PEM certificate file ({e})"))?;
-    if certs.is_empty() {
-        return Err("holds no PEM certificate".into());
-    }
-    let (added, _) = roots.add_parsable_certificates(certs);
-    if added == 0 {
-        return Err("holds no usable CA certificate".into());
-    }
-    Ok(added)
 }
 
 /// Why a certificate chain is not acceptable.
@@ -456,44 +388,6 @@ pub struct Opened {
     pub tls: Option<TlsReport>,
 }
 
-enum Conn {
-    Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<ClientConnection, TcpStream>>),
-}
-
-impl Conn {
-    fn tcp(&self) -> &TcpStream {
-        match self {
-            Conn::Plain(s) => s,
-            Conn::Tls(s) => &s.sock,
-        }
-    }
-}
-
-impl Read for Conn {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.read(buf),
-            Conn::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Conn {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Conn::Plain(s) => s.write(buf),
-            Conn::Tls(s) => s.write(buf),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Conn::Plain(s) => s.flush(),
-            Conn::Tls(s) => s.flush(),
-        }
-    }
-}
-
 /// Socket timeouts so that the next blocking call ends by `deadline`.
 fn arm(tcp: &TcpStream, deadline: Instant) -> io::Result<()> {
     let left = deadline.saturating_duration_since(Instant::now());
@@ -606,7 +500,7 @@ fn connect(
     deadline: Instant,
     timings: &mut Timings,
     tls_out: &mut Option<TlsReport>,
-) -> std::result::Result<Conn, Fail> {
+) -> std::result::Result<Stream, Fail> {
     let authority = target.authority();
     let mut last: Option<io::Error> = None;
     let mut tcp = None;
@@ -641,7 +535,7 @@ fn connect(
     };
     let _ = tcp.set_nodelay(true);
     if !target.https {
-        return Ok(Conn::Plain(tcp));
+        return Ok(Stream::Plain(tcp));
     }
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -684,7 +578,7 @@ fn connect(
     match outcome {
         Ok(()) => {
             *tls_out = Some(report);
-            Ok(Conn::Tls(Box::new(stream)))
+            Ok(Stream::Tls(Box::new(stream)))
         }
         Err(e) => {
             let fail = if is_timeout(&e) {
@@ -740,7 +634,7 @@ pub fn request_bytes(target: &Target, req: &HttpRequest) -> Vec<u8> {
 }
 
 fn exchange(
-    conn: &mut Conn,
+    conn: &mut Stream,
     target: &Target,
     req: &HttpRequest,
     deadline: Instant,

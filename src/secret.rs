@@ -69,9 +69,13 @@ pub fn resolve(
         return non_empty(s.as_bytes().to_vec(), SecretSource::Flag).map(Some);
     }
     if let Some(path) = file {
+        // The path is not echoed: a secret pasted where the path belongs must not leak.
         let mut bytes = std::fs::read(path).map_err(|e| {
-            Error::file(path.display(), &e)
-                .with_hint("--secret-file must name a readable file holding the secret")
+            let what = Error::file("the secret file", &e).message;
+            Error::input(format!(
+                "{what} (from --secret-file or secret_file in the config)"
+            ))
+            .with_hint("--secret-file must name a readable file holding the secret")
         })?;
         if bytes.ends_with(b"\n") {
             bytes.pop();

@@ -89,3 +89,29 @@ fn a_closed_stdout_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn every_command_documents_its_exit_codes() {
+    for cmd in [
+        &["sign"][..],
+        &["fixtures"],
+        &["send"],
+        &["listen"],
+        &["verify"],
+        &["lint"],
+        &["completions"],
+        &["man"],
+        &["init"],
+        &["demo"],
+    ] {
+        for flag in ["-h", "--help"] {
+            let out = bin().args(cmd).arg(flag).output().unwrap();
+            assert!(out.status.success(), "{cmd:?} {flag}");
+            let help = String::from_utf8(out.stdout).unwrap();
+            assert!(
+                help.contains("Exit codes:") || help.contains("Exit status:"),
+                "{cmd:?} {flag} lacks exit codes:\n{help}"
+            );
+        }
+    }
+}

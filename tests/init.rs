@@ -95,6 +95,34 @@ fn flags_write_a_config_that_commands_then_use() {
 }
 
 #[test]
+fn json_output_has_the_path_and_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin()
+        .current_dir(dir.path())
+        .args([
+            "init",
+            "--json",
+            "-q",
+            "--url",
+            "https://hooks.example/w",
+            "--secret-env",
+            "S",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["path"], "cmzon-hook.toml");
+    assert_eq!(doc["config"]["url"], "https://hooks.example/w");
+    assert_eq!(doc["config"]["secret_env"], "S");
+}
+
+#[test]
 fn bad_flag_values_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let out = bin()

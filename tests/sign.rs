@@ -155,7 +155,14 @@ fn unreadable_input_exits_2_without_the_secret() {
         .write_stdin("{}");
     let r = run(c, SECRET);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("nope.txt"), "{}", r.stderr);
+    // The path is deliberately not echoed (a secret pasted as the path would leak).
+    assert!(
+        r.stderr
+            .contains("cannot read the secret file: no such file"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("nope.txt"), "{}", r.stderr);
 
     std::fs::write(d.path().join("empty"), "").unwrap();
     let mut c = cmd(d.path());
@@ -193,4 +200,24 @@ fn a_signature_from_sign_verifies() {
         "{}",
         r.stdout
     );
+}
+
+#[test]
+fn json_output_names_signature_header_and_length() {
+    let out = assert_cmd::Command::cargo_bin("cmzon-hook")
+        .unwrap()
+        .env_remove("CMZON_WEBHOOK_SECRET")
+        .env_remove("WEBHOOK_SECRET")
+        .args(["sign", "--json", "--secret", "It's a Secret to Everybody"])
+        .write_stdin("Hello, World!")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["signature"],
+        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    );
+    assert_eq!(doc["header"], "X-Hub-Signature-256");
+    assert_eq!(doc["bytes"], 13);
 }

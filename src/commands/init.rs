@@ -53,7 +53,12 @@ pub fn run(args: &InitArgs, config_flag: Option<&Path>, verbosity: Verbosity) ->
         eprintln!("{}", next_steps(&target, &config));
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", target.display())?;
+    if args.json {
+        let doc = serde_json::json!({ "path": target.display().to_string(), "config": config });
+        writeln!(out, "{doc}")?;
+    } else {
+        writeln!(out, "{}", target.display())?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

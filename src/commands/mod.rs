@@ -14,6 +14,7 @@ use crate::output::{self, Verbosity};
 use crate::secret;
 
 pub mod completions;
+pub mod demo;
 pub mod fixtures;
 pub mod init;
 pub mod lint;
@@ -95,6 +96,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Completions(args) => completions::run(&args),
         Command::Man => man::run(),
         Command::Init(args) => init::run(&args, cli.global.config.as_deref(), verbosity),
+        Command::Demo(args) => demo::run(&args, verbosity),
     }
 }
 
@@ -148,7 +150,12 @@ pub fn apply_config(
                 a.path.clone_from(p);
             }
         }
-        Command::Fixtures(_) | Command::Completions(_) | Command::Man | Command::Init(_) => {}
+        // The demo needs nothing: its secret, token and port are its own.
+        Command::Fixtures(_)
+        | Command::Completions(_)
+        | Command::Man
+        | Command::Init(_)
+        | Command::Demo(_) => {}
     }
     warnings
 }
@@ -169,18 +176,19 @@ fn fill_secret(
     match config::secret_source(cfg, &env) {
         Some(SecretFromConfig::Value(v)) => {
             if cfg.secret_env.is_none() {
-                warnings.push(format!(
-                    "{} holds the webhook secret in plain text; prefer secret_env or secret_file",
-                    config::FILE_NAME
-                ));
+                warnings.push(
+                    "the config file holds the webhook secret in plain text; prefer secret_env or secret_file"
+                        .to_string(),
+                );
             }
             args.secret = Some(v);
         }
         Some(SecretFromConfig::File(p)) => args.secret_file = Some(p),
-        Some(SecretFromConfig::UnsetEnv(name)) => warnings.push(format!(
-            "{} names secret_env = \"{name}\" but {name} is not set",
-            config::FILE_NAME
-        )),
+        // The name is not echoed: a secret pasted where the name belongs must not leak.
+        Some(SecretFromConfig::UnsetEnv(_)) => warnings.push(
+            "the environment variable named by secret_env in the config file is not set"
+                .to_string(),
+        ),
         None => {}
     }
 }

@@ -17,18 +17,25 @@ pub fn run(args: &SignArgs) -> Result<ExitCode> {
     )?;
     let mut mac = MacStream::new(Scheme::Sha256, secret.as_bytes());
     // Hash in chunks: a body of any size signs in constant memory.
-    match args.file.as_deref() {
+    let bytes = match args.file.as_deref() {
         Some(p) if p != Path::new("-") => {
             let name = p.display();
             let file = File::open(p).map_err(|e| Error::file(&name, &e))?;
-            feed(&mut mac, file).map_err(|e| Error::file(&name, &e))?;
+            feed(&mut mac, file).map_err(|e| Error::file(&name, &e))?
         }
         _ => feed(&mut mac, io::stdin().lock())
             .map_err(|e| Error::input(format!("cannot read stdin: {e}")))?,
-    }
+    };
     let value = format!("sha256={}", signature::hex(&mac.finalize()));
     let mut out = io::stdout().lock();
-    if args.header {
+    if args.json {
+        let doc = serde_json::json!({
+            "signature": value,
+            "header": signature::HEADER_SHA256,
+            "bytes": bytes,
+        });
+        writeln!(out, "{doc}")?;
+    } else if args.header {
         writeln!(out, "{}: {value}", signature::HEADER_SHA256)?;
     } else {
         writeln!(out, "{value}")?;
@@ -37,12 +44,17 @@ pub fn run(args: &SignArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn feed(mac: &mut MacStream, mut reader: impl Read) -> io::Result<()> {
+/// Hash everything `reader` yields; returns the number of bytes.
+fn feed(mac: &mut MacStream, mut reader: impl Read) -> io::Result<u64> {
     let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
     loop {
         match reader.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => mac.update(&buf[..n]),
+            Ok(0) => return Ok(total),
+            Ok(n) => {
+                mac.update(&buf[..n]);
+                total += n as u64;
+            }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# listen ingest: `cmzon-hook listen` verifying every request (a secret), saving every request
+# (--save) and printing NDJSON (--json > /dev/null), under wrk with signed POSTs at each
+# concurrency, side by side in the same run with
+#   - a bare tiny_http sink (examples/listen_sink.rs: same server and workers, no work): the ceiling
+#   - the seed's Flask example (bench/flask_webhook.py): what users would write instead.
+# Zero loss, checked two ways:
+#   - wrk (timed): capture lines >= 2xx answers, and at most one line per request still in
+#     flight when wrk stopped (<= concurrency);
+#   - oha or hey (fixed count): exactly one capture line per 2xx answer, all answers 2xx;
+#   and every capture line parses and its signature verifies (`cmzon-hook verify`).
+# Target: listen >= 0.6x the bare sink. Figures go to $BENCH_OUT/listen.json.
+#
+# Env: DURATION (s per wrk run, 5), ROUNDS (alternating sink/listen rounds, 3; medians are
+#      reported), CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000), WORKERS (8).
+. "$(dirname "$0")/lib.sh"
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+CONCURRENCY=${CONCURRENCY:-"16 64"}
+COUNT=${COUNT:-20000}
+WORKERS=${WORKERS:-8}
+
+need_apt wrk
+python3 -c 'import flask' 2>/dev/null || { log "installing flask (pip)"; pip install -q flask >/dev/null 2>&1 || true; }
+have_flask=$(python3 -c 'import flask; print(1)' 2>/dev/null || echo 0)
+SINK="$TARGET_DIR/release/examples/listen_sink"
+{ [ -x "$BIN" ] && [ -x "$SINK" ]; } || build_release
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+secret=bench-secret
+"$BIN" fixtures show messages --compact > "$work/body.json"
+sig=$("$BIN" sign --secret "$secret" "$work/body.json")
+cat > "$work/post.lua" <<LUA
+local f = assert(io.open("$work/body.json", "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*all")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["X-Hub-Signature-256"] = "$sig"
+LUA
+
+# start NAME CMD...: run a server in the background, wait for its `Ready:` line (no sleeps
+# as readiness guesses: the line says it is listening), set URL and PID.
+start() {
+  local name=$1; shift
+  rm -f "$work/$name.err"   # never read the previous run's Ready: line
+  "$@" 2> "$work/$name.err" > /dev/null &
+  PID=$!
+  pids+=("$PID")
+  URL=""
+  for _ in $(seq 1 400); do
+    URL=$(sed -n 's/^Ready: listening on \(http:[^ ]*\).*/\1/p' "$work/$name.err" 2>/dev/null | head -1)
+    [ -n "$URL" ] && return 0
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  log "$name did not start: $(cat "$work/$name.err")"
+  return 1
+}
+stop() { kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# wrk_run URL C: prints "rps_2xx total non2xx socket_errors".
+wrk_run() {
+  wrk -t2 -c"$2" -d"${DURATION}s" -s "$work/post.lua" "$1" > "$work/wrk.txt" 2>&1 || true
+  python3 - "$work/wrk.txt" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", t)
+if not m:
+    sys.exit("wrk failed:\n" + t)
+total, dur = int(m.group(1)), float(m.group(2)) * {"ms": 0.001, "s": 1, "m": 60}[m.group(3)]
+non2xx = int((re.search(r"Non-2xx or 3xx responses: (\d+)", t) or [0, 0])[1])
+errs = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", t))
+print(f"{(total - non2xx) / dur:.0f} {total} {non2xx} {errs}")
+PY
+}
+
+# capture_check FILE: prints "lines valid" (every line parses and its signature verifies).
+capture_check() {
+  local lines valid
+  lines=$(wc -l < "$1")
+  if "$BIN" verify --secret "$secret" --json "$1" > "$work/verify.ndjson" 2> "$work/verify.err" || [ -s "$work/verify.ndjson" ]; then
+    valid=$(grep -c '"valid":true' "$work/verify.ndjson" || true)
+  else
+    # verify not available: the same check in Python (parse, HMAC over the exact body).
+    valid=$(python3 - "$1" "$secret" <<'PY'
+import base64, hashlib, hmac, json, sys
+ok = 0
+for line in open(sys.argv[1], "rb"):
+    r = json.loads(line)
+    body = r["body"].encode() if "body" in r else base64.b64decode(r["body_base64"])
+    sig = next((v for k, v in r["headers"] if k.lower() == "x-hub-signature-256"), "")
+    want = "sha256=" + hmac.new(sys.argv[2].encode(), body, hashlib.sha256).hexdigest()
+    ok += hmac.compare_digest(want, sig)
+print(ok)
+PY
+)
+  fi
+  echo "$lines $valid"
+}
+
+results="$work/results.txt"
+: > "$results"
+# Rounds alternate sink and listen so both see the same background load (shared machines are
+# noisy); the table reports medians. Flask is far slower and runs once per concurrency.
+for c in $CONCURRENCY; do
+  sink_runs=(); listen_runs=(); ok2xx=0; cap_lines=0; cap_valid=0; listen_errs=0; loss=ok
+  for r in $(seq 1 "$ROUNDS"); do
+    log "concurrency $c, round $r/$ROUNDS: bare tiny_http sink"
+    start sink "$SINK" 0 "$WORKERS"
+    read -r rps _ _ _ <<< "$(wrk_run "$URL" "$c")"
+    sink_runs+=("$rps")
+    stop
+
+    log "concurrency $c, round $r/$ROUNDS: cmzon-hook listen --save --json, verifying"
+    cap="$work/cap-$c-$r.jsonl"
+    start listen env CMZON_WEBHOOK_SECRET="$secret" "$BIN" listen --port 0 --json --save "$cap" --workers "$WORKERS"
+    read -r rps total non2xx errs <<< "$(wrk_run "$URL" "$c")"
+    listen_runs+=("$rps")
+    stop
+    read -r lines valid <<< "$(capture_check "$cap")"
+    rm -f "$cap"
+    ok=$((total - non2xx))
+    # Zero loss: a line for every 2xx; extra lines only for requests wrk abandoned in flight.
+    if ! { [ "$lines" -ge "$ok" ] && [ "$lines" -le $((total + c)) ] && [ "$valid" -eq "$lines" ]; }; then loss=FAILED; fi
+    ok2xx=$((ok2xx + ok)); cap_lines=$((cap_lines + lines)); cap_valid=$((cap_valid + valid)); listen_errs=$((listen_errs + errs))
+  done
+  sink_rps=$(median "${sink_runs[@]}")
+  listen_rps=$(median "${listen_runs[@]}")
+
+  flask_rps=null
+  if [ "$have_flask" = 1 ]; then
+    log "concurrency $c: seed's Flask example"
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    start flask env WEBHOOK_SECRET="$secret" python3 "$BENCH_DIR/flask_webhook.py" "$port"
+    read -r flask_rps _ _ _ <<< "$(wrk_run "$URL" "$c")"
+    stop
+  fi
+  echo "$c $sink_rps $listen_rps $flask_rps $ok2xx $cap_lines $cap_valid $listen_errs $loss $(IFS=,; echo "${sink_runs[*]}") $(IFS=,; echo "${listen_runs[*]}")" >> "$results"
+done
+
+# Exact zero loss with a fixed request count.
+fixed_tool=none
+fixed='{"tool": null}'
+if command -v oha >/dev/null 2>&1 || command -v hey >/dev/null 2>&1; then
+  c=$(echo "$CONCURRENCY" | awk '{print $NF}')
+  cap="$work/cap-fixed.jsonl"
+  start listen env CMZON_WEBHOOK_SECRET="$secret" "$BIN" listen --port 0 --json --save "$cap" --workers "$WORKERS"
+  if command -v oha >/dev/null 2>&1; then
+    fixed_tool=oha
+    log "fixed count: oha -n $COUNT -c $c"
+    oha -n "$COUNT" -c "$c" --no-tui --output-format json -m POST \
+      -H "Content-Type: application/json" -H "X-Hub-Signature-256: $sig" -D "$work/body.json" "$URL" > "$work/fixed.json"
+    read -r f_rps f_2xx <<< "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); s=d.get("statusCodeDistribution",{}); print(round(d["summary"]["requestsPerSec"]), sum(v for k,v in s.items() if k.startswith("2")))' "$work/fixed.json")"
+  else
+    fixed_tool=hey
+    log "fixed count: hey -n $COUNT -c $c"
+    hey -n "$COUNT" -c "$c" -m POST -T application/json -H "X-Hub-Signature-256: $sig" -D "$work/body.json" "$URL" > "$work/fixed.txt"
+    f_rps=$(sed -n 's/.*Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p' "$work/fixed.txt" | cut -d. -f1)
+    f_2xx=$(sed -n 's/.*\[2[0-9][0-9]\][[:space:]]*\([0-9]*\) responses.*/\1/p' "$work/fixed.txt" | awk '{s+=$1} END {print s+0}')
+  fi
+  stop
+  read -r f_lines f_valid <<< "$(capture_check "$cap")"
+  if [ "$f_2xx" -eq "$COUNT" ] && [ "$f_lines" -eq "$f_2xx" ] && [ "$f_valid" -eq "$f_lines" ]; then f_loss=ok; else f_loss=FAILED; fi
+  fixed="{\"tool\": \"$fixed_tool\", \"concurrency\": $c, \"requests\": $COUNT, \"rps\": $f_rps, \"answers_2xx\": $f_2xx, \"capture_lines\": $f_lines, \"lines_verified\": $f_valid, \"zero_loss\": \"$f_loss\"}"
+fi
+
+python3 - "$results" "$fixed" "$DURATION" > "$BENCH_OUT/listen.json" <<'PY'
+import json, sys
+rows = []
+for line in open(sys.argv[1]):
+    c, sink, listen, flask, ok2xx, lines, valid, errs, loss, sink_runs, listen_runs = line.split()
+    sink, listen = float(sink), float(listen)
+    flask = None if flask == "null" else float(flask)
+    rows.append({
+        "concurrency": int(c), "sink_rps": sink, "listen_rps": listen, "listen_events_per_s": listen,
+        "flask_rps": flask, "listen_vs_sink": round(listen / sink, 3) if sink else None,
+        "listen_vs_flask": round(listen / flask, 1) if flask else None,
+        "wrk_2xx": int(ok2xx), "capture_lines": int(lines), "lines_verified": int(valid),
+        "socket_errors": int(errs), "zero_loss": loss,
+        "sink_rounds": [float(x) for x in sink_runs.split(",")],
+        "listen_rounds": [float(x) for x in listen_runs.split(",")],
+    })
+print(json.dumps({"listen": {"duration_s_per_round": float(sys.argv[3]), "events_per_request": 1,
+                             "runs": rows, "fixed_count": json.loads(sys.argv[2]), "target": ">= 0.6x sink"}}, indent=1))
+PY
+
+python3 - "$BENCH_OUT/listen.json" <<'PY' >&2
+import json, sys
+d = json.load(open(sys.argv[1]))["listen"]
+print("medians of alternating rounds; capture: lines/2xx over all rounds")
+print(f"{'conc':>4}  {'sink req/s':>10}  {'listen req/s':>12}  {'ratio':>5}  {'flask req/s':>11}  {'vs flask':>8}  {'capture':>16}  zero loss")
+for r in d["runs"]:
+    fl = f"{r['flask_rps']:.0f}" if r["flask_rps"] else "-"
+    vf = f"{r['listen_vs_flask']}x" if r["listen_vs_flask"] else "-"
+    print(f"{r['concurrency']:>4}  {r['sink_rps']:>10.0f}  {r['listen_rps']:>12.0f}  {r['listen_vs_sink']:>5}  {fl:>11}  {vf:>8}  {r['capture_lines']:>7}/{r['wrk_2xx']:<8} {r['zero_loss']}")
+f = d["fixed_count"]
+if f.get("tool"):
+    print(f"fixed count ({f['tool']} -n {f['requests']} -c {f['concurrency']}): {f['rps']} req/s, "
+          f"{f['answers_2xx']} 2xx, {f['capture_lines']} capture lines, {f['lines_verified']} verified: zero loss {f['zero_loss']}")
+PY
+cat "$BENCH_OUT/listen.json"

@@ -1,0 +1,1092 @@
+//! The local webhook endpoint behind `listen` (and `demo`): verifies, pretty-prints,
+//! captures and forwards every delivery. Knows nothing of the CLI: the caller validates its
+//! flags into a [`Config`], starts the endpoint, decides where its lines go (a [`Sink`]) and
+//! when to stop ([`RunningEndpoint::wait`] / [`Stopper`]).
+//!
+//! Per POST on the webhook path, in this order: read the body (bounded: `max_body`, a
+//! deadline, socket timeouts), verify the signature over the exact bytes, extract the events,
+//! mark duplicates, forward, append to the capture (before answering, so every 2xx has its
+//! line on disk), emit the lines, wait `delay`, answer.
+//!
+//! Capture: every POST on the webhook path is appended, whatever its verdict, malformed ones
+//! included. A POST refused before its body was complete (413, or the client stopped
+//! sending) is recorded with what arrived (nothing for 413) plus a last header
+//! [`REJECTED_HEADER`] saying why, so it is never lost silently and readers can tell it
+//! apart. GETs (handshakes) and requests on other paths are printed, not captured.
+//!
+//! Stopping: [`RunningEndpoint::stop`] stops accepting, waits up to a grace period for the
+//! requests already received, waits for every capture line being written and then *seals*
+//! the capture: no line starts after that, so a process may exit at once without leaving a
+//! line cut short. [`Stopper::seal_capture`] does the same from a signal handler.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::capture::{CaptureWriter, CapturedRequest};
+use crate::delivery::{self, Client, ClientOptions, Method};
+use crate::error::{Error, Result};
+use crate::event::{self, Event, ParseError};
+use crate::printer::{self, Ctx, Record, Sig};
+use crate::secret::Secret;
+use crate::server::{self, Body, Handshake, Pool, StopFlag};
+use crate::signature;
+
+/// Last header of a captured request that was refused before its body was complete.
+pub const REJECTED_HEADER: &str = "X-Cmzon-Hook-Rejected";
+/// Largest `max_body` accepted (bodies are held in memory).
+pub const MAX_BODY_LIMIT: u64 = 1 << 30;
+/// Ids remembered for duplicate detection (oldest forgotten first): memory stays flat.
+pub const DEDUP_CAPACITY: usize = 100_000;
+
+/// Where the endpoint's output goes: called with one whole block (pretty lines of one
+/// request, or one NDJSON line) ending in `\n`, from worker threads, one call per request.
+/// A `BrokenPipe` error asks the endpoint to stop ([`StopReason::OutputClosed`]).
+pub type Sink = Box<dyn Fn(&str) -> std::io::Result<()> + Send + Sync>;
+
+/// A sink writing each block to stdout in one write (blocks of concurrent requests never
+/// interleave).
+pub fn stdout_sink() -> Sink {
+    Box::new(|block: &str| {
+        let mut out = std::io::stdout().lock();
+        out.write_all(block.as_bytes())?;
+        out.flush()
+    })
+}
+
+/// What each request prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputFormat {
+    /// One NDJSON object per request instead of pretty lines.
+    pub json: bool,
+    /// The pretty JSON body under each event line.
+    pub raw: bool,
+    /// The request headers under each event line.
+    pub verbose: bool,
+}
+
+/// Everything an endpoint needs, already validated by the caller.
+pub struct Config {
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// The webhook path, starting with `/`.
+    pub path: String,
+    /// Worker threads (1..=1024).
+    pub workers: usize,
+    /// Verify signatures with it; `None`: signatures are not checked.
+    pub secret: Option<Secret>,
+    /// Answer 200 even to invalid or missing signatures.
+    pub accept_invalid: bool,
+    /// Answer the GET verification handshake when `hub.verify_token` matches.
+    pub verify_token: Option<String>,
+    /// Answer every POST with this status.
+    pub status: Option<u16>,
+    /// Wait this long before answering (cut short by a stop).
+    pub delay: Duration,
+    /// Largest accepted body (1..=[`MAX_BODY_LIMIT`]); larger ones get 413.
+    pub max_body: u64,
+    /// Forward each accepted POST here and relay the answer.
+    pub forward: Option<Forward>,
+    /// Append every POST to this capture file (JSONL).
+    pub save: Option<PathBuf>,
+    pub output: OutputFormat,
+    pub sink: Sink,
+}
+
+/// Why [`RunningEndpoint::wait`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// [`Stopper::stop`] was called (e.g. on Ctrl-C).
+    Requested,
+    /// The sink reported a closed output (`BrokenPipe`).
+    OutputClosed,
+}
+
+/// A started endpoint: serving on its worker pool until [`RunningEndpoint::stop`].
+pub struct RunningEndpoint {
+    shared: Arc<Shared>,
+    pool: Pool,
+    addr: SocketAddr,
+    stop_tx: Sender<StopReason>,
+    stop_rx: Receiver<StopReason>,
+    save: Option<PathBuf>,
+}
+
+/// A cheap, clonable handle for stopping from elsewhere (a signal handler, another thread).
+#[derive(Clone)]
+pub struct Stopper {
+    shared: Arc<Shared>,
+    tx: Sender<StopReason>,
+}
+
+impl Stopper {
+    /// Make [`RunningEndpoint::wait`] return [`StopReason::Requested`].
+    pub fn stop(&self) {
+        let _ = self.tx.send(StopReason::Requested);
+    }
+
+    /// Wait for the capture lines being written and keep new ones from starting, so the
+    /// process can exit now without a line cut short.
+    pub fn seal_capture(&self) {
+        self.shared.seal_capture();
+    }
+}
+
+/// Bind, check the forward target is not ourselves, and start serving.
+pub fn start(config: Config) -> Result<RunningEndpoint> {
+    let Config {
+        host,
+        port,
+        path,
+        workers,
+        secret,
+        accept_invalid,
+        verify_token,
+        status,
+        delay,
+        max_body,
+        forward,
+        save,
+        output,
+        sink,
+    } = config;
+    let capture = match &save {
+        Some(p) => Some(CaptureWriter::open(p)?),
+        None => None,
+    };
+    let server = server::Server::bind(&host, port)?;
+    let addr = server.local_addr();
+    if let Some(f) = &forward {
+        f.refuse_loop(addr, &path)?;
+    }
+    let (stop_tx, stop_rx) = mpsc::channel::<StopReason>();
+    let shared = Arc::new(Shared {
+        settings: Settings {
+            path,
+            accept_invalid,
+            verify_token,
+            status,
+            delay,
+            max_body,
+        },
+        secret,
+        forward,
+        capture,
+        gate: RwLock::new(()),
+        sealed: AtomicBool::new(false),
+        next_id: AtomicU64::new(0),
+        dedup: Mutex::new(Dedup::new(DEDUP_CAPACITY)),
+        stats: Stats::default(),
+        stop_flag: OnceLock::new(),
+        stop_tx: Mutex::new(stop_tx.clone()),
+        output,
+        sink,
+    });
+    let handler = {
+        let shared = Arc::clone(&shared);
+        move |rq: tiny_http::Request| shared.handle(rq)
+    };
+    let pool = server.serve(workers, handler);
+    let _ = shared.stop_flag.set(pool.stopping_flag());
+    Ok(RunningEndpoint {
+        shared,
+        pool,
+        addr,
+        stop_tx,
+        stop_rx,
+        save,
+    })
+}
+
+impl RunningEndpoint {
+    /// The address actually bound (the real port when 0 was asked for).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT/PATH` as bound (an unspecified address stays unspecified).
+    pub fn url(&self) -> String {
+        format!(
+            "http://{}{}",
+            server::display_host_port(&self.addr.ip().to_string(), self.addr.port()),
+            self.shared.settings.path
+        )
+    }
+
+    /// The URL a sender on this machine should use (0.0.0.0 and :: become loopback).
+    pub fn local_url(&self) -> String {
+        server::local_url(self.addr, &self.shared.settings.path)
+    }
+
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
+            shared: Arc::clone(&self.shared),
+            tx: self.stop_tx.clone(),
+        }
+    }
+
+    /// Block until a [`Stopper`] asks to stop or the sink's output is closed.
+    pub fn wait(&self) -> StopReason {
+        self.stop_rx.recv().unwrap_or(StopReason::Requested)
+    }
+
+    /// How long [`RunningEndpoint::stop`] should wait for requests in flight: 10 s, plus the
+    /// forward timeout when forwarding (at most 60 s).
+    pub fn grace(&self) -> Duration {
+        let base = Duration::from_secs(10);
+        match &self.shared.forward {
+            Some(f) => (base + f.timeout).min(Duration::from_secs(60)),
+            None => base,
+        }
+    }
+
+    /// Counters so far (the request count includes requests still being handled).
+    pub fn summary(&self) -> printer::Summary {
+        summary_of(&self.shared, self.save.as_deref())
+    }
+
+    /// Stop accepting, let requests already received finish (up to `grace`), seal the
+    /// capture, and return the counters. Requests still running after `grace` are counted
+    /// as abandoned; they can no longer append to the capture.
+    pub fn stop(self, grace: Duration) -> printer::Summary {
+        let abandoned = self.pool.shutdown(grace);
+        self.shared.seal_capture();
+        let mut summary = summary_of(&self.shared, self.save.as_deref());
+        summary.abandoned = abandoned as u64;
+        summary
+    }
+
+    /// The capture file, if any.
+    pub fn save_path(&self) -> Option<&std::path::Path> {
+        self.save.as_deref()
+    }
+}
+
+fn summary_of(shared: &Shared, save: Option<&std::path::Path>) -> printer::Summary {
+    let mut summary = shared.stats.summary();
+    if let Some(path) = save {
+        summary.saved = Some((
+            shared.stats.saved.load(Ordering::SeqCst),
+            path.display().to_string(),
+        ));
+    }
+    summary
+}
+
+/// Validated settings the handlers read.
+#[derive(Debug, Clone)]
+struct Settings {
+    path: String,
+    accept_invalid: bool,
+    verify_token: Option<String>,
+    status: Option<u16>,
+    delay: Duration,
+    max_body: u64,
+}
+
+/// Forwarding to the local app.
+pub struct Forward {
+    url: String,
+    client: Client,
+    timeout: Duration,
+}
+
+impl Forward {
+    /// A forward target: an http(s) URL, with the client it is reached through.
+    pub fn new(url: &str, client: &ClientOptions) -> Result<Forward> {
+        let parsed = reqwest::Url::parse(url).map_err(|e| {
+            Error::usage(format!("--forward-to is not a URL: {e}"))
+                .with_hint("for example --forward-to http://127.0.0.1:8080/webhook")
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(Error::usage(format!(
+                "--forward-to must be an http:// or https:// URL, got {url}"
+            ))
+            .with_hint("for example --forward-to http://127.0.0.1:8080/webhook"));
+        }
+        let timeout = client.timeout;
+        let client = Client::new(client)?;
+        Ok(Forward {
+            url: url.to_string(),
+            client,
+            timeout,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Forwarding to ourselves would loop forever.
+    fn refuse_loop(&self, addr: std::net::SocketAddr, path: &str) -> Result<()> {
+        let Ok(u) = reqwest::Url::parse(&self.url) else {
+            return Ok(());
+        };
+        let same_port = u.port_or_known_default() == Some(addr.port());
+        let host_is_us = u.host_str().is_some_and(|h| {
+            delivery::is_loopback_host(h)
+                || h.trim_matches(|c| c == '[' || c == ']') == addr.ip().to_string()
+        });
+        if u.scheme() == "http" && same_port && host_is_us && u.path() == path {
+            return Err(Error::usage(format!(
+                "--forward-to {} is this listener itself: every delivery would loop",
+                self.url
+            ))
+            .with_hint(
+                "forward to your app's port, e.g. --forward-to http://127.0.0.1:8080/webhook",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Forward the exact body with the sender's headers (signature, content type, ...).
+    fn send(&self, headers: &[(String, String)], body: &[u8]) -> Forwarded {
+        let req = delivery::Request {
+            method: Method::Post,
+            url: self.url.clone(),
+            headers: forward_headers(headers),
+            body: body.to_vec(),
+        };
+        match self.client.execute(&req) {
+            Ok(resp) => {
+                let content_type = resp
+                    .headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+                    .map(|(_, v)| v.clone());
+                Forwarded::Answered {
+                    status: resp.status,
+                    latency: resp.latency,
+                    body: resp.body,
+                    content_type,
+                }
+            }
+            Err(f) => Forwarded::Failed { message: f.message },
+        }
+    }
+}
+
+enum Forwarded {
+    Answered {
+        status: u16,
+        latency: Duration,
+        body: Vec<u8>,
+        content_type: Option<String>,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+/// The sender's headers minus hop-by-hop ones and those the client sets itself.
+fn forward_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
+    const DROP: &[&str] = &[
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "accept-encoding",
+    ];
+    headers
+        .iter()
+        .filter(|(n, _)| !DROP.iter().any(|d| n.eq_ignore_ascii_case(d)))
+        .cloned()
+        .collect()
+}
+
+/// Remembers message/status ids seen in this run, the oldest forgotten first.
+#[derive(Debug)]
+struct Dedup {
+    seen: HashMap<u64, u64>,
+    order: VecDeque<u64>,
+    capacity: usize,
+}
+
+impl Dedup {
+    fn new(capacity: usize) -> Dedup {
+        Dedup {
+            seen: HashMap::new(),
+            order: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// For each key: the request that first carried it, or `None` (and remember it as
+    /// request `id`). A key repeated inside one request is a duplicate of that request.
+    fn check(&mut self, keys: &[Option<String>], id: u64) -> Vec<Option<u64>> {
+        keys.iter()
+            .map(|key| {
+                let key = key.as_deref()?;
+                let h = hash_key(key);
+                if let Some(first) = self.seen.get(&h) {
+                    return Some(*first);
+                }
+                if self.order.len() == self.capacity {
+                    if let Some(old) = self.order.pop_front() {
+                        self.seen.remove(&old);
+                    }
+                }
+                self.seen.insert(h, id);
+                self.order.push_back(h);
+                None
+            })
+            .collect()
+    }
+}
+
+/// 64-bit digest of an id (keeps memory flat; a collision needs ~2^32 ids).
+fn hash_key(key: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
+
+#[derive(Default)]
+struct Stats {
+    requests: AtomicU64,
+    messages: AtomicU64,
+    statuses: AtomicU64,
+    errors: AtomicU64,
+    others: AtomicU64,
+    invalid: AtomicU64,
+    duplicates: AtomicU64,
+    rejected: AtomicU64,
+    malformed: AtomicU64,
+    forward_failures: AtomicU64,
+    saved: AtomicU64,
+}
+
+impl Stats {
+    fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    fn count_events(&self, events: &[Event]) {
+        for e in events {
+            let c = match e {
+                Event::Message(_) => &self.messages,
+                Event::Status(_) => &self.statuses,
+                Event::Error(_) => &self.errors,
+                Event::Other { .. } => &self.others,
+            };
+            Stats::add(c, 1);
+        }
+    }
+
+    fn summary(&self) -> printer::Summary {
+        let g = |c: &AtomicU64| c.load(Ordering::SeqCst);
+        printer::Summary {
+            requests: g(&self.requests),
+            messages: g(&self.messages),
+            statuses: g(&self.statuses),
+            errors: g(&self.errors),
+            others: g(&self.others),
+            invalid: g(&self.invalid),
+            duplicates: g(&self.duplicates),
+            rejected: g(&self.rejected),
+            malformed: g(&self.malformed),
+            forward_failures: g(&self.forward_failures),
+            saved: None,
+            abandoned: 0,
+        }
+    }
+}
+
+/// Everything the workers share.
+struct Shared {
+    settings: Settings,
+    secret: Option<Secret>,
+    forward: Option<Forward>,
+    capture: Option<CaptureWriter>,
+    /// Appenders hold it shared (they run in parallel; the writer serializes the line
+    /// writes itself); sealing takes it exclusively, so no line is cut short.
+    gate: RwLock<()>,
+    /// Set once sealed: no capture line starts any more.
+    sealed: AtomicBool,
+    next_id: AtomicU64,
+    dedup: Mutex<Dedup>,
+    stats: Stats,
+    stop_flag: OnceLock<StopFlag>,
+    stop_tx: Mutex<Sender<StopReason>>,
+    output: OutputFormat,
+    sink: Sink,
+}
+
+/// One request as received: its number and the capture record (the body is filled in once
+/// read), so the capture is written without copying anything.
+struct Incoming {
+    id: u64,
+    req: CapturedRequest,
+}
+
+impl Incoming {
+    fn time(&self) -> &str {
+        printer::clock(self.req.received_at.as_deref().unwrap_or_default())
+    }
+
+    fn record(
+        &self,
+        sig: Sig,
+        events: Vec<serde_json::Value>,
+        dup: Option<u64>,
+        status: u16,
+    ) -> String {
+        printer::ndjson(Record {
+            id: self.id,
+            received_at: self.req.received_at.as_deref().unwrap_or_default(),
+            method: &self.req.method,
+            path: &self.req.path,
+            sig,
+            events,
+            duplicate_of: dup,
+            status,
+        })
+    }
+}
+
+impl Shared {
+    /// Wait for every capture line being written, and keep new ones from starting.
+    fn seal_capture(&self) {
+        let _all = self.gate.write().unwrap_or_else(|p| p.into_inner());
+        self.sealed.store(true, Ordering::SeqCst);
+    }
+
+    fn handle(&self, rq: tiny_http::Request) {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+        Stats::add(&self.stats.requests, 1);
+        let target = rq.url().to_string();
+        let (path, query) = server::split_target(&target);
+        let inc = Incoming {
+            id,
+            req: CapturedRequest {
+                id: Some(id),
+                received_at: Some(humantime::format_rfc3339_millis(SystemTime::now()).to_string()),
+                remote_addr: rq.remote_addr().map(|a| a.to_string()),
+                method: rq.method().as_str().to_string(),
+                path: path.to_string(),
+                query: query.to_string(),
+                headers: rq
+                    .headers()
+                    .iter()
+                    .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_string()))
+                    .collect(),
+                body: Vec::new(),
+            },
+        };
+        if inc.req.path != self.settings.path {
+            let hint = format!("webhooks go to {} on this listener", self.settings.path);
+            let text = printer::refused_line(
+                inc.time(),
+                id,
+                &inc.req.method,
+                &inc.req.path,
+                404,
+                "nothing here",
+                Some(&hint),
+            );
+            self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, 404));
+            let body = format!(
+                "cmzon-hook listen: nothing at {}; POST webhooks to {}\n",
+                inc.req.path, self.settings.path
+            );
+            respond(rq, 404, body.into_bytes(), None);
+            return;
+        }
+        match inc.req.method.as_str() {
+            "POST" => self.delivery(rq, inc),
+            "GET" => self.handshake(rq, &inc),
+            _ => {
+                let text = printer::refused_line(
+                    inc.time(),
+                    id,
+                    &inc.req.method,
+                    &inc.req.path,
+                    405,
+                    "method not allowed",
+                    Some("webhooks are POSTed; the verification handshake is a GET"),
+                );
+                self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, 405));
+                let resp = tiny_http::Response::from_string("method not allowed: use POST\n")
+                    .with_status_code(405)
+                    .with_header(header("Allow", "GET, POST"))
+                    .with_header(header("Content-Type", "text/plain; charset=utf-8"));
+                let _ = rq.respond(resp);
+            }
+        }
+    }
+
+    fn handshake(&self, rq: tiny_http::Request, inc: &Incoming) {
+        let outcome = server::handshake(&inc.req.query, self.settings.verify_token.as_deref());
+        let status = outcome.status();
+        let text = printer::handshake_line(inc.time(), inc.id, &outcome);
+        self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, status));
+        match outcome {
+            Handshake::Accepted { challenge } => respond(rq, 200, challenge.into_bytes(), None),
+            _ => respond(rq, 403, b"forbidden\n".to_vec(), None),
+        }
+    }
+
+    fn delivery(&self, mut rq: tiny_http::Request, inc: Incoming) {
+        let declared = rq.body_length().map(|n| n as u64);
+        let max = self.settings.max_body;
+        let body = match declared {
+            // Refuse before touching the body (no `100 Continue` is sent for it).
+            Some(n) if n > max => Body::TooLarge { declared: Some(n) },
+            _ => server::read_body(
+                rq.as_reader(),
+                declared,
+                max,
+                Instant::now() + server::BODY_DEADLINE,
+            ),
+        };
+        match body {
+            Body::Complete(body) => self.complete(rq, inc, body),
+            Body::TooLarge { declared } => {
+                let reason = match declared {
+                    Some(n) => format!("body of {n} bytes is over --max-body {max}"),
+                    None => format!("body grew past --max-body {max} bytes"),
+                };
+                self.rejected(
+                    rq,
+                    inc,
+                    413,
+                    &reason,
+                    Vec::new(),
+                    "raise --max-body (CMzon's payloads are up to 3 MB)",
+                );
+            }
+            Body::Incomplete {
+                partial,
+                timed_out,
+                reason,
+            } => {
+                let status = if timed_out { 408 } else { 400 };
+                self.rejected(
+                    rq,
+                    inc,
+                    status,
+                    &reason,
+                    partial,
+                    "the sender stopped sending: check its network, proxy or timeout",
+                );
+            }
+        }
+    }
+
+    /// A POST refused before its body was complete: recorded as rejected, printed, answered.
+    fn rejected(
+        &self,
+        rq: tiny_http::Request,
+        mut inc: Incoming,
+        status: u16,
+        reason: &str,
+        partial: Vec<u8>,
+        hint: &str,
+    ) {
+        Stats::add(&self.stats.rejected, 1);
+        inc.req.body = partial;
+        inc.req
+            .headers
+            .push((REJECTED_HEADER.to_string(), format!("{status} {reason}")));
+        let saved = self.save(&inc.req);
+        let mut text = printer::refused_line(
+            inc.time(),
+            inc.id,
+            &inc.req.method,
+            &inc.req.path,
+            status,
+            reason,
+            Some(hint),
+        );
+        if let Err(e) = saved {
+            text.push('\n');
+            text.push_str(&capture_failed_note(&e));
+        }
+        self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, status));
+        respond(rq, status, format!("{reason}\n").into_bytes(), None);
+    }
+
+    fn complete(&self, rq: tiny_http::Request, mut inc: Incoming, body: Vec<u8>) {
+        inc.req.body = body;
+        let inc = inc;
+        let body = &inc.req.body;
+        let verdict = self.secret.as_ref().map(|s| {
+            signature::verify_headers(
+                s.as_bytes(),
+                inc.req
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str())),
+                body,
+            )
+        });
+        let sig = Sig::from_verdict(verdict.as_ref());
+        if matches!(sig, Sig::Invalid | Sig::Missing) {
+            Stats::add(&self.stats.invalid, 1);
+        }
+        let sig_ok = matches!(sig, Sig::Valid | Sig::Unchecked) || self.settings.accept_invalid;
+
+        let parsed = catch_unwind(AssertUnwindSafe(|| event::extract(body))).unwrap_or_else(|_| {
+            Err(ParseError::NotWebhook(
+                "the event reader failed on this payload (a bug: please report it)".into(),
+            ))
+        });
+        let events: &[Event] = parsed.as_deref().unwrap_or(&[]);
+        self.stats.count_events(events);
+        if matches!(parsed, Err(ParseError::NotJson(_))) {
+            Stats::add(&self.stats.malformed, 1);
+        }
+
+        // Duplicates: only deliveries a real endpoint would accept count as "seen".
+        let dups: Vec<Option<u64>> = if sig_ok && !events.is_empty() {
+            let keys: Vec<Option<String>> = events
+                .iter()
+                .map(|e| catch_unwind(AssertUnwindSafe(|| e.dedup_key())).unwrap_or(None))
+                .collect();
+            let mut d = self.dedup.lock().unwrap_or_else(|p| p.into_inner());
+            d.check(&keys, inc.id)
+        } else {
+            vec![None; events.len()]
+        };
+        let dup_count = dups.iter().flatten().count() as u64;
+        Stats::add(&self.stats.duplicates, dup_count);
+        let duplicate_of = dups.iter().flatten().min().copied();
+
+        // The answer.
+        let mut reply_body = b"ok\n".to_vec();
+        let mut reply_type = None;
+        let mut forward_note = None;
+        let mut status = if !sig_ok {
+            reply_body = format!("{} signature\n", sig.label()).into_bytes();
+            401
+        } else if let Some(f) = &self.forward {
+            match f.send(&inc.req.headers, body) {
+                Forwarded::Answered {
+                    status,
+                    latency,
+                    body,
+                    content_type,
+                } => {
+                    forward_note = Some(printer::forward_line(&f.url, Ok((status, latency))));
+                    reply_body = body;
+                    reply_type = content_type;
+                    status
+                }
+                Forwarded::Failed { message } => {
+                    Stats::add(&self.stats.forward_failures, 1);
+                    forward_note = Some(printer::forward_line(&f.url, Err(&message)));
+                    reply_body = format!(
+                        "cmzon-hook listen: could not forward to {}: {message}\n",
+                        f.url
+                    )
+                    .into_bytes();
+                    502
+                }
+            }
+        } else if let Err(ParseError::NotJson(_)) = &parsed {
+            reply_body = b"malformed JSON\n".to_vec();
+            400
+        } else {
+            200
+        };
+        if let Some(code) = self.settings.status {
+            status = code;
+        }
+
+        // On disk before the sender hears back: a 2xx always has its capture line.
+        let saved = self.save(&inc.req);
+        if saved.is_err() && (200..300).contains(&status) {
+            status = 503;
+            reply_body = b"cmzon-hook listen: could not save the request\n".to_vec();
+        }
+
+        let ctx = Ctx {
+            time: inc.time(),
+            id: inc.id,
+            sig,
+            status,
+        };
+        let text = || {
+            let mut lines: Vec<String> = Vec::new();
+            match &parsed {
+                Ok(evs) if evs.is_empty() => {
+                    lines.push(printer::note_line(&ctx, "no events in this delivery"))
+                }
+                Ok(evs) => {
+                    for (e, d) in evs.iter().zip(&dups) {
+                        lines.push(printer::event_line(&ctx, e, *d));
+                    }
+                }
+                Err(ParseError::NotJson(e)) => {
+                    lines.push(printer::malformed_line(&ctx, e, body.len()))
+                }
+                Err(ParseError::NotWebhook(e)) => lines.push(printer::note_line(
+                    &ctx,
+                    &format!("not a WhatsApp webhook: {e}"),
+                )),
+            }
+            if let Some(v) = verdict
+                .as_ref()
+                .filter(|v| !v.is_valid() || v.hint().is_some())
+            {
+                lines.push(printer::verdict_note(v));
+            }
+            if let Some(f) = &forward_note {
+                lines.push(f.clone());
+            }
+            if let Err(e) = &saved {
+                lines.push(capture_failed_note(e));
+            }
+            if self.output.verbose {
+                lines.push(printer::headers_block(&inc.req.headers));
+            }
+            if self.output.raw {
+                lines.push(printer::raw_block(body));
+            }
+            lines.join("\n")
+        };
+        let record = || {
+            let events_json = events
+                .iter()
+                .map(|e| {
+                    catch_unwind(AssertUnwindSafe(|| e.to_json()))
+                        .unwrap_or(serde_json::Value::Null)
+                })
+                .collect();
+            inc.record(sig, events_json, duplicate_of, status)
+        };
+        self.emit_with(text, record);
+
+        self.wait_delay();
+        respond(rq, status, reply_body, reply_type);
+    }
+
+    /// Append to the capture file (if any). Errors are reported by the caller.
+    fn save(&self, req: &CapturedRequest) -> std::io::Result<()> {
+        let Some(w) = &self.capture else {
+            return Ok(());
+        };
+        let _appending = self.gate.read().unwrap_or_else(|p| p.into_inner());
+        if self.sealed.load(Ordering::SeqCst) {
+            return Err(std::io::Error::other("the listener is stopping"));
+        }
+        w.append(req)?;
+        Stats::add(&self.stats.saved, 1);
+        Ok(())
+    }
+
+    fn wait_delay(&self) {
+        let end = Instant::now() + self.settings.delay;
+        while Instant::now() < end {
+            if self.stop_flag.get().is_some_and(|f| f.is_set()) {
+                return;
+            }
+            std::thread::sleep((end - Instant::now()).min(Duration::from_millis(50)));
+        }
+    }
+
+    fn emit(&self, text: &str, record: impl FnOnce() -> String) {
+        self.emit_with(|| text.to_string(), record);
+    }
+
+    /// One sink call with a whole block (pretty) or one NDJSON line, so lines of concurrent
+    /// requests never interleave. A closed output stops the endpoint like Ctrl-C.
+    fn emit_with(&self, text: impl FnOnce() -> String, record: impl FnOnce() -> String) {
+        let mut block = if self.output.json { record() } else { text() };
+        block.push('\n');
+        if let Err(e) = (self.sink)(&block) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                if let Ok(tx) = self.stop_tx.lock() {
+                    let _ = tx.send(StopReason::OutputClosed);
+                }
+            }
+        }
+    }
+}
+
+fn capture_failed_note(e: &std::io::Error) -> String {
+    use colored::Colorize;
+    format!(
+        "      {} {}",
+        "✗".red().bold(),
+        format!("could not append to the capture file: {e} (answered 503 so the sender retries)")
+            .red()
+    )
+}
+
+fn header(name: &str, value: &str) -> tiny_http::Header {
+    // Both are ASCII constants or values we produced; fall back to a harmless header.
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .unwrap_or_else(|_| tiny_http::Header::from_bytes("X-Invalid", "1").expect("ascii"))
+}
+
+/// Answer, ignoring a client that has gone away.
+fn respond(rq: tiny_http::Request, status: u16, body: Vec<u8>, content_type: Option<String>) {
+    let ct = content_type
+        .filter(|v| v.is_ascii())
+        .unwrap_or_else(|| "text/plain; charset=utf-8".to_string());
+    let resp = tiny_http::Response::from_data(body)
+        .with_status_code(status)
+        .with_header(header("Content-Type", &ct));
+    let _ = rq.respond(resp);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedup_marks_the_first_request() {
+        let mut d = Dedup::new(10);
+        let k = |s: &str| Some(s.to_string());
+        assert_eq!(d.check(&[k("a"), k("b"), None], 1), vec![None, None, None]);
+        assert_eq!(d.check(&[k("b"), k("c")], 2), vec![Some(1), None]);
+        assert_eq!(d.check(&[k("c"), k("c")], 3), vec![Some(2), Some(2)]);
+        assert_eq!(d.check(&[k("d"), k("d")], 4), vec![None, Some(4)]);
+    }
+
+    #[test]
+    fn dedup_memory_is_bounded() {
+        let mut d = Dedup::new(3);
+        for (i, key) in ["a", "b", "c", "d"].iter().enumerate() {
+            d.check(&[Some(key.to_string())], i as u64 + 1);
+        }
+        assert_eq!(d.seen.len(), 3);
+        assert_eq!(
+            d.check(&[Some("a".into())], 9),
+            vec![None],
+            "a was forgotten"
+        );
+        assert_eq!(d.check(&[Some("d".into())], 10), vec![Some(4)]);
+    }
+
+    #[test]
+    fn forwarded_headers_keep_signature_and_content() {
+        let h = |n: &str, v: &str| (n.to_string(), v.to_string());
+        let out = forward_headers(&[
+            h("Host", "x"),
+            h("Content-Type", "application/json"),
+            h("X-Hub-Signature-256", "sha256=ab"),
+            h("Content-Length", "2"),
+            h("Connection", "keep-alive"),
+            h("User-Agent", "CMzon"),
+        ]);
+        assert_eq!(
+            out,
+            vec![
+                h("Content-Type", "application/json"),
+                h("X-Hub-Signature-256", "sha256=ab"),
+                h("User-Agent", "CMzon")
+            ]
+        );
+    }
+
+    fn config(sink: Sink, save: Option<PathBuf>) -> Config {
+        Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            path: "/hook".into(),
+            workers: 2,
+            secret: Some(Secret::new("s3cret")),
+            accept_invalid: false,
+            verify_token: None,
+            status: None,
+            delay: Duration::ZERO,
+            max_body: 1 << 20,
+            forward: None,
+            save,
+            output: OutputFormat {
+                json: true,
+                ..OutputFormat::default()
+            },
+            sink,
+        }
+    }
+
+    fn post(url: &str, body: &[u8], secret: &[u8]) -> u16 {
+        let client = Client::new(&ClientOptions {
+            timeout: Duration::from_secs(5),
+            ..ClientOptions::default()
+        })
+        .unwrap();
+        let req = delivery::Request {
+            method: Method::Post,
+            url: url.to_string(),
+            headers: vec![(
+                signature::HEADER_SHA256.to_string(),
+                signature::sign(secret, body),
+            )],
+            body: body.to_vec(),
+        };
+        client.execute(&req).unwrap().status
+    }
+
+    #[test]
+    fn started_endpoint_verifies_emits_to_the_sink_and_stops() {
+        let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink: Sink = {
+            let lines = Arc::clone(&lines);
+            Box::new(move |block: &str| {
+                lines.lock().unwrap().push(block.to_string());
+                Ok(())
+            })
+        };
+        let dir = std::env::temp_dir().join(format!("cmzon-endpoint-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let save = dir.join("c.jsonl");
+        let running = start(config(sink, Some(save.clone()))).unwrap();
+        let url = running.local_url();
+        assert!(url.starts_with("http://127.0.0.1:") && url.ends_with("/hook"));
+        assert_eq!(running.url(), url);
+        assert_eq!(post(&url, b"{}", b"s3cret"), 200);
+        assert_eq!(post(&url, b"{}", b"wrong"), 401);
+        let stopper = running.stopper();
+        stopper.stop();
+        assert_eq!(running.wait(), StopReason::Requested);
+        let summary = running.stop(Duration::from_secs(5));
+        assert_eq!((summary.requests, summary.invalid), (2, 1));
+        assert_eq!(summary.saved, Some((2, save.display().to_string())));
+        let lines = lines.lock().unwrap();
+        assert_eq!(lines.len(), 2);
+        let first: serde_json::Value = serde_json::from_str(lines[0].trim_end()).unwrap();
+        assert_eq!(
+            (first["signature"].as_str(), first["status"].as_u64()),
+            (Some("valid"), Some(200))
+        );
+        assert!(lines[1].contains("\"status\":401"));
+        assert_eq!(std::fs::read_to_string(&save).unwrap().lines().count(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_sealed_capture_refuses_new_lines_and_a_closed_output_stops() {
+        let sink: Sink = Box::new(|_: &str| Err(std::io::ErrorKind::BrokenPipe.into()));
+        let dir = std::env::temp_dir().join(format!("cmzon-endpoint-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let save = dir.join("c.jsonl");
+        let running = start(config(sink, Some(save.clone()))).unwrap();
+        running.stopper().seal_capture();
+        // Not saved, so not a 2xx: the sender would retry.
+        assert_eq!(post(&running.local_url(), b"{}", b"s3cret"), 503);
+        assert_eq!(running.wait(), StopReason::OutputClosed);
+        let summary = running.stop(Duration::from_secs(5));
+        assert_eq!(summary.saved, Some((0, save.display().to_string())));
+        assert_eq!(std::fs::read_to_string(&save).unwrap(), "");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

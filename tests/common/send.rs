@@ -1,0 +1,378 @@
+//! Helpers for `send` tests: a recording HTTP/1.1 server (plain or TLS) on 127.0.0.1:0 that
+//! answers from a script, keeps every request's raw bytes, and stops when dropped; an rcgen CA
+//! with a leaf for 127.0.0.1/localhost; and a `Command` for the binary with a clean environment.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The secret every send test signs with.
+pub const SECRET: &str = "t3st-s3cret-value";
+
+/// What the server does with the i-th request (0-based, in arrival order).
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Answer with this status, extra headers and body.
+    Reply {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Answer nothing for this long (bounded), then close the connection.
+    Hang(Duration),
+}
+
+impl Action {
+    pub fn status(status: u16) -> Action {
+        Action::Reply {
+            status,
+            headers: vec![],
+            body: vec![],
+        }
+    }
+    pub fn redirect(status: u16, location: &str) -> Action {
+        Action::Reply {
+            status,
+            headers: vec![("Location".into(), location.into())],
+            body: vec![],
+        }
+    }
+}
+
+/// One request as it arrived.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Exact bytes: head and body.
+    pub raw: Vec<u8>,
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+type Script = Arc<dyn Fn(usize, &Recorded) -> Action + Send + Sync>;
+
+/// A recording server. Dropping it stops accepting and joins the accept thread.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub tls: bool,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Plain HTTP, answering the i-th request (0-based) from `script`.
+    pub fn http(script: impl Fn(usize, &Recorded) -> Action + Send + Sync + 'static) -> Server {
+        Server::start(None, Arc::new(script))
+    }
+
+    /// HTTP answering 200 to everything.
+    pub fn ok() -> Server {
+        Server::http(|_, _| Action::status(200))
+    }
+
+    /// HTTP answering statuses in turn (the last one repeats).
+    pub fn statuses(list: &[u16]) -> Server {
+        let list = list.to_vec();
+        Server::http(move |i, _| Action::status(list[i.min(list.len() - 1)]))
+    }
+
+    /// HTTP that checks the signature with [`SECRET`] like a careful endpoint: 200 when valid,
+    /// 401 otherwise.
+    pub fn verifying() -> Server {
+        Server::http(|_, req| Action::status(if signature_valid(req) { 200 } else { 401 }))
+    }
+
+    /// HTTPS with the given rustls config.
+    pub fn https(
+        config: Arc<rustls::ServerConfig>,
+        script: impl Fn(usize, &Recorded) -> Action + Send + Sync + 'static,
+    ) -> Server {
+        Server::start(Some(config), Arc::new(script))
+    }
+
+    fn start(tls: Option<Arc<rustls::ServerConfig>>, script: Script) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let is_tls = tls.is_some();
+        let accept = {
+            let requests = requests.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                // Bounded: at most 256 connections per server.
+                for _ in 0..256 {
+                    let Ok((stream, _)) = listener.accept() else {
+                        break;
+                    };
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let requests = requests.clone();
+                    let stop = stop.clone();
+                    let script = script.clone();
+                    let tls = tls.clone();
+                    std::thread::spawn(move || {
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                        let _ = stream.set_nodelay(true);
+                        match tls {
+                            None => serve(stream, &requests, &script, &stop),
+                            Some(cfg) => {
+                                let Ok(conn) = rustls::ServerConnection::new(cfg) else {
+                                    return;
+                                };
+                                let tls_stream = rustls::StreamOwned::new(conn, stream);
+                                serve(tls_stream, &requests, &script, &stop)
+                            }
+                        }
+                    });
+                }
+            })
+        };
+        Server {
+            addr,
+            tls: is_tls,
+            requests,
+            stop,
+            accept: Some(accept),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// Requests received so far, in arrival order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn serve<S: Read + Write>(
+    mut stream: S,
+    requests: &Mutex<Vec<Recorded>>,
+    script: &Script,
+    stop: &AtomicBool,
+) {
+    let mut buf: Vec<u8> = Vec::new();
+    // Bounded: at most 10,000 requests per connection.
+    for _ in 0..10_000 {
+        let Some(req) = read_request(&mut stream, &mut buf) else {
+            return;
+        };
+        let action = {
+            let mut all = requests.lock().unwrap();
+            let index = all.len();
+            let action = script(index, &req);
+            all.push(req);
+            action
+        };
+        match action {
+            Action::Reply {
+                status,
+                headers,
+                body,
+            } => {
+                let mut head = format!(
+                    "HTTP/1.1 {status} Whatever\r\nContent-Length: {}\r\n",
+                    body.len()
+                );
+                for (n, v) in headers {
+                    head.push_str(&format!("{n}: {v}\r\n"));
+                }
+                head.push_str("\r\n");
+                let mut bytes = head.into_bytes();
+                bytes.extend_from_slice(&body);
+                if stream
+                    .write_all(&bytes)
+                    .and_then(|_| stream.flush())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Action::Hang(d) => {
+                let until = Instant::now() + d.min(Duration::from_secs(20));
+                while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// Read one request (head + Content-Length body) from `stream`, keeping leftover bytes in
+/// `buf`. `None` on EOF, timeout or garbage.
+fn read_request<S: Read>(stream: &mut S, buf: &mut Vec<u8>) -> Option<Recorded> {
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(i) = find(buf, b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > 1 << 20 {
+            return None;
+        }
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_string();
+    let target = first.next()?.to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.to_string(), v.trim().to_string()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    while buf.len() < head_end + len {
+        let n = stream.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let raw: Vec<u8> = buf.drain(..head_end + len).collect();
+    let body = raw[head_end..].to_vec();
+    Some(Recorded {
+        raw,
+        method,
+        target,
+        headers,
+        body,
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// A private CA and a server certificate for 127.0.0.1 and localhost signed by it.
+pub struct TestCa {
+    pub ca_pem: String,
+    pub server: Arc<rustls::ServerConfig>,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "cmzon-hook test CA");
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+
+        let leaf_key = rcgen::KeyPair::generate().unwrap();
+        let mut leaf_params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .unwrap();
+        leaf_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
+
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key)
+            .unwrap();
+        TestCa {
+            ca_pem: ca.pem(),
+            server: Arc::new(server),
+        }
+    }
+}
+
+/// The binary with no inherited cmzon/proxy environment, run in `dir` (no stray config file).
+pub fn cmd(dir: &std::path::Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("cmzon-hook").unwrap();
+    for k in [
+        "CMZON_WEBHOOK_SECRET",
+        "WEBHOOK_SECRET",
+        "CMZON_WEBHOOK_URL",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "NO_COLOR",
+    ] {
+        c.env_remove(k);
+    }
+    c.current_dir(dir).timeout(Duration::from_secs(60));
+    c
+}
+
+/// Lowercase hex HMAC-SHA256, computed independently of the crate under test.
+pub fn hmac_sha256_hex(key: &[u8], body: &[u8]) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
+    m.update(body);
+    m.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Whether the request's `X-Hub-Signature-256` is HMAC-SHA256([`SECRET`], body), checked
+/// independently of the crate.
+pub fn signature_valid(req: &Recorded) -> bool {
+    req.header("X-Hub-Signature-256")
+        == Some(format!("sha256={}", hmac_sha256_hex(SECRET.as_bytes(), &req.body)).as_str())
+}
+
+/// Panic when the secret shows up in any output.
+pub fn assert_no_secret(out: &std::process::Output) {
+    for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(
+            !text.contains(SECRET),
+            "the secret appears on {name}: {text}"
+        );
+    }
+}
