@@ -447,6 +447,11 @@ impl JsonlBlock {
         &self.name
     }
 
+    /// Bytes of lines the block holds.
+    pub fn size(&self) -> usize {
+        self.data.len()
+    }
+
     /// Every non-blank line's number (from 1) and its request, or the error
     /// [`read_captures`] gives for that line.
     pub fn requests(&self) -> impl Iterator<Item = (u64, Result<RequestRef<'_>>)> + '_ {

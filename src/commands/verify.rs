@@ -237,6 +237,8 @@ impl<'a> Checker<'a> {
                 return Ok(batch);
             }
         };
+        // A --json line is about as long as its capture line: one allocation per block.
+        batch.out.reserve(block.size());
         let mut source = String::new();
         for (line, request) in block.requests() {
             match request {
