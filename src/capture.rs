@@ -43,6 +43,10 @@ pub struct CapturedRequest {
     pub body: Vec<u8>,
 }
 
+/// Last header of a captured request that `listen` refused before its body was complete
+/// (413, a body cut short): `<status> <reason>`. The body holds only what arrived.
+pub const REJECTED_HEADER: &str = "X-Cmzon-Hook-Rejected";
+
 impl CapturedRequest {
     /// First header with this name, matched case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -325,6 +329,13 @@ pub struct RequestRef<'a> {
 impl RequestRef<'_> {
     pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
+    }
+
+    /// Why `listen` refused this request before its body was complete, if it did.
+    pub fn rejected(&self) -> Option<&str> {
+        self.header_pairs()
+            .find(|(n, _)| n.eq_ignore_ascii_case(REJECTED_HEADER))
+            .map(|(_, v)| v)
     }
 
     pub fn into_owned(self) -> CapturedRequest {

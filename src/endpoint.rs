@@ -39,8 +39,7 @@ use crate::secret::Secret;
 use crate::server::{self, Body, Handshake, Pool, StopFlag};
 use crate::signature;
 
-/// Last header of a captured request that was refused before its body was complete.
-pub const REJECTED_HEADER: &str = "X-Cmzon-Hook-Rejected";
+pub use crate::capture::REJECTED_HEADER;
 /// Largest `max_body` accepted (bodies are held in memory).
 pub const MAX_BODY_LIMIT: u64 = 1 << 30;
 /// Ids remembered for duplicate detection (oldest forgotten first): memory stays flat.

@@ -196,6 +196,9 @@ pub enum Verdict {
     WrongScheme { found: String },
     /// Not `<scheme>=<hex>`: bad hex, wrong length, empty.
     Malformed { reason: String },
+    /// Not checked: the capture says the request was refused before its body was complete
+    /// (`why` is e.g. `413 Payload Too Large`), so no signature could match.
+    Incomplete { why: String },
     /// Well-formed but does not match. Prefixes are the first 8 hex chars (never the secret).
     Mismatch {
         scheme: Scheme,
@@ -238,6 +241,9 @@ impl Verdict {
                 format!("unsupported signature scheme `{found}=` (expected sha256=)")
             }
             Verdict::Malformed { reason } => format!("malformed signature: {reason}"),
+            Verdict::Incomplete { why } => format!(
+                "not verified: listen refused this request before its body was complete ({why})"
+            ),
             Verdict::Mismatch {
                 expected_prefix,
                 got_prefix,
@@ -267,6 +273,10 @@ impl Verdict {
             Verdict::Valid { .. } => None,
             Verdict::Missing => Some(
                 "the sender must send X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>".into(),
+            ),
+            Verdict::Incomplete { .. } => Some(
+                "the delivery never reached a handler; resend it (for 413, raise listen --max-body)"
+                    .into(),
             ),
             Verdict::WrongScheme { .. } | Verdict::Malformed { .. } => Some(
                 "the header value must be `sha256=` followed by 64 lowercase hex characters".into(),

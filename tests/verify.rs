@@ -643,3 +643,31 @@ fn a_hundred_thousand_request_capture_verifies() {
         "verified 100000 requests: 100000 valid, 0 invalid\n"
     );
 }
+
+#[test]
+fn requests_listen_refused_are_reported_as_not_verified() {
+    let d = dir();
+    let full = text_message("wamid.R", "Hello");
+    let mut cut = signed_request(SECRET, &full, &full[..full.len() / 2]);
+    cut.headers.push((
+        cmzon_hook::capture::REJECTED_HEADER.into(),
+        "413 Payload Too Large".into(),
+    ));
+    write_jsonl(&d.path().join("cap.jsonl"), &[cut]);
+    let r = verify(d.path(), &["cap.jsonl"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stdout.contains("not verified: listen refused this request before its body was complete (413 Payload Too Large)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("secret is most likely wrong"),
+        "{}",
+        r.stdout
+    );
+    let r = verify(d.path(), &["--json", "cap.jsonl"]);
+    let line = &r.json_lines()[0];
+    assert_eq!(line["valid"], false);
+    assert!(line["hint"].as_str().unwrap().contains("--max-body"));
+}

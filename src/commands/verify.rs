@@ -266,6 +266,11 @@ impl<'a> Checker<'a> {
     /// `X-Hub-Signature-256: sha256=<hex>` that matches, is checked with the keyed
     /// HMAC; anything else (and every failure) takes `verify_headers` for the full verdict.
     fn verdict(&self, request: &RequestRef<'_>) -> Verdict {
+        if let Some(why) = request.rejected() {
+            return Verdict::Incomplete {
+                why: why.to_string(),
+            };
+        }
         let sha256 = request
             .header_pairs()
             .find(|(name, _)| name.eq_ignore_ascii_case(signature::HEADER_SHA256));
