@@ -13,7 +13,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::harden::{answer, read_request, reset, Cert, FaultServer};
+use common::harden::{answer, cert, read_request, reset, Cert, FaultServer};
 use common::send::{cmd, Server, SECRET};
 use serde_json::Value;
 
@@ -267,7 +267,7 @@ fn tls_send(cert: &Cert, url: &str, extra: &[&str]) -> Sent {
 
 #[test]
 fn expired_and_wrong_host_certificates_are_tls_failures_never_retried() {
-    let expired = Cert::new(&["127.0.0.1", "localhost"], true);
+    let expired = cert(&["127.0.0.1", "localhost"], true);
     let server = Server::https(expired.server.clone(), |_, _| {
         common::send::Action::status(200)
     });
@@ -288,7 +288,7 @@ fn expired_and_wrong_host_certificates_are_tls_failures_never_retried() {
     let r = tls_send(&expired, &server.url("/hook"), &["--insecure"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 
-    let other_host = Cert::new(&["webhooks.example.com"], false);
+    let other_host = cert(&["webhooks.example.com"], false);
     let server = Server::https(other_host.server.clone(), |_, _| {
         common::send::Action::status(200)
     });
@@ -323,7 +323,7 @@ fn wrong_scheme_either_way_is_a_clear_failure() {
     assert_eq!(r.summary()["errors"]["tls"], 1);
 
     // http:// to a TLS server: its answer is not HTTP.
-    let cert = Cert::new(&["127.0.0.1"], false);
+    let cert = cert(&["127.0.0.1"], false);
     let tls = Server::https(cert.server.clone(), |_, _| {
         common::send::Action::status(200)
     });

@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::send::{
-    assert_no_secret, cmd, hmac_sha256_hex, signature_valid, Action, Server, TestCa, SECRET,
+    assert_no_secret, cmd, hmac_sha256_hex, signature_valid, test_ca, Action, Server, SECRET,
 };
 use serde_json::Value;
 
@@ -363,7 +363,7 @@ fn no_payload_without_a_terminal_lists_fixtures_and_never_prompts() {
 
 #[test]
 fn https_needs_the_ca_and_verifies_it() {
-    let ca = TestCa::new();
+    let ca = test_ca();
     let server = Server::https(ca.server.clone(), |_, _| Action::status(200));
     let dir = tempfile::tempdir().unwrap();
     let ca_path = dir.path().join("ca.pem");

@@ -25,12 +25,7 @@ pub const SIG_UNESCAPED: &str =
 /// `cmzon-hook` run in `dir` (so no cmzon-hook.toml of the developer's is picked up), with
 /// no secret in the environment and colors off.
 pub fn cmd(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("cmzon-hook").expect("binary is built");
-    cmd.current_dir(dir)
-        .env_remove("CMZON_WEBHOOK_SECRET")
-        .env_remove("WEBHOOK_SECRET")
-        .env("NO_COLOR", "1");
-    cmd
+    super::hermetic(dir)
 }
 
 /// What a run printed, and how it ended.

@@ -1,7 +1,7 @@
 //! Helpers for tests that need fixture payloads or the fixture catalogue on disk.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -29,11 +29,7 @@ pub fn fixture_files() -> Vec<String> {
 
 /// `cmzon-hook` with color off, ready for arguments.
 pub fn cmzon() -> Command {
-    let mut cmd = Command::cargo_bin("cmzon-hook").expect("binary is built");
-    cmd.env_remove("CMZON_WEBHOOK_SECRET")
-        .env_remove("WEBHOOK_SECRET")
-        .env("NO_COLOR", "1");
-    cmd
+    super::hermetic(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// The exact wire bytes of a fresh render of a fixture (`fixtures show NAME --compact`),

@@ -297,51 +297,20 @@ pub fn answer(stream: &mut TcpStream, status: u16, extra: &str) {
 // Certificates
 
 /// A CA, and the server side of a certificate it signed, with the given names and validity.
-pub struct Cert {
-    pub ca_pem: String,
-    pub server: Arc<rustls::ServerConfig>,
-}
+/// A CA (PEM) and a server configuration for a leaf it signed: see `certs`.
+pub type Cert = super::certs::TlsServer;
 
-impl Cert {
-    /// `names`: the leaf's subject alternative names; `expired`: valid only in 2020.
-    pub fn new(names: &[&str], expired: bool) -> Cert {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "cmzon-hook harden CA");
-        ca_params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::CrlSign,
-        ];
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let mut leaf_params =
-            rcgen::CertificateParams::new(names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                .unwrap();
-        leaf_params.distinguished_name.push(
-            rcgen::DnType::CommonName,
-            names.first().copied().unwrap_or("x"),
-        );
+/// `names`: the leaf's subject alternative names; `expired`: valid only in 2019.
+pub fn cert(names: &[&str], expired: bool) -> Cert {
+    use super::certs::Validity;
+    Cert::new(
+        names,
         if expired {
-            leaf_params.not_before = rcgen::date_time_ymd(2020, 1, 1);
-            leaf_params.not_after = rcgen::date_time_ymd(2020, 12, 31);
-        }
-        let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let server = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key)
-            .unwrap();
-        Cert {
-            ca_pem: ca.pem(),
-            server: Arc::new(server),
-        }
-    }
+            Validity::Expired
+        } else {
+            Validity::Long
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------

@@ -10,153 +10,19 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use assert_cmd::Command;
 use hmac::{Hmac, KeyInit, Mac};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::Value;
 use sha2::Sha256;
 
 pub const SECRET: &str = "s3cret-for-lint-tests";
 pub const TOKEN: &str = "verify-me-123";
 
-// ---------------------------------------------------------------------------------------------
-// Certificates
-
-/// A throwaway CA that signs server certificates.
-pub struct Ca {
-    params: rcgen::CertificateParams,
-    key: rcgen::KeyPair,
-    pub pem: String,
-}
-
-/// A server certificate chain and its key.
-pub struct ServerCert {
-    pub chain: Vec<CertificateDer<'static>>,
-    pub key_der: Vec<u8>,
-    /// The leaf as PEM (to hand a self-signed leaf to `--ca-cert`).
-    pub leaf_pem: String,
-}
-
-fn dn(cn: &str) -> rcgen::DistinguishedName {
-    let mut dn = rcgen::DistinguishedName::new();
-    dn.push(rcgen::DnType::CommonName, cn);
-    dn.push(rcgen::DnType::OrganizationName, "cmzon-hook tests");
-    dn
-}
-
-/// `(year, month, day)` of a Unix time, via the library's own civil-date function.
-fn ymd(unix: i64) -> (i32, u8, u8) {
-    let d = cmzon_hook::lint::date(unix);
-    let p: Vec<&str> = d.split('-').collect();
-    (
-        p[0].parse().unwrap(),
-        p[1].parse().unwrap(),
-        p[2].parse().unwrap(),
-    )
-}
-
-pub fn now_unix() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// Validity of a leaf.
-#[derive(Clone, Copy)]
-pub enum Validity {
-    /// rcgen's default: 1975 to 4096.
-    Long,
-    /// Expired on 2020-01-01.
-    Expired,
-    /// Ends at 00:00 UTC this many days from today.
-    EndsInDays(i64),
-}
-
-fn leaf_params(names: &[&str], validity: Validity) -> rcgen::CertificateParams {
-    let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
-    let mut p = rcgen::CertificateParams::new(names).unwrap();
-    p.distinguished_name = dn("lint test server");
-    match validity {
-        Validity::Long => {}
-        Validity::Expired => {
-            p.not_before = rcgen::date_time_ymd(2019, 1, 1);
-            p.not_after = rcgen::date_time_ymd(2020, 1, 1);
-        }
-        Validity::EndsInDays(days) => {
-            let (y, m, d) = ymd(now_unix() - 86_400 * 30);
-            p.not_before = rcgen::date_time_ymd(y, m, d);
-            let (y, m, d) = ymd(now_unix() + 86_400 * days);
-            p.not_after = rcgen::date_time_ymd(y, m, d);
-        }
-    }
-    p
-}
-
-impl Ca {
-    pub fn new() -> Ca {
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name = dn("cmzon-hook test CA");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::CrlSign,
-            rcgen::KeyUsagePurpose::DigitalSignature,
-        ];
-        let key = rcgen::KeyPair::generate().unwrap();
-        let pem = params.self_signed(&key).unwrap().pem();
-        Ca { params, key, pem }
-    }
-
-    /// A leaf for `names` signed by this CA.
-    pub fn leaf(&self, names: &[&str], validity: Validity) -> ServerCert {
-        let key = rcgen::KeyPair::generate().unwrap();
-        let issuer = rcgen::Issuer::from_params(&self.params, &self.key);
-        let cert = leaf_params(names, validity)
-            .signed_by(&key, &issuer)
-            .unwrap();
-        ServerCert {
-            chain: vec![cert.der().clone()],
-            key_der: key.serialize_der(),
-            leaf_pem: cert.pem(),
-        }
-    }
-
-    /// Write the CA certificate to `dir/ca.pem`.
-    pub fn write(&self, dir: &Path) -> std::path::PathBuf {
-        let p = dir.join("ca.pem");
-        std::fs::write(&p, &self.pem).unwrap();
-        p
-    }
-}
-
-/// A self-signed leaf for `names`.
-pub fn self_signed(names: &[&str]) -> ServerCert {
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = leaf_params(names, Validity::Long)
-        .self_signed(&key)
-        .unwrap();
-    ServerCert {
-        chain: vec![cert.der().clone()],
-        key_der: key.serialize_der(),
-        leaf_pem: cert.pem(),
-    }
-}
-
-fn server_config(cert: &ServerCert) -> Arc<rustls::ServerConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_der.clone()));
-    Arc::new(
-        rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(cert.chain.clone(), key)
-            .unwrap(),
-    )
-}
+use super::certs::server_config;
+#[allow(unused_imports)] // re-exported for tests/lint.rs
+pub use super::certs::{now_unix, self_signed, Ca, ServerCert, Validity};
 
 // ---------------------------------------------------------------------------------------------
 // Endpoints
@@ -479,23 +345,7 @@ fn post(
 /// `cmzon-hook` in a clean environment: no secret, URL or proxy variables, no color, and an
 /// empty working directory (no `cmzon-hook.toml` is picked up).
 pub fn cmzon(cwd: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("cmzon-hook").expect("binary is built");
-    for v in [
-        "CMZON_WEBHOOK_SECRET",
-        "WEBHOOK_SECRET",
-        "CMZON_WEBHOOK_URL",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-    ] {
-        cmd.env_remove(v);
-    }
-    cmd.env("NO_COLOR", "1").current_dir(cwd);
-    cmd.timeout(Duration::from_secs(60));
-    cmd
+    super::hermetic(cwd)
 }
 
 /// The outcome of one `lint` run.

@@ -283,68 +283,16 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// A private CA and a server certificate for 127.0.0.1 and localhost signed by it.
-pub struct TestCa {
-    pub ca_pem: String,
-    pub server: Arc<rustls::ServerConfig>,
-}
+pub type TestCa = super::certs::TlsServer;
 
-impl TestCa {
-    pub fn new() -> TestCa {
-        let ca_key = rcgen::KeyPair::generate().unwrap();
-        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "cmzon-hook test CA");
-        ca_params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::CrlSign,
-        ];
-        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
-
-        let leaf_key = rcgen::KeyPair::generate().unwrap();
-        let mut leaf_params =
-            rcgen::CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-                .unwrap();
-        leaf_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "localhost");
-        let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
-
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let server = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key)
-            .unwrap();
-        TestCa {
-            ca_pem: ca.pem(),
-            server: Arc::new(server),
-        }
-    }
+/// A fresh CA with a leaf for 127.0.0.1 and localhost.
+pub fn test_ca() -> TestCa {
+    TestCa::new(&["127.0.0.1", "localhost"], super::certs::Validity::Long)
 }
 
 /// The binary with no inherited cmzon/proxy environment, run in `dir` (no stray config file).
 pub fn cmd(dir: &std::path::Path) -> assert_cmd::Command {
-    let mut c = assert_cmd::Command::cargo_bin("cmzon-hook").unwrap();
-    for k in [
-        "CMZON_WEBHOOK_SECRET",
-        "WEBHOOK_SECRET",
-        "CMZON_WEBHOOK_URL",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "NO_COLOR",
-    ] {
-        c.env_remove(k);
-    }
-    c.current_dir(dir).timeout(Duration::from_secs(60));
-    c
+    super::hermetic(dir)
 }
 
 /// Lowercase hex HMAC-SHA256, computed independently of the crate under test.
