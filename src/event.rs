@@ -518,14 +518,7 @@ impl<'t> Node<'t> for &'t Value {
         Value::is_object(self)
     }
     fn type_name(self) -> &'static str {
-        match self {
-            Value::Null => "null",
-            Value::Bool(_) => "a boolean",
-            Value::Number(_) => "a number",
-            Value::String(_) => "a string",
-            Value::Array(_) => "an array",
-            Value::Object(_) => "an object",
-        }
+        crate::fixtures::describe(self)
     }
     fn to_value(self) -> Value {
         self.clone()

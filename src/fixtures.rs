@@ -638,8 +638,8 @@ fn apply_all(value: &mut Value, sets: &[SetOp]) -> Result<()> {
     sets.iter().try_for_each(|op| apply_set(value, op))
 }
 
-/// What a JSON value is, for error messages.
-fn describe(v: &Value) -> &'static str {
+/// What a JSON value is, for error messages ("a string", "an object", ...).
+pub fn describe(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
