@@ -661,17 +661,8 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
             scan.ws();
             scan.eat(b']')?;
             headers.push((name, value));
-            scan.ws();
-            match scan.peek()? {
-                b',' => {
-                    scan.eat(b',')?;
-                    scan.ws();
-                }
-                b']' => {
-                    scan.eat(b']')?;
-                    return Some(headers);
-                }
-                _ => return None,
+            if !scan.next_item(b']')? {
+                return Some(headers);
             }
         }
     }
@@ -716,14 +707,8 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
             7 => body = nullable(scan, text)?,
             _ => body_base64 = nullable(scan, text)?,
         }
-        scan.ws();
-        match scan.peek()? {
-            b',' => scan.eat(b',')?,
-            b'}' => {
-                scan.eat(b'}')?;
-                break;
-            }
-            _ => return None,
+        if !scan.next_item(b'}')? {
+            break;
         }
     }
     Some(JsonlIn {

@@ -726,17 +726,8 @@ impl<'a> TapeBuilder<'a> {
                         self.pending.push(Slot::Str(key));
                         let value = self.value(scan, depth + 1)?;
                         self.pending.push(value);
-                        scan.ws();
-                        match scan.peek()? {
-                            b',' => {
-                                scan.eat(b',')?;
-                                scan.ws();
-                            }
-                            b'}' => {
-                                scan.eat(b'}')?;
-                                break;
-                            }
-                            _ => return None,
+                        if !scan.next_item(b'}')? {
+                            break;
                         }
                     }
                 }
@@ -754,17 +745,8 @@ impl<'a> TapeBuilder<'a> {
                     loop {
                         let item = self.value(scan, depth + 1)?;
                         self.pending.push(item);
-                        scan.ws();
-                        match scan.peek()? {
-                            b',' => {
-                                scan.eat(b',')?;
-                                scan.ws();
-                            }
-                            b']' => {
-                                scan.eat(b']')?;
-                                break;
-                            }
-                            _ => return None,
+                        if !scan.next_item(b']')? {
+                            break;
                         }
                     }
                 }

@@ -59,6 +59,20 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// After an array element or object member: skip whitespace, then consume `,` (returns
+    /// `true`: another item follows, whitespace after it skipped) or `close` (`false`: done).
+    /// Anything else fails.
+    pub fn next_item(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        if self.eat(b',').is_some() {
+            self.ws();
+            Some(true)
+        } else {
+            self.eat(close)?;
+            Some(false)
+        }
+    }
+
     /// Consume `word` (`null`, `true`, `false`), or fail.
     pub fn word(&mut self, word: &str) -> Option<()> {
         if self.bytes()[self.pos..].starts_with(word.as_bytes()) {

@@ -928,16 +928,22 @@ fn js_float(f: f64) -> String {
     } else if -6 < n && n <= 0 {
         format!("0.{}{d}", "0".repeat((-n) as usize))
     } else {
-        let e = n - 1;
-        let esign = if e < 0 { '-' } else { '+' };
-        let mantissa = if k == 1 {
-            d.clone()
-        } else {
-            format!("{}.{}", &d[..1], &d[1..])
-        };
-        format!("{mantissa}e{esign}{}", e.abs())
+        scientific(&d, n, 1)
     };
     format!("{sign}{body}")
+}
+
+/// `d` (shortest digits, decimal point after `n` of them) as `D.DDDe±X`, the exponent padded
+/// to `exp_width` digits (JavaScript: 1, Python: 2).
+fn scientific(d: &str, n: i32, exp_width: usize) -> String {
+    let e = n - 1;
+    let esign = if e < 0 { '-' } else { '+' };
+    let mantissa = if d.len() == 1 {
+        d.to_string()
+    } else {
+        format!("{}.{}", &d[..1], &d[1..])
+    };
+    format!("{mantissa}e{esign}{:0exp_width$}", e.abs())
 }
 
 fn py_float(f: f64) -> String {
@@ -956,14 +962,7 @@ fn py_float(f: f64) -> String {
             format!("{}.{}", &d[..n as usize], &d[n as usize..])
         }
     } else {
-        let e = n - 1;
-        let esign = if e < 0 { '-' } else { '+' };
-        let mantissa = if k == 1 {
-            d.clone()
-        } else {
-            format!("{}.{}", &d[..1], &d[1..])
-        };
-        format!("{mantissa}e{esign}{:02}", e.abs())
+        scientific(&d, n, 2)
     };
     format!("{sign}{body}")
 }
