@@ -1,18 +1,16 @@
 //! Config file precedence, end to end: flags > env > cmzon-hook.toml > defaults.
 //! `sign` shows which secret won, since each source holds a different secret.
 
+mod common;
+
 use assert_cmd::Command;
 use cmzon_hook::signature::sign;
 
 const BODY: &[u8] = b"{\"object\":\"whatsapp_business_account\"}";
 
 fn cmd(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("cmzon-hook").unwrap();
-    c.current_dir(dir)
-        .env_remove("CMZON_WEBHOOK_SECRET")
-        .env_remove("WEBHOOK_SECRET")
-        .env_remove("CMZON_WEBHOOK_URL")
-        .env_remove("MY_SECRET");
+    let mut c = common::hermetic(dir);
+    c.env_remove("MY_SECRET");
     c
 }
 

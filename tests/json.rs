@@ -2,19 +2,10 @@
 //! else, on success and on failure. `listen --json`, `init --json` and `demo --json` are
 //! covered beside their commands (tests/listen.rs, tests/init.rs, tests/demo.rs).
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod common;
 
-fn bin(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("cmzon-hook").unwrap();
-    c.current_dir(dir)
-        .env_remove("CMZON_WEBHOOK_SECRET")
-        .env_remove("WEBHOOK_SECRET")
-        .env_remove("CMZON_WEBHOOK_URL")
-        .env("NO_COLOR", "1")
-        .env("NO_PROXY", "*");
-    c
-}
+use common::hermetic as bin;
+use serde_json::Value;
 
 /// Every stdout line parses as JSON; returns them.
 fn ndjson(stdout: &[u8]) -> Vec<Value> {
