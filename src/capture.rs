@@ -23,11 +23,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
+use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::jsonscan::Scanner;
+use crate::mapped;
 
 /// One request as it travelled: headers in received order with original case (repeats kept)
 /// and the exact body bytes.
@@ -119,6 +121,9 @@ pub fn open_captures(path: &Path) -> Result<Opened> {
             return Err(Error::input(format!("cannot read {name}: is a directory"))
                 .with_hint("give capture files, not directories"));
         }
+        if let Some(map) = mapped::map(&file) {
+            return open_mapped(&name, map);
+        }
         Box::new(BufReader::with_capacity(READ_BUFFER, file))
     };
     Ok(match open_from(&name, reader)? {
@@ -127,9 +132,45 @@ pub fn open_captures(path: &Path) -> Result<Opened> {
             reader: Box::new(blocks.reader),
             line_no: blocks.line_no,
             done: blocks.done,
+            mapped: None,
         }),
         Opening::Requests(requests) => Opened::Requests(requests),
     })
+}
+
+/// [`open_captures`] over a file mapped into memory: JSONL blocks are slices of the mapping
+/// (nothing copied); HAR and raw HTTP are read from it as from the file.
+fn open_mapped(name: &str, map: Arc<Mmap>) -> Result<Opened> {
+    Ok(
+        match open_from(name, Cursor::new(MappedBytes(map.clone())))? {
+            Opening::Jsonl(_) => Opened::Jsonl(JsonlBlocks {
+                name: name.into(),
+                reader: Box::new(io::empty()),
+                line_no: 0,
+                done: false,
+                // Blank lines before the first request are skipped (and counted) by
+                // `JsonlLines` as anywhere else; a byte order mark is skipped here.
+                mapped: Some(Mapped {
+                    pos: if map.starts_with(b"\xEF\xBB\xBF") {
+                        3
+                    } else {
+                        0
+                    },
+                    map,
+                }),
+            }),
+            Opening::Requests(requests) => Opened::Requests(requests),
+        },
+    )
+}
+
+/// A mapping as the bytes a [`Cursor`] reads.
+struct MappedBytes(Arc<Mmap>);
+
+impl AsRef<[u8]> for MappedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 /// [`Opened`] over any reader (the first line already read back in front of the rest).
@@ -177,6 +218,7 @@ fn open_from<R: BufRead + 'static>(name: &str, mut reader: R) -> Result<Opening<
             reader: rest,
             line_no: skipped,
             done: false,
+            mapped: None,
         }),
         Format::Har => Opening::Requests(read_har(name, Box::new(rest), skipped)?),
         Format::RawHttp => Opening::Requests(Box::new(RawReader {
@@ -385,6 +427,15 @@ pub struct JsonlBlocks<R = Box<dyn BufRead + Send>> {
     /// Lines handed out so far (blank ones included).
     line_no: u64,
     done: bool,
+    /// Set when the capture is a file mapped into memory: blocks are cut from it instead
+    /// of read from `reader`.
+    mapped: Option<Mapped>,
+}
+
+/// A mapped capture and how far into it blocks have been handed out.
+struct Mapped {
+    map: Arc<Mmap>,
+    pos: usize,
 }
 
 /// Whole lines of a JSONL capture and the number of the line before them.
@@ -392,7 +443,48 @@ pub struct JsonlBlocks<R = Box<dyn BufRead + Send>> {
 pub struct JsonlBlock {
     name: Arc<str>,
     first_line: u64,
-    data: Vec<u8>,
+    data: BlockData,
+}
+
+/// A block's bytes: read into memory, or a range of a mapped file.
+#[derive(Debug, Clone)]
+enum BlockData {
+    Read(Vec<u8>),
+    Mapped(Arc<Mmap>, std::ops::Range<usize>),
+}
+
+impl std::ops::Deref for BlockData {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            BlockData::Read(data) => data,
+            BlockData::Mapped(map, range) => &map[range.clone()],
+        }
+    }
+}
+
+impl Mapped {
+    /// The next block: about [`READ_BUFFER`] bytes of whole lines (a longer line whole),
+    /// or `None` at the end.
+    fn next_block(&mut self) -> Option<BlockData> {
+        let rest = &self.map[self.pos..];
+        if rest.is_empty() {
+            return None;
+        }
+        let len = if rest.len() <= READ_BUFFER {
+            rest.len()
+        } else {
+            match memchr::memrchr(b'\n', &rest[..READ_BUFFER]) {
+                Some(end) => end + 1,
+                None => memchr::memchr(b'\n', &rest[READ_BUFFER..])
+                    .map_or(rest.len(), |end| READ_BUFFER + end + 1),
+            }
+        };
+        let range = self.pos..self.pos + len;
+        self.pos += len;
+        Some(BlockData::Mapped(self.map.clone(), range))
+    }
 }
 
 impl<R: BufRead> Iterator for JsonlBlocks<R> {
@@ -401,6 +493,13 @@ impl<R: BufRead> Iterator for JsonlBlocks<R> {
     fn next(&mut self) -> Option<Result<JsonlBlock>> {
         if self.done {
             return None;
+        }
+        if let Some(mapped) = &mut self.mapped {
+            let Some(data) = mapped.next_block() else {
+                self.done = true;
+                return None;
+            };
+            return Some(Ok(self.block(data)));
         }
         let mut data = Vec::new();
         loop {
@@ -434,22 +533,28 @@ impl<R: BufRead> Iterator for JsonlBlocks<R> {
                 }
             }
         }
-        let first_line = self.line_no;
-        let newlines = count_newlines(&data);
-        self.line_no += newlines + u64::from(!data.ends_with(b"\n"));
-        Some(Ok(JsonlBlock {
-            name: self.name.clone(),
-            first_line,
-            data,
-        }))
+        Some(Ok(self.block(BlockData::Read(data))))
     }
 }
 
-/// Line feeds in `data`, counted in byte lanes (a count per 255 bytes cannot overflow).
+impl<R> JsonlBlocks<R> {
+    /// The next block, numbered after the lines handed out before it.
+    fn block(&mut self, data: BlockData) -> JsonlBlock {
+        let first_line = self.line_no;
+        let newlines = count_newlines(&data);
+        self.line_no += newlines + u64::from(!data.ends_with(b"\n"));
+        JsonlBlock {
+            name: self.name.clone(),
+            first_line,
+            data,
+        }
+    }
+}
+
+/// Line feeds in `data` (memchr's vectorised search: this runs over every byte of a capture
+/// on the thread that hands out blocks).
 fn count_newlines(data: &[u8]) -> u64 {
-    data.chunks(255)
-        .map(|chunk| u64::from(chunk.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'))))
-        .sum()
+    memchr::memchr_iter(b'\n', data).count() as u64
 }
 
 impl JsonlBlock {

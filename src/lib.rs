@@ -18,6 +18,7 @@ pub mod input;
 mod jsonscan;
 pub mod lint;
 pub mod lint_run;
+mod mapped;
 pub mod output;
 pub mod payload;
 pub mod printer;

@@ -108,3 +108,103 @@ fn stdin_capture_reads_the_same_as_the_file() {
     let last = requests.last().unwrap();
     assert_eq!(lines.last().unwrap()["source"], format!("-:{}", last.0));
 }
+
+/// A capture of at least 1 MiB is mapped into memory, a smaller one (and stdin) read: both
+/// must give the same lines, numbered the same, whatever the file's edges look like.
+#[test]
+fn mapped_capture_reads_the_same_as_stdin() {
+    let d = tempfile::tempdir().unwrap();
+    let (body_lines, requests, bad) = capture(3000);
+    // A line longer than a block (256 KiB) in the middle.
+    let long_text = "y".repeat(300 << 10);
+    let long_body = text_message("wamid.long", &long_text);
+    let long_line = to_jsonl_line(&signed_request(SECRET, &long_body, &long_body));
+    let (head, tail) = body_lines.split_at(body_lines.len() / 2);
+    let cut = tail.find('\n').unwrap() + 1;
+    // A byte order mark and blank lines first, and no line feed after the last line.
+    let text = format!(
+        "\u{feff}\n \n{head}{}{long_line}\n{}",
+        &tail[..cut],
+        tail[cut..].trim_end()
+    );
+    assert!(text.len() > 2 << 20, "large enough to be mapped");
+    std::fs::write(d.path().join("cap.jsonl"), &text).unwrap();
+
+    let mut c = cmd(d.path());
+    c.args(["verify", "--secret", SECRET, "--json", "cap.jsonl"]);
+    let mapped = run(c, SECRET);
+    let mut c = cmd(d.path());
+    c.args(["verify", "--secret", SECRET, "--json", "-"])
+        .write_stdin(text.clone().into_bytes());
+    let read = run(c, SECRET);
+
+    assert_eq!(mapped.code, 2, "{}", mapped.stderr);
+    assert_eq!(read.code, 2, "{}", read.stderr);
+    assert_eq!(mapped.stdout.replace("\"cap.jsonl:", "\"-:"), read.stdout);
+    assert_eq!(mapped.stderr.replace("cap.jsonl:", "-:"), read.stderr);
+    let lines = mapped.json_lines();
+    assert_eq!(lines.len(), requests.len() + 1);
+    // Two lines (the blank ones) before the first request line.
+    assert_eq!(
+        lines[0]["source"],
+        format!("cap.jsonl:{}", requests[0].0 + 2)
+    );
+    let long = lines
+        .iter()
+        .find(|l| l["events"][0]["id"] == "wamid.long")
+        .expect("the long line is read whole");
+    assert_eq!(long["valid"], true);
+    let last = lines.last().unwrap();
+    assert_eq!(last["events"][0]["id"], requests.last().unwrap().2.as_str());
+    assert!(mapped.stderr.contains(&format!("{} unreadable", bad.len())));
+}
+
+/// A mapped capture truncated while verify reads it: a clear error and exit 2 (the mapping
+/// would otherwise kill the process with SIGBUS and no word of why).
+#[test]
+fn capture_truncated_while_mapped_is_an_error_not_a_crash() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("cap.jsonl");
+    let (text, _, _) = capture(4000);
+    // ~30 MiB: far more than verify can have read ahead while its output is not drained.
+    let big = text.repeat(30 * (1 << 20) / text.len() + 1);
+    std::fs::write(&path, &big).unwrap();
+
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"));
+    c.current_dir(d.path())
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .args(["verify", "--secret", SECRET, "--json", "cap.jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.contains("\"source\":\"cap.jsonl:"), "{first}");
+    // verify is now blocked writing (nobody reads its stdout) with most of the file unread.
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    std::io::copy(&mut stdout, &mut std::io::sink()).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cmzon-hook: error: a capture file was truncated while it was being read"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(SECRET));
+}
