@@ -695,7 +695,7 @@ mod tests {
         };
         let n = verdict_note(&v);
         assert!(
-            n.contains(&v.reason()) && n.contains(&v.hint().unwrap()),
+            n.contains(&*v.reason()) && n.contains(&*v.hint().unwrap()),
             "{n}"
         );
         assert!(verdict_note(&Verdict::Missing).contains("no X-Hub-Signature-256 header"));

@@ -2,6 +2,8 @@
 //!
 //! Knows nothing of HTTP, files or the CLI. Comparison is constant-time (`Mac::verify_slice`).
 
+use std::borrow::Cow;
+
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 use sha2::Sha256;
@@ -230,13 +232,14 @@ impl Verdict {
     }
 
     /// One line saying what is wrong (or that it is valid).
-    pub fn reason(&self) -> String {
-        match self {
-            Verdict::Valid { legacy: false, .. } => "signature valid".into(),
+    pub fn reason(&self) -> Cow<'static, str> {
+        let text = match self {
+            Verdict::Valid { legacy: false, .. } => return "signature valid".into(),
             Verdict::Valid { legacy: true, .. } => {
-                "legacy X-Hub-Signature (sha1) valid; no X-Hub-Signature-256 was sent".into()
+                return "legacy X-Hub-Signature (sha1) valid; no X-Hub-Signature-256 was sent"
+                    .into()
             }
-            Verdict::Missing => "no X-Hub-Signature-256 header".into(),
+            Verdict::Missing => return "no X-Hub-Signature-256 header".into(),
             Verdict::WrongScheme { found } => {
                 format!("unsupported signature scheme `{found}=` (expected sha256=)")
             }
@@ -261,11 +264,12 @@ impl Verdict {
             } => format!(
                 "signature mismatch (expected {expected_prefix}…, got {got_prefix}…): the secret is most likely wrong"
             ),
-        }
+        };
+        Cow::Owned(text)
     }
 
     /// How to fix it, when there is something to say.
-    pub fn hint(&self) -> Option<String> {
+    pub fn hint(&self) -> Option<Cow<'static, str>> {
         match self {
             Verdict::Valid { legacy: true, .. } => {
                 Some("modern senders sign with X-Hub-Signature-256 (HMAC-SHA256); prefer it".into())

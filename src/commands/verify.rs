@@ -2,6 +2,7 @@
 //! explain each failure. Exit policy (also in `verify --help`): 0 all valid, 1 any invalid or
 //! unsigned, 2 when any input could not be read (the readable requests are still reported).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs::File;
@@ -447,8 +448,8 @@ struct JsonLine<'a> {
     source: &'a str,
     valid: bool,
     scheme: Option<&'static str>,
-    reason: String,
-    hint: Option<String>,
+    reason: Cow<'static, str>,
+    hint: Option<Cow<'static, str>>,
     diagnosis: Option<&'static str>,
     events: &'a [EventView<'a>],
 }
