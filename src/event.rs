@@ -17,7 +17,6 @@
 //! the tree, with [`extract_value`].
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -528,10 +527,11 @@ impl<'t> Node<'t> for &'t Value {
     }
 }
 
-/// A parsed JSON text as one vector: each container's children are contiguous (an object's
-/// as key, value, key, value, ...) and come before it; the root is last. Strings borrow
-/// from the text when they hold no escape. One allocation per body instead of one per
-/// container.
+/// A parsed JSON text as one vector, in document order: a container's slot comes first and
+/// records where its slots end, then its children (an object's as key, value, key, value,
+/// ...; a nested container with all of its own). Each value is written once, where it
+/// belongs. Strings borrow from the text when they hold no escape. One allocation per body
+/// instead of one per container.
 type Tape<'a> = Vec<Slot<'a>>;
 
 #[derive(Debug)]
@@ -541,15 +541,15 @@ enum Slot<'a> {
     Bool(bool),
     Number(Number),
     Str(Cow<'a, str>),
-    /// `len` items from `start`.
+    /// `len` items, in the slots up to `end` (exclusive).
     Array {
-        start: usize,
         len: usize,
+        end: usize,
     },
-    /// `len` key, value pairs from `start`.
+    /// `len` key, value pairs, in the slots up to `end` (exclusive).
     Object {
-        start: usize,
         len: usize,
+        end: usize,
     },
 }
 
@@ -562,10 +562,7 @@ struct At<'t, 'a> {
 
 impl<'t, 'a> At<'t, 'a> {
     fn root(tape: &'t [Slot<'a>]) -> Self {
-        At {
-            tape,
-            i: tape.len().saturating_sub(1),
-        }
+        At { tape, i: 0 }
     }
 
     fn slot(self) -> &'t Slot<'a> {
@@ -576,27 +573,60 @@ impl<'t, 'a> At<'t, 'a> {
         At { tape: self.tape, i }
     }
 
-    /// An object's slots: key, value, key, value, ...
-    fn object(self) -> Option<&'t [Slot<'a>]> {
+    /// The slot after this value (and after all of its children).
+    fn after(self) -> usize {
         match *self.slot() {
-            Slot::Object { start, len } => self.tape.get(start..start + 2 * len),
-            _ => None,
+            Slot::Array { end, .. } | Slot::Object { end, .. } => end,
+            _ => self.i + 1,
+        }
+    }
+
+    /// A container's children, in order (an object's keys and values alternate).
+    fn children(self, len: usize) -> Children<'t, 'a> {
+        Children {
+            next: self.at(self.i + 1),
+            left: len,
         }
     }
 
     /// An object's keys and value handles.
     fn pairs(self) -> Option<impl Iterator<Item = (&'t str, Self)> + 't> {
-        let Slot::Object { start, .. } = *self.slot() else {
+        let Slot::Object { len, .. } = *self.slot() else {
             return None;
         };
-        Some(
-            self.object()?
-                .chunks_exact(2)
-                .enumerate()
-                .map(move |(k, pair)| (key_of(&pair[0]), self.at(start + 2 * k + 1))),
-        )
+        let mut children = self.children(2 * len);
+        Some(std::iter::from_fn(move || {
+            let key = children.next()?;
+            Some((key_of(key.slot()), children.next()?))
+        }))
     }
 }
+
+/// The next `left` values from `next`, each skipped over whole.
+struct Children<'t, 'a> {
+    next: At<'t, 'a>,
+    left: usize,
+}
+
+impl<'t, 'a> Iterator for Children<'t, 'a> {
+    type Item = At<'t, 'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let this = self.next;
+        self.next = this.at(this.after());
+        Some(this)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Children<'_, '_> {}
 
 /// An object key's text (keys are always strings on a tape).
 fn key_of<'t>(slot: &'t Slot<'_>) -> &'t str {
@@ -608,23 +638,18 @@ fn key_of<'t>(slot: &'t Slot<'_>) -> &'t str {
 
 impl<'t, 'a: 't> Node<'t> for At<'t, 'a> {
     fn get(self, key: &str) -> Option<Self> {
-        let Slot::Object { start, .. } = *self.slot() else {
-            return None;
-        };
-        let k = self
-            .object()?
-            .chunks_exact(2)
-            .position(|pair| key_of(&pair[0]) == key)?;
-        Some(self.at(start + 2 * k + 1))
+        self.pairs()?
+            .find(|(k, _)| *k == key)
+            .map(|(_, value)| value)
     }
     fn entries(self) -> Option<impl Iterator<Item = (&'t str, Self)> + 't> {
         self.pairs()
     }
     fn items(self) -> Option<impl ExactSizeIterator<Item = Self> + 't> {
-        let Slot::Array { start, len } = *self.slot() else {
+        let Slot::Array { len, .. } = *self.slot() else {
             return None;
         };
-        Some((start..start + len).map(move |i| self.at(i)))
+        Some(self.children(len))
     }
     fn as_str(self) -> Option<&'t str> {
         match self.slot() {
@@ -685,121 +710,116 @@ impl<'t, 'a: 't> Node<'t> for At<'t, 'a> {
 }
 
 /// A whole text read by the [`Scanner`] into a tape holding what serde_json would read, or
-/// `None` (a float, deep nesting, an error): serde_json then reads it.
+/// `None` (a float, deep nesting, a repeated key, an error): serde_json then reads it.
 fn tape_fast(text: &str) -> Option<Tape<'_>> {
     let mut scan = Scanner::new(text, 0);
     let mut builder = TapeBuilder {
         tape: Vec::with_capacity(text.len() / 6 + 8),
-        pending: Vec::with_capacity(32),
     };
     scan.ws();
-    let root = builder.value(&mut scan, 0)?;
+    builder.value(&mut scan, 0)?;
     scan.ws();
     if scan.pos() != text.len() {
         return None;
     }
-    builder.tape.push(root);
     Some(builder.tape)
 }
 
 struct TapeBuilder<'a> {
     tape: Tape<'a>,
-    /// Children of the containers being read; each container moves its own to the tape
-    /// when it closes.
-    pending: Vec<Slot<'a>>,
 }
 
 impl<'a> TapeBuilder<'a> {
-    fn value(&mut self, scan: &mut Scanner<'a>, depth: u32) -> Option<Slot<'a>> {
-        match scan.peek()? {
-            b'"' => scan.string().map(Slot::Str),
+    /// Read one value onto the tape.
+    fn value(&mut self, scan: &mut Scanner<'a>, depth: u32) -> Option<()> {
+        let slot = match scan.peek()? {
+            b'"' => Slot::Str(scan.string()?),
             b'{' if depth < jsonscan::MAX_DEPTH => {
                 scan.eat(b'{')?;
                 scan.ws();
-                let base = self.pending.len();
+                let at = self.tape.len();
+                self.tape.push(Slot::Null);
+                let mut len = 0;
                 if scan.eat(b'}').is_none() {
                     loop {
                         let key = scan.string()?;
                         scan.ws();
                         scan.eat(b':')?;
                         scan.ws();
-                        self.pending.push(Slot::Str(key));
-                        let value = self.value(scan, depth + 1)?;
-                        self.pending.push(value);
+                        self.tape.push(Slot::Str(key));
+                        self.value(scan, depth + 1)?;
+                        len += 1;
                         if !scan.next_item(b'}')? {
                             break;
                         }
                     }
                 }
-                dedup_keys(&mut self.pending, base);
-                let start = self.tape.len();
-                let len = (self.pending.len() - base) / 2;
-                self.tape.extend(self.pending.drain(base..));
-                Some(Slot::Object { start, len })
+                let end = self.tape.len();
+                self.tape[at] = Slot::Object { len, end };
+                // serde_json keeps a repeated key's first place and its last value; rather
+                // than move slots about for what real payloads never do, let it read those.
+                if len > 1
+                    && repeated_key(
+                        At {
+                            tape: &self.tape,
+                            i: at,
+                        },
+                        len,
+                    )
+                {
+                    return None;
+                }
+                return Some(());
             }
             b'[' if depth < jsonscan::MAX_DEPTH => {
                 scan.eat(b'[')?;
                 scan.ws();
-                let base = self.pending.len();
+                let at = self.tape.len();
+                self.tape.push(Slot::Null);
+                let mut len = 0;
                 if scan.eat(b']').is_none() {
                     loop {
-                        let item = self.value(scan, depth + 1)?;
-                        self.pending.push(item);
+                        self.value(scan, depth + 1)?;
+                        len += 1;
                         if !scan.next_item(b']')? {
                             break;
                         }
                     }
                 }
-                let start = self.tape.len();
-                let len = self.pending.len() - base;
-                self.tape.extend(self.pending.drain(base..));
-                Some(Slot::Array { start, len })
+                let end = self.tape.len();
+                self.tape[at] = Slot::Array { len, end };
+                return Some(());
             }
-            b'n' => scan.word("null").map(|()| Slot::Null),
-            b't' => scan.word("true").map(|()| Slot::Bool(true)),
-            b'f' => scan.word("false").map(|()| Slot::Bool(false)),
-            b'-' | b'0'..=b'9' => scan.integer().map(Slot::Number),
-            _ => None,
-        }
+            b'n' => scan.word("null").map(|()| Slot::Null)?,
+            b't' => scan.word("true").map(|()| Slot::Bool(true))?,
+            b'f' => scan.word("false").map(|()| Slot::Bool(false))?,
+            b'-' | b'0'..=b'9' => Slot::Number(scan.integer()?),
+            _ => return None,
+        };
+        self.tape.push(slot);
+        Some(())
     }
 }
 
-/// In the key, value pairs from `base`, a repeated key keeps its first position and takes
-/// the last value (`Value`'s map insert).
-fn dedup_keys(pairs: &mut Vec<Slot<'_>>, base: usize) {
-    let n = (pairs.len() - base) / 2;
-    let repeated = {
-        let key_at = |i: usize| key_of(&pairs[base + 2 * i]);
-        match n {
-            0 | 1 => false,
-            2..=16 => (1..n).any(|i| (0..i).any(|j| key_at(j) == key_at(i))),
-            _ => {
-                let mut sorted: Vec<&str> = (0..n).map(key_at).collect();
-                sorted.sort_unstable();
-                sorted.windows(2).any(|w| w[0] == w[1])
-            }
-        }
+/// Whether an object (of `len` > 1 pairs) has a key more than once.
+fn repeated_key(object: At<'_, '_>, len: usize) -> bool {
+    const SMALL: usize = 16;
+    let Some(pairs) = object.pairs() else {
+        return false;
     };
-    if !repeated {
-        return;
-    }
-    let entries: Vec<Slot<'_>> = pairs.drain(base..).collect();
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(n);
-    let mut out: Vec<(Slot<'_>, Slot<'_>)> = Vec::with_capacity(n);
-    let mut it = entries.into_iter();
-    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        let name = key_of(&k).to_string();
-        match index.get(&name) {
-            Some(&i) => out[i].1 = v,
-            None => {
-                index.insert(name, out.len());
-                out.push((k, v));
+    if len <= SMALL {
+        let mut keys = [""; SMALL];
+        for (n, (key, _)) in pairs.enumerate() {
+            if keys[..n].contains(&key) {
+                return true;
             }
+            keys[n] = key;
         }
-    }
-    for (k, v) in out {
-        pairs.push(k);
-        pairs.push(v);
+        false
+    } else {
+        let mut keys: Vec<&str> = pairs.map(|(key, _)| key).collect();
+        keys.sort_unstable();
+        keys.windows(2).any(|w| w[0] == w[1])
     }
 }
 
