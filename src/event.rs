@@ -638,9 +638,12 @@ fn key_of<'t>(slot: &'t Slot<'_>) -> &'t str {
 
 impl<'t, 'a: 't> Node<'t> for At<'t, 'a> {
     fn get(self, key: &str) -> Option<Self> {
-        self.pairs()?
-            .find(|(k, _)| *k == key)
-            .map(|(_, value)| value)
+        let key = key.as_bytes();
+        let (_, value) = self.pairs()?.find(|(k, _)| {
+            let k = k.as_bytes();
+            k.len() == key.len() && k.first() == key.first() && k == key
+        })?;
+        Some(value)
     }
     fn entries(self) -> Option<impl Iterator<Item = (&'t str, Self)> + 't> {
         self.pairs()
@@ -740,12 +743,17 @@ impl<'a> TapeBuilder<'a> {
                 let at = self.tape.len();
                 self.tape.push(Slot::Null);
                 let mut len = 0;
+                // Where the first keys are, to look for a repeated one without walking back.
+                let mut keys = [0usize; FEW_KEYS];
                 if scan.eat(b'}').is_none() {
                     loop {
                         let key = scan.string()?;
                         scan.ws();
                         scan.eat(b':')?;
                         scan.ws();
+                        if let Some(slot) = keys.get_mut(len) {
+                            *slot = self.tape.len();
+                        }
                         self.tape.push(Slot::Str(key));
                         self.value(scan, depth + 1)?;
                         len += 1;
@@ -758,15 +766,15 @@ impl<'a> TapeBuilder<'a> {
                 self.tape[at] = Slot::Object { len, end };
                 // serde_json keeps a repeated key's first place and its last value; rather
                 // than move slots about for what real payloads never do, let it read those.
-                if len > 1
-                    && repeated_key(
-                        At {
-                            tape: &self.tape,
-                            i: at,
-                        },
-                        len,
-                    )
-                {
+                let repeated = match len {
+                    0 | 1 => false,
+                    2..=FEW_KEYS => repeated_among(&self.tape, &keys[..len]),
+                    _ => repeated_key(At {
+                        tape: &self.tape,
+                        i: at,
+                    }),
+                };
+                if repeated {
                     return None;
                 }
                 return Some(());
@@ -801,26 +809,30 @@ impl<'a> TapeBuilder<'a> {
     }
 }
 
-/// Whether an object (of `len` > 1 pairs) has a key more than once.
-fn repeated_key(object: At<'_, '_>, len: usize) -> bool {
-    const SMALL: usize = 16;
+/// Objects with up to this many keys are checked for a repeated one pair by pair.
+const FEW_KEYS: usize = 16;
+
+/// Whether the keys in these slots repeat one. Most keys differ in length or at either
+/// end, which is checked before their bytes are compared.
+fn repeated_among(tape: &[Slot<'_>], keys: &[usize]) -> bool {
+    let key = |i: usize| key_of(&tape[keys[i]]).as_bytes();
+    (1..keys.len()).any(|i| {
+        let a = key(i);
+        (0..i).any(|j| {
+            let b = key(j);
+            a.len() == b.len() && a.first() == b.first() && a.last() == b.last() && a == b
+        })
+    })
+}
+
+/// Whether an object has a key more than once (for many keys: sorted, then compared).
+fn repeated_key(object: At<'_, '_>) -> bool {
     let Some(pairs) = object.pairs() else {
         return false;
     };
-    if len <= SMALL {
-        let mut keys = [""; SMALL];
-        for (n, (key, _)) in pairs.enumerate() {
-            if keys[..n].contains(&key) {
-                return true;
-            }
-            keys[n] = key;
-        }
-        false
-    } else {
-        let mut keys: Vec<&str> = pairs.map(|(key, _)| key).collect();
-        keys.sort_unstable();
-        keys.windows(2).any(|w| w[0] == w[1])
-    }
+    let mut keys: Vec<&str> = pairs.map(|(key, _)| key).collect();
+    keys.sort_unstable();
+    keys.windows(2).any(|w| w[0] == w[1])
 }
 
 fn collect<'a, N: Node<'a>>(root: N) -> Result<Vec<Found<'a, N>>, ParseError> {
