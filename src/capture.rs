@@ -308,6 +308,10 @@ struct JsonlIn<'a> {
     body: Option<Text<'a>>,
     #[serde(default, borrow)]
     body_base64: Option<Text<'a>>,
+    /// `body` as [`jsonl_in_fast`] reads it: bytes, checked as UTF-8 only by whoever
+    /// parses the body (serde fills `body` instead).
+    #[serde(skip)]
+    body_bytes: Option<Cow<'a, [u8]>>,
 }
 
 /// A JSON string, borrowed from the line when it holds no escape (serde's `Cow<str>` always
@@ -700,11 +704,12 @@ fn parse_jsonl_line(line: &[u8]) -> std::result::Result<RequestRef<'_>, String> 
 
 /// The request a parsed line holds, or what is wrong with its body fields.
 fn request_from(parsed: JsonlIn<'_>) -> std::result::Result<RequestRef<'_>, String> {
-    let body = match (parsed.body, parsed.body_base64) {
-        (Some(Text(text)), None) => match text {
-            Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
-            Cow::Owned(text) => Cow::Owned(text.into_bytes()),
-        },
+    let text = parsed.body.map(|Text(text)| match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+    });
+    let body = match (text.or(parsed.body_bytes), parsed.body_base64) {
+        (Some(body), None) => body,
         (None, Some(Text(b64))) => Cow::Owned(
             decode_base64(&b64).map_err(|e| format!("body_base64 is not valid base64: {e}"))?,
         ),
@@ -784,19 +789,18 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
         scan.ws();
         scan.eat(b':')?;
         scan.ws();
-        let field = [
-            "id",
-            "received_at",
-            "remote_addr",
-            "method",
-            "path",
-            "query",
-            "headers",
-            "body",
-            "body_base64",
-        ]
-        .iter()
-        .position(|f| *f == key)?;
+        let field: u16 = match &*key {
+            "id" => 0,
+            "received_at" => 1,
+            "remote_addr" => 2,
+            "method" => 3,
+            "path" => 4,
+            "query" => 5,
+            "headers" => 6,
+            "body" => 7,
+            "body_base64" => 8,
+            _ => return None,
+        };
         if seen & (1 << field) != 0 {
             return None;
         }
@@ -809,7 +813,7 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
             4 => path = Some(text(scan)?),
             5 => query = nullable(scan, text)?,
             6 => header_list = Some(headers(scan)?),
-            7 => body = nullable(scan, text)?,
+            7 => body = nullable(scan, Scanner::string_bytes)?,
             _ => body_base64 = nullable(scan, text)?,
         }
         if !scan.next_item(b'}')? {
@@ -824,8 +828,9 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
         path: path?,
         query,
         headers: header_list?,
-        body,
+        body: None,
         body_base64,
+        body_bytes: body,
     })
 }
 
