@@ -141,13 +141,10 @@ impl<'a> Document<'a> {
 
     /// The events, in [`extract`]'s order, or why the document is not a webhook.
     pub fn events(&self) -> Result<Vec<EventView<'_>>, ParseError> {
-        fn views<'a, N: Node<'a>>(found: Vec<Found<'a, N>>) -> Vec<EventView<'a>> {
-            found.into_iter().map(|(view, _)| view).collect()
+        match &self.tree {
+            Tree::Tape(tape) => collect(At::root(tape)),
+            Tree::Value(root) => collect(root),
         }
-        Ok(match &self.tree {
-            Tree::Tape(tape) => views(collect(At::root(tape))?),
-            Tree::Value(root) => views(collect(root)?),
-        })
     }
 }
 
@@ -835,7 +832,32 @@ fn repeated_key(object: At<'_, '_>) -> bool {
     keys.windows(2).any(|w| w[0] == w[1])
 }
 
-fn collect<'a, N: Node<'a>>(root: N) -> Result<Vec<Found<'a, N>>, ParseError> {
+/// Where [`collect`] puts what it finds: every event with its node, or just the views.
+trait Sink<'a, N> {
+    fn add(&mut self, found: Found<'a, N>);
+    fn count(&self) -> usize;
+}
+
+impl<'a, N> Sink<'a, N> for Vec<Found<'a, N>> {
+    fn add(&mut self, found: Found<'a, N>) {
+        self.push(found);
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<'a, N> Sink<'a, N> for Vec<EventView<'a>> {
+    fn add(&mut self, (view, _): Found<'a, N>) {
+        self.push(view);
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// Every event of a webhook, in order, into `events` (or why it is not a webhook).
+fn collect<'a, N: Node<'a>, S: Sink<'a, N> + Default>(root: N) -> Result<S, ParseError> {
     if !root.is_object() {
         return Err(ParseError::NotWebhook(format!(
             "the top level is {}, not an object",
@@ -859,7 +881,7 @@ fn collect<'a, N: Node<'a>>(root: N) -> Result<Vec<Found<'a, N>>, ParseError> {
     let Some(entries) = root.get("entry").and_then(N::items) else {
         return Err(ParseError::NotWebhook("no \"entry\" array".to_string()));
     };
-    let mut events = Vec::new();
+    let mut events = S::default();
     for (i, entry) in entries.enumerate() {
         match entry.get("changes").and_then(N::items) {
             Some(changes) => {
@@ -867,7 +889,7 @@ fn collect<'a, N: Node<'a>>(root: N) -> Result<Vec<Found<'a, N>>, ParseError> {
                     extract_change(change, &mut events);
                 }
             }
-            None => events.push(other("", format!("entry {i} has no changes array"))),
+            None => events.add(other("", format!("entry {i} has no changes array"))),
         }
     }
     Ok(events)
@@ -886,35 +908,29 @@ fn other<'a, N>(field: impl Into<Cow<'a, str>>, summary: String) -> Found<'a, N>
 /// Keys of `value` that carry no events of their own.
 const ENVELOPE_KEYS: &[&str] = &["messaging_product", "metadata", "contacts"];
 
-fn extract_change<'a, N: Node<'a>>(change: N, events: &mut Vec<Found<'a, N>>) {
+fn extract_change<'a, N: Node<'a>>(change: N, events: &mut impl Sink<'a, N>) {
     let field = str_of(change, "field").unwrap_or_default();
     let value = change.get("value");
     let Some(entries) = value.and_then(N::entries) else {
-        events.push(other(field, "change without a value object".to_string()));
+        events.add(other(field, "change without a value object".to_string()));
         return;
     };
     let contacts = value.map(contacts_of).unwrap_or_default();
-    let before = events.len();
+    let before = events.count();
     let mut unknown: Vec<(&str, N)> = Vec::new();
     for (key, items) in entries {
         match (key, items.items()) {
-            ("messages", Some(items)) => {
-                events.extend(items.map(|m| message(m, &contacts)));
-            }
-            ("statuses", Some(items)) => {
-                events.extend(items.map(status));
-            }
-            ("errors", Some(items)) => {
-                events.extend(items.map(|e| {
-                    let view = View::Error(Cow::Owned(error_event(e)));
-                    (EventView(view), None)
-                }));
-            }
+            ("messages", Some(items)) => items.for_each(|m| events.add(message(m, &contacts))),
+            ("statuses", Some(items)) => items.for_each(|s| events.add(status(s))),
+            ("errors", Some(items)) => items.for_each(|e| {
+                let view = View::Error(Cow::Owned(error_event(e)));
+                events.add((EventView(view), None));
+            }),
             (k, _) if ENVELOPE_KEYS.contains(&k) => {}
             _ => unknown.push((key, items)),
         }
     }
-    let nothing_known = events.len() == before;
+    let nothing_known = events.count() == before;
     let unknown_data = unknown
         .iter()
         .any(|(_, v)| v.items().is_some_and(|a| a.len() > 0) || v.is_object());
@@ -928,7 +944,7 @@ fn extract_change<'a, N: Node<'a>>(change: N, events: &mut Vec<Found<'a, N>>) {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        events.push(other(field, summary));
+        events.add(other(field, summary));
     }
 }
 
