@@ -376,24 +376,28 @@ mod simd {
         }
     }
 
-    /// For each 8-bit mask of bytes to drop, the positions of the bytes kept, in order (the
-    /// rest 0x80: a shuffle writes zero there).
-    static COMPRESS: [[u8; 8]; 256] = {
-        let mut table = [[0x80u8; 8]; 256];
+    /// For each 8-bit mask of bytes to drop from eight at `base`, the positions of the bytes
+    /// kept, in order (the rest 0x80: a shuffle writes zero there), as a shuffle's half.
+    const fn compress_table(base: u8) -> [i64; 256] {
+        let mut table = [0; 256];
         let mut mask = 0;
         while mask < 256 {
+            let mut lanes = [0x80u8; 8];
             let (mut kept, mut i) = (0, 0);
             while i < 8 {
                 if mask & (1 << i) == 0 {
-                    table[mask][kept] = i as u8;
+                    lanes[kept] = base + i as u8;
                     kept += 1;
                 }
                 i += 1;
             }
+            table[mask] = i64::from_le_bytes(lanes);
             mask += 1;
         }
         table
-    };
+    }
+    static COMPRESS_LO: [i64; 256] = compress_table(0);
+    static COMPRESS_HI: [i64; 256] = compress_table(8);
 
     #[target_feature(enable = "ssse3")]
     fn simple_run_ssse3(bytes: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Run {
@@ -432,10 +436,7 @@ mod simd {
             // Drop the backslashes and whatever lies from `stop` on; pack the rest.
             let drop = backslash | !take;
             let (drop_lo, drop_hi) = ((drop & 0xff) as usize, ((drop >> 8) & 0xff) as usize);
-            let shuffle = _mm_set_epi64x(
-                i64::from_le_bytes(COMPRESS[drop_hi].map(|i| i | 8)),
-                i64::from_le_bytes(COMPRESS[drop_lo]),
-            );
+            let shuffle = _mm_set_epi64x(COMPRESS_HI[drop_hi], COMPRESS_LO[drop_lo]);
             let packed = _mm_shuffle_epi8(v, shuffle);
             let halves = [
                 _mm_cvtsi128_si64(packed).to_le_bytes(),
