@@ -487,7 +487,13 @@ impl Mapped {
         // per few pages costs more (this thread then counts its lines, workers parse them).
         #[cfg(target_os = "linux")]
         while self.populated < self.map.len() && self.populated < self.pos + 2 * READ_BUFFER {
-            let len = POPULATE.min(self.map.len() - self.populated);
+            // The first blocks' pages first, so that workers start at once.
+            let step = if self.populated == 0 {
+                2 * READ_BUFFER
+            } else {
+                POPULATE
+            };
+            let len = step.min(self.map.len() - self.populated);
             // Older kernels refuse the advice: pages are then mapped as they are touched.
             let _ = self
                 .map

@@ -109,11 +109,12 @@ impl<'a> Scanner<'a> {
         self.eat(b'"')?;
         let bytes = self.bytes();
         let start = self.pos;
-        self.pos = next_special(bytes, self.pos);
-        match *bytes.get(self.pos)? {
+        let (at, special) = find_special(bytes, self.pos)?;
+        self.pos = at;
+        match special {
             b'"' => {
                 self.pos += 1;
-                Some(Raw::Plain(start, self.pos - 1))
+                Some(Raw::Plain(start, at))
             }
             b'\\' => self.escaped::<FAST>(start).map(Raw::Decoded),
             _ => None,
@@ -323,24 +324,33 @@ fn special_bytes(w: u64) -> u64 {
 /// The first `"`, `\\` or control character at or after `pos` (or the end), eight bytes
 /// at a time.
 #[inline]
-fn next_special(bytes: &[u8], mut pos: usize) -> usize {
+fn next_special(bytes: &[u8], pos: usize) -> usize {
+    find_special(bytes, pos).map_or(bytes.len(), |(at, _)| at)
+}
+
+/// [`next_special`]'s position and the byte there (taken from the word already read, not
+/// loaded again), or `None` at the end.
+#[inline]
+fn find_special(bytes: &[u8], mut pos: usize) -> Option<(usize, u8)> {
     while let Some(chunk) = bytes.get(pos..pos + 8) {
         let Ok(word) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
-        let found = special_bytes(u64::from_le_bytes(word));
+        let word = u64::from_le_bytes(word);
+        let found = special_bytes(word);
         if found != 0 {
-            return pos + (found.trailing_zeros() / 8) as usize;
+            let bit = found.trailing_zeros();
+            return Some((pos + (bit / 8) as usize, (word >> (bit & !7)) as u8));
         }
         pos += 8;
     }
     while let Some(&b) = bytes.get(pos) {
         if matches!(b, b'"' | b'\\' | 0..=0x1f) {
-            break;
+            return Some((pos, b));
         }
         pos += 1;
     }
-    pos
+    None
 }
 
 /// A string read: where it lies in the text (it holds no escape), or its decoded bytes.
