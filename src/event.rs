@@ -286,14 +286,17 @@ impl EventView<'_> {
     /// Append this view's JSON, byte for byte what `serde_json::to_writer` writes for it
     /// (without serde's per-value dispatch: `verify --json` writes one per request).
     pub fn write_json(&self, out: &mut Vec<u8>) {
-        let field = |out: &mut Vec<u8>, key: &str, value: &str| {
-            out.push(b',');
-            jsonscan::write_key(out, key);
+        // `,"key":` is written whole (keys are plain ASCII), then the value.
+        let field = |out: &mut Vec<u8>, key: &[u8], value: &str| {
+            out.extend_from_slice(key);
             jsonscan::write_str(out, value);
         };
-        out.push(b'{');
-        jsonscan::write_key(out, "kind");
-        jsonscan::write_str(out, self.kind_str());
+        out.extend_from_slice(match self.0 {
+            View::Message { .. } => br#"{"kind":"message""#,
+            View::Status { .. } => br#"{"kind":"status""#,
+            View::Error(_) => br#"{"kind":"error""#,
+            View::Other { .. } => br#"{"kind":"other""#,
+        });
         match &self.0 {
             View::Message {
                 id,
@@ -304,21 +307,21 @@ impl EventView<'_> {
                 content,
                 context_id,
             } => {
-                field(out, "type", kind);
-                field(out, "id", id);
-                field(out, "from", from);
+                field(out, br#","type":"#, kind);
+                field(out, br#","id":"#, id);
+                field(out, br#","from":"#, from);
                 if kind == "text" {
-                    field(out, "text", content);
+                    field(out, br#","text":"#, content);
                 }
                 if let Some(n) = profile_name {
-                    field(out, "profile_name", n);
+                    field(out, br#","profile_name":"#, n);
                 }
                 if let Some(t) = timestamp {
-                    field(out, "timestamp", t);
+                    field(out, br#","timestamp":"#, t);
                 }
-                field(out, "content", content);
+                field(out, br#","content":"#, content);
                 if let Some(c) = context_id {
-                    field(out, "context_id", c);
+                    field(out, br#","context_id":"#, c);
                 }
             }
             View::Status {
@@ -328,11 +331,11 @@ impl EventView<'_> {
                 timestamp,
                 errors,
             } => {
-                field(out, "status", status);
-                field(out, "id", id);
-                field(out, "recipient_id", recipient_id);
+                field(out, br#","status":"#, status);
+                field(out, br#","id":"#, id);
+                field(out, br#","recipient_id":"#, recipient_id);
                 if let Some(t) = timestamp {
-                    field(out, "timestamp", t);
+                    field(out, br#","timestamp":"#, t);
                 }
                 if !errors.is_empty() {
                     out.push(b',');
@@ -354,8 +357,8 @@ impl EventView<'_> {
                 write_error_fields(out, e);
             }
             View::Other { field: f, summary } => {
-                field(out, "field", f);
-                field(out, "summary", summary);
+                field(out, br#","field":"#, f);
+                field(out, br#","summary":"#, summary);
             }
         }
         out.push(b'}');
