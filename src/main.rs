@@ -2,11 +2,6 @@ use std::process::ExitCode;
 
 use cmzon_hook::{commands, Result};
 
-/// mimalloc: verify allocates a few small buffers per request on every worker thread, where
-/// glibc's malloc cost ~7% of the run.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     match run() {
         Ok(code) => code,
