@@ -61,6 +61,9 @@ def handle_message_error(error):
 if __name__ == '__main__':
     import logging
     logging.getLogger('werkzeug').setLevel(logging.ERROR)
+    from werkzeug.serving import make_server
+    # What app.run does (the page runs debug=True; the reloader and debugger would only slow
+    # it down further), split so that the socket is bound before the Ready: line is printed.
+    server = make_server('127.0.0.1', int(sys.argv[1]), app, threaded=True)
     print(f"Ready: listening on http://127.0.0.1:{sys.argv[1]}/webhook", file=sys.stderr, flush=True)
-    # The page runs debug=True; the reloader and debugger would only slow it down further.
-    app.run(host='127.0.0.1', port=int(sys.argv[1]), debug=False, threaded=True)
+    server.serve_forever()

@@ -143,6 +143,8 @@ for c in $CONCURRENCY; do
     start flask env WEBHOOK_SECRET="$secret" python3 "$BENCH_DIR/flask_webhook.py" "$port"
     read -r flask_rps _ _ _ <<< "$(wrk_run "$URL" "$c")"
     stop
+    # A failed wrk run (reported above) leaves no figure: the table shows "-".
+    [ -n "$flask_rps" ] || flask_rps=null
   fi
   echo "$c $sink_rps $listen_rps $flask_rps $ok2xx $cap_lines $cap_valid $listen_errs $loss $(IFS=,; echo "${sink_runs[*]}") $(IFS=,; echo "${listen_runs[*]}")" >> "$results"
 done
