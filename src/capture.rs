@@ -84,6 +84,9 @@ pub type Captures = Box<dyn Iterator<Item = Result<Located>>>;
 /// blocks to other threads costs little next to parsing them.
 const READ_BUFFER: usize = 1 << 18;
 
+/// A UTF-8 byte order mark, skipped before a capture's first line.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Read every request of a capture file (`-` for stdin), detecting the format from content.
 /// JSONL is streamed: one block of lines in memory at a time.
 pub fn read_captures(path: &Path) -> Result<Captures> {
@@ -151,11 +154,7 @@ fn open_mapped(name: &str, map: Arc<Mmap>) -> Result<Opened> {
                 // Blank lines before the first request are skipped (and counted) by
                 // `JsonlLines` as anywhere else; a byte order mark is skipped here.
                 mapped: Some(Mapped {
-                    pos: if map.starts_with(b"\xEF\xBB\xBF") {
-                        3
-                    } else {
-                        0
-                    },
+                    pos: if map.starts_with(BOM) { BOM.len() } else { 0 },
                     map,
                     populated: 0,
                 }),
@@ -193,8 +192,8 @@ fn open_from<R: BufRead + 'static>(name: &str, mut reader: R) -> Result<Opening<
                 "capture requests with `cmzon-hook listen --save FILE`, or export a HAR from devtools",
             ));
         }
-        if skipped == 0 && first.starts_with(b"\xEF\xBB\xBF") {
-            first.drain(..3);
+        if skipped == 0 && first.starts_with(BOM) {
+            first.drain(..BOM.len());
         }
         if first.trim_ascii().is_empty() {
             skipped += 1;
@@ -306,13 +305,23 @@ struct JsonlIn<'a> {
     #[serde(borrow)]
     headers: Vec<(Text<'a>, Text<'a>)>,
     #[serde(default, borrow)]
-    body: Option<Text<'a>>,
+    body: Option<Body<'a>>,
     #[serde(default, borrow)]
     body_base64: Option<Text<'a>>,
-    /// `body` as [`jsonl_in_fast`] reads it: bytes, checked as UTF-8 only by whoever
-    /// parses the body (serde fills `body` instead).
-    #[serde(skip)]
-    body_bytes: Option<Cow<'a, [u8]>>,
+}
+
+/// The `body` string as the request's bytes: [`jsonl_in_fast`] decodes it straight to bytes
+/// (whoever parses the body checks it as UTF-8), serde through [`Text`].
+#[derive(Debug)]
+struct Body<'a>(Cow<'a, [u8]>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Ok(Body(match Text::deserialize(d)?.0 {
+            Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+            Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+        }))
+    }
 }
 
 /// A JSON string, borrowed from the line when it holds no escape (serde's `Cow<str>` always
@@ -479,27 +488,11 @@ impl Mapped {
     /// The next block: about [`READ_BUFFER`] bytes of whole lines (a longer line whole),
     /// or `None` at the end.
     fn next_block(&mut self) -> Option<BlockData> {
-        let rest_len = self.map.len() - self.pos;
-        if rest_len == 0 {
+        if self.pos == self.map.len() {
             return None;
         }
-        // Map the next stretch's pages in one call, before anything touches them: one fault
-        // per few pages costs more (this thread then counts its lines, workers parse them).
         #[cfg(target_os = "linux")]
-        while self.populated < self.map.len() && self.populated < self.pos + 2 * READ_BUFFER {
-            // The first blocks' pages first, so that workers start at once.
-            let step = if self.populated == 0 {
-                2 * READ_BUFFER
-            } else {
-                POPULATE
-            };
-            let len = step.min(self.map.len() - self.populated);
-            // Older kernels refuse the advice: pages are then mapped as they are touched.
-            let _ = self
-                .map
-                .advise_range(memmap2::Advice::PopulateRead, self.populated, len);
-            self.populated += len;
-        }
+        self.populate_ahead();
         let rest = &self.map[self.pos..];
         let len = if rest.len() <= READ_BUFFER {
             rest.len()
@@ -513,6 +506,27 @@ impl Mapped {
         let range = self.pos..self.pos + len;
         self.pos += len;
         Some(BlockData::Mapped(self.map.clone(), range))
+    }
+
+    /// Map the pages of the next blocks in one call each, before anything touches them: a
+    /// fault per few pages costs more (this thread then counts their lines, workers parse
+    /// them). The first blocks' pages come first, so that workers start at once.
+    #[cfg(target_os = "linux")]
+    fn populate_ahead(&mut self) {
+        let len = self.map.len();
+        while self.populated < len && self.populated < self.pos + 2 * READ_BUFFER {
+            let step = if self.populated == 0 {
+                2 * READ_BUFFER
+            } else {
+                POPULATE
+            };
+            let step = step.min(len - self.populated);
+            // Older kernels refuse the advice: pages are then mapped as they are touched.
+            let _ = self
+                .map
+                .advise_range(memmap2::Advice::PopulateRead, self.populated, step);
+            self.populated += step;
+        }
     }
 }
 
@@ -729,12 +743,8 @@ fn parse_jsonl_line(line: &[u8]) -> std::result::Result<RequestRef<'_>, String> 
 
 /// The request a parsed line holds, or what is wrong with its body fields.
 fn request_from(parsed: JsonlIn<'_>) -> std::result::Result<RequestRef<'_>, String> {
-    let text = parsed.body.map(|Text(text)| match text {
-        Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
-        Cow::Owned(text) => Cow::Owned(text.into_bytes()),
-    });
-    let body = match (text.or(parsed.body_bytes), parsed.body_base64) {
-        (Some(body), None) => body,
+    let body = match (parsed.body, parsed.body_base64) {
+        (Some(Body(body)), None) => body,
         (None, Some(Text(b64))) => Cow::Owned(
             decode_base64(&b64).map_err(|e| format!("body_base64 is not valid base64: {e}"))?,
         ),
@@ -838,7 +848,7 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
             4 => path = Some(text(scan)?),
             5 => query = nullable(scan, text)?,
             6 => header_list = Some(headers(scan)?),
-            7 => body = nullable(scan, Scanner::string_bytes)?,
+            7 => body = nullable(scan, |scan| scan.string_bytes().map(Body))?,
             _ => body_base64 = nullable(scan, text)?,
         }
         if !scan.next_item(b'}')? {
@@ -853,9 +863,8 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
         path: path?,
         query,
         headers: header_list?,
-        body: None,
+        body,
         body_base64,
-        body_bytes: body,
     })
 }
 
