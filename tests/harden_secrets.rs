@@ -7,7 +7,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::core::{request, signed_request, text_message, write_jsonl};
 use common::harden::{assert_clean, files_under};
@@ -98,14 +98,9 @@ impl Harness {
         more_env: &[(&str, &str)],
     ) -> Out {
         let (extra, env) = self.secret_args(src);
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"));
+        let mut cmd = common::hermetic_process(self.work.path());
         cmd.args(args)
             .args(&extra)
-            .current_dir(self.work.path())
-            .env_remove("CMZON_WEBHOOK_SECRET")
-            .env_remove("WEBHOOK_SECRET")
-            .env_remove("CMZON_WEBHOOK_URL")
-            .env("NO_COLOR", "1")
             .stdin(if stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -637,11 +632,8 @@ fn a_secret_put_where_a_name_or_path_belongs_is_not_echoed() {
     ];
     for (i, text) in cases.iter().enumerate() {
         let cfg = h.input(&format!("misplaced-{i}.toml"), text.as_bytes());
-        let out = Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"))
+        let out = common::hermetic_process(h.work.path())
             .args(["sign", &body, "--config", &cfg])
-            .current_dir(h.work.path())
-            .env_remove("CMZON_WEBHOOK_SECRET")
-            .env_remove("WEBHOOK_SECRET")
             .output()
             .unwrap();
         let text_out = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -649,9 +641,8 @@ fn a_secret_put_where_a_name_or_path_belongs_is_not_echoed() {
             leaks.push(format!("{text:?} -> {text_out}"));
         }
     }
-    let out = Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"))
+    let out = common::hermetic_process(h.work.path())
         .args(["sign", &body, "--secret-file", S])
-        .current_dir(h.work.path())
         .output()
         .unwrap();
     let text_out = String::from_utf8_lossy(&out.stderr).into_owned();

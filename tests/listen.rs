@@ -489,11 +489,9 @@ fn capture_is_byte_exact_and_round_trips() {
         );
     }
     // The capture verifies with the same secret.
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"))
+    let out = common::hermetic_process(dir.path())
         .args(["verify", cap.to_str().unwrap()])
         .env("CMZON_WEBHOOK_SECRET", SECRET)
-        .env("NO_COLOR", "1")
-        .current_dir(dir.path())
         .output()
         .unwrap();
     assert!(
@@ -845,12 +843,10 @@ fn bad_flags_are_usage_errors() {
         (vec!["--forward-to", "ftp://x"], "--forward-to"),
         (vec!["--max-body", "0"], "--max-body"),
     ] {
-        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"))
+        let out = common::hermetic_process(dir.path())
             .arg("listen")
             .args(["--port", "0"])
             .args(&args)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -864,9 +860,8 @@ fn bad_flags_are_usage_errors() {
     // A port in use names the fix.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"))
+    let out = common::hermetic_process(dir.path())
         .args(["listen", "--port", &port])
-        .current_dir(dir.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -173,11 +173,8 @@ fn capture_truncated_while_mapped_is_an_error_not_a_crash() {
     let big = text.repeat(30 * (1 << 20) / text.len() + 1);
     std::fs::write(&path, &big).unwrap();
 
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"));
-    c.current_dir(d.path())
-        .env_clear()
-        .env("NO_COLOR", "1")
-        .args(["verify", "--secret", SECRET, "--json", "cap.jsonl"])
+    let mut c = common::hermetic_process(d.path());
+    c.args(["verify", "--secret", SECRET, "--json", "cap.jsonl"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();

@@ -116,14 +116,10 @@ impl Listener {
     /// `cmzon-hook listen --port 0 ARGS` with color off, no secret from the environment and
     /// `cwd` as working directory (so no stray config file applies), plus `envs`.
     pub fn start(cwd: &Path, args: &[&str], envs: &[(&str, &str)]) -> Listener {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"));
+        let mut cmd = super::hermetic_process(cwd);
         cmd.arg("listen")
             .args(["--port", "0"])
             .args(args)
-            .current_dir(cwd)
-            .env_remove("CMZON_WEBHOOK_SECRET")
-            .env_remove("WEBHOOK_SECRET")
-            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -25,6 +25,17 @@ pub const AMBIENT_ENV: [&str; 9] = [
     "all_proxy",
 ];
 
+/// [`hermetic`] as a `std::process::Command`, for a test that spawns the binary and talks to
+/// it while it runs (no timeout: the test owns the child).
+pub fn hermetic_process(dir: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("cmzon-hook"));
+    for v in AMBIENT_ENV {
+        cmd.env_remove(v);
+    }
+    cmd.env("NO_COLOR", "1").current_dir(dir);
+    cmd
+}
+
 /// `cmzon-hook` run in `dir` (so no stray `cmzon-hook.toml` applies), with none of
 /// [`AMBIENT_ENV`], colors off, and killed after 60 s so a hang fails instead of blocking CI.
 pub fn hermetic(dir: &Path) -> assert_cmd::Command {
