@@ -24,11 +24,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
 use memmap2::Mmap;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::jsonscan::Scanner;
+use crate::jsonscan::{self, Scanner};
 use crate::mapped;
 
 /// One request as it travelled: headers in received order with original case (repeats kept)
@@ -349,21 +349,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
         }
         d.deserialize_str(TextVisitor)
     }
-}
-
-#[derive(Serialize)]
-struct JsonlOut<'a> {
-    id: Option<u64>,
-    received_at: Option<&'a str>,
-    remote_addr: Option<&'a str>,
-    method: &'a str,
-    path: &'a str,
-    query: &'a str,
-    headers: &'a [(String, String)],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body_base64: Option<String>,
 }
 
 const JSONL_HINT: &str = "each line must be one JSON object with method, path, query, headers ([[name, value], ...]) and body or body_base64, as `cmzon-hook listen --save` writes";
@@ -871,22 +856,79 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
 /// One capture JSONL line (no trailing newline) for a request: `body` when the bytes are
 /// UTF-8, else `body_base64`. Reading it back gives the same request, byte for byte.
 pub fn to_jsonl_line(request: &CapturedRequest) -> String {
-    let text = std::str::from_utf8(&request.body).ok();
-    let out = JsonlOut {
-        id: request.id,
-        received_at: request.received_at.as_deref(),
-        remote_addr: request.remote_addr.as_deref(),
-        method: &request.method,
-        path: &request.path,
-        query: &request.query,
-        headers: &request.headers,
-        body: text,
-        body_base64: match text {
-            Some(_) => None,
-            None => Some(base64::engine::general_purpose::STANDARD.encode(&request.body)),
-        },
+    let mut out = Vec::with_capacity(jsonl_size_hint(request));
+    write_jsonl_line(&mut out, request);
+    // Only JSON text was written: UTF-8 strings, escapes and ASCII.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// About the size of a request's line: its parts plus room for escapes.
+fn jsonl_size_hint(request: &CapturedRequest) -> usize {
+    let headers: usize = request
+        .headers
+        .iter()
+        .map(|(n, v)| n.len() + v.len() + 8)
+        .sum();
+    256 + headers + request.body.len() + request.body.len() / 4 + request.path.len()
+}
+
+/// Append [`to_jsonl_line`]'s line to `out`: the bytes serde_json writes for the same fields
+/// (a test holds them equal to a serde struct's), by hand: `listen --save` writes one per
+/// request.
+pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
+    let opt_str = |out: &mut Vec<u8>, v: Option<&str>| match v {
+        Some(s) => jsonscan::write_str(out, s),
+        None => out.extend_from_slice(b"null"),
     };
-    serde_json::to_string(&out).expect("strings and numbers always serialize")
+    out.extend_from_slice(b"{\"id\":");
+    match request.id {
+        Some(n) => jsonscan::write_u64(out, n),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"received_at\":");
+    opt_str(out, request.received_at.as_deref());
+    out.extend_from_slice(b",\"remote_addr\":");
+    opt_str(out, request.remote_addr.as_deref());
+    out.extend_from_slice(b",\"method\":");
+    jsonscan::write_str(out, &request.method);
+    out.extend_from_slice(b",\"path\":");
+    jsonscan::write_str(out, &request.path);
+    out.extend_from_slice(b",\"query\":");
+    jsonscan::write_str(out, &request.query);
+    out.extend_from_slice(b",\"headers\":[");
+    for (i, (name, value)) in request.headers.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        jsonscan::write_str(out, name);
+        out.push(b',');
+        jsonscan::write_str(out, value);
+        out.push(b']');
+    }
+    out.push(b']');
+    match std::str::from_utf8(&request.body) {
+        Ok(text) => {
+            out.extend_from_slice(b",\"body\":");
+            jsonscan::write_str(out, text);
+        }
+        Err(_) => {
+            out.extend_from_slice(b",\"body_base64\":\"");
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&request.body);
+            out.extend_from_slice(encoded.as_bytes());
+            out.push(b'"');
+        }
+    }
+    out.push(b'}');
+}
+
+/// Let a buffer kept between requests go once one huge request has grown it, so memory
+/// stays flat (a line of a few MB is not kept for the next request of a few KB).
+pub fn keep_small(buffer: &mut Vec<u8>) {
+    const KEEP: usize = 1 << 20;
+    if buffer.capacity() > KEEP {
+        *buffer = Vec::new();
+    }
 }
 
 /// Appends requests to a capture JSONL file: one `write_all` of a whole line per request,
@@ -916,11 +958,22 @@ impl CaptureWriter {
 
     /// Append one request as one line.
     pub fn append(&self, request: &CapturedRequest) -> io::Result<()> {
-        let mut line = to_jsonl_line(request);
-        line.push('\n');
-        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-        file.write_all(line.as_bytes())?;
-        file.flush()
+        // Each thread writes its lines in a buffer it keeps: no allocation per request.
+        thread_local! {
+            static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        LINE.with_borrow_mut(|line| {
+            line.clear();
+            line.reserve(jsonl_size_hint(request));
+            write_jsonl_line(line, request);
+            line.push(b'\n');
+            let written = {
+                let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+                file.write_all(line).and_then(|()| file.flush())
+            };
+            keep_small(line);
+            written
+        })
     }
 }
 
@@ -1343,6 +1396,7 @@ impl Iterator for RawReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
 
     fn read(name: &str, data: &[u8]) -> Result<Vec<Result<Located>>> {
         let reader: Box<dyn BufRead> = Box::new(Cursor::new(data.to_vec()));
@@ -1695,11 +1749,70 @@ mod tests {
         }
     }
 
+    /// What the capture line was before it was written by hand: serde_json's bytes.
+    #[derive(Serialize)]
+    struct JsonlOut<'a> {
+        id: Option<u64>,
+        received_at: Option<&'a str>,
+        remote_addr: Option<&'a str>,
+        method: &'a str,
+        path: &'a str,
+        query: &'a str,
+        headers: &'a [(String, String)],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        body: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        body_base64: Option<String>,
+    }
+
+    fn serde_line(request: &CapturedRequest) -> String {
+        let text = std::str::from_utf8(&request.body).ok();
+        serde_json::to_string(&JsonlOut {
+            id: request.id,
+            received_at: request.received_at.as_deref(),
+            remote_addr: request.remote_addr.as_deref(),
+            method: &request.method,
+            path: &request.path,
+            query: &request.query,
+            headers: &request.headers,
+            body: text,
+            body_base64: text
+                .is_none()
+                .then(|| base64::engine::general_purpose::STANDARD.encode(&request.body)),
+        })
+        .unwrap()
+    }
+
     fn text_strategy() -> impl proptest::strategy::Strategy<Value = String> {
         "[a-zA-Z0-9 é😀\"\\\\/\u{1}\n\t{}\\[\\],:]{0,12}"
     }
 
     proptest::proptest! {
+        #[test]
+        fn written_lines_are_what_serde_writes(
+            method in text_strategy(),
+            path in text_strategy(),
+            headers in proptest::collection::vec((text_strategy(), text_strategy()), 0..4),
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+            text_body in "[ -~é\u{0}-\u{1f}\u{7f}\u{2028}]{0,40}",
+            id in proptest::option::of(proptest::prelude::any::<u64>()),
+            received_at in proptest::option::of(text_strategy()),
+            remote_addr in proptest::option::of(text_strategy()),
+            binary in proptest::prelude::any::<bool>(),
+        ) {
+            let request = CapturedRequest {
+                id,
+                received_at,
+                remote_addr,
+                method,
+                path,
+                query: "a=1&b=%22".into(),
+                headers,
+                body: if binary { body } else { text_body.into_bytes() },
+            };
+            proptest::prop_assert_eq!(to_jsonl_line(&request), serde_line(&request));
+        }
+
         #[test]
         fn fast_reading_agrees_with_serde(
             method in text_strategy(),

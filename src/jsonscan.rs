@@ -302,6 +302,26 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// `n` in decimal, in `buf` (what `format!("{n}")` gives, without the formatting machinery:
+/// one is written per line of NDJSON).
+pub fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+}
+
+/// `n` in decimal, appended.
+pub fn write_u64(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(decimal(n, &mut [0; 20]).as_bytes());
+}
+
 /// `"key":` (keys are plain ASCII).
 pub fn write_key(out: &mut Vec<u8>, key: &str) {
     out.push(b'"');
@@ -543,6 +563,16 @@ mod tests {
 
     /// Where the fast decoder stops, decodes or hands over: every escape at every offset of
     /// a sixteen-byte window, backslash runs, rare escapes after simple ones, control bytes.
+    #[test]
+    fn decimals() {
+        for n in [0, 7, 10, 99, 100, 123_456, u64::MAX] {
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string());
+            let mut out = b"line ".to_vec();
+            write_u64(&mut out, n);
+            assert_eq!(out, format!("line {n}").into_bytes());
+        }
+    }
+
     #[test]
     fn escaped_strings_read_the_same_at_every_offset() {
         let pieces = [

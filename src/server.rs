@@ -315,8 +315,8 @@ pub enum Body {
 }
 
 /// Read a body of at most `max` bytes. `declared` is the Content-Length, if any: a larger
-/// declaration is refused before reading. Stops at `deadline` (checked between reads; each
-/// read is bounded by the socket's read timeout).
+/// declaration is refused before reading. Stops at `deadline` (checked before each read;
+/// each read is bounded by the socket's read timeout).
 pub fn read_body(
     reader: &mut dyn Read,
     declared: Option<u64>,
@@ -330,47 +330,48 @@ pub fn read_body(
     }
     let cap = declared.unwrap_or(0).min(max).min(1 << 20) as usize;
     let mut body = Vec::with_capacity(cap);
-    let mut buf = [0u8; 16 * 1024];
-    loop {
-        if Instant::now() > deadline {
-            return Body::Incomplete {
-                partial: body,
-                timed_out: true,
-                reason: format!(
+    let mut timed = Deadline {
+        inner: reader,
+        deadline,
+        passed: false,
+    };
+    // One byte past the limit is enough to know the body is over it. `read_to_end` reads
+    // into the vector's spare room (nothing zeroed per request) and keeps what arrived
+    // before an error.
+    let read = (&mut timed)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut body);
+    if body.len() as u64 > max {
+        return Body::TooLarge { declared: None };
+    }
+    if let Err(e) = read {
+        let (timed_out, reason) = if timed.passed {
+            (
+                true,
+                format!(
                     "the body took longer than {} s to arrive",
                     BODY_DEADLINE.as_secs()
                 ),
-            };
-        }
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => {
-                if body.len() as u64 + n as u64 > max {
-                    return Body::TooLarge { declared: None };
-                }
-                body.extend_from_slice(&buf[..n]);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let timed_out = matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                );
-                let reason = if timed_out {
-                    format!(
-                        "the client sent nothing for {} s in the middle of the body",
-                        READ_TIMEOUT.as_secs()
-                    )
-                } else {
-                    format!("reading the body failed: {e}")
-                };
-                return Body::Incomplete {
-                    partial: body,
-                    timed_out,
-                    reason,
-                };
-            }
-        }
+            )
+        } else if matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ) {
+            (
+                true,
+                format!(
+                    "the client sent nothing for {} s in the middle of the body",
+                    READ_TIMEOUT.as_secs()
+                ),
+            )
+        } else {
+            (false, format!("reading the body failed: {e}"))
+        };
+        return Body::Incomplete {
+            partial: body,
+            timed_out,
+            reason,
+        };
     }
     match declared {
         Some(n) if (body.len() as u64) < n => Body::Incomplete {
@@ -382,6 +383,24 @@ pub fn read_body(
             timed_out: false,
         },
         _ => Body::Complete(body),
+    }
+}
+
+/// A reader that fails with `TimedOut` once `deadline` has passed (checked before each
+/// read), and says so in `passed`.
+struct Deadline<'r> {
+    inner: &'r mut dyn Read,
+    deadline: Instant,
+    passed: bool,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if Instant::now() > self.deadline {
+            self.passed = true;
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        self.inner.read(buf)
     }
 }
 

@@ -336,18 +336,8 @@ impl<'a> Checker<'a> {
 }
 
 /// `n` in decimal, appended (what `write!(s, "{n}")` gives, without the formatting machinery).
-fn push_decimal(s: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    s.extend(digits[at..].iter().map(|&d| char::from(d)));
+fn push_decimal(s: &mut String, n: u64) {
+    s.push_str(jsonscan::decimal(n, &mut [0; 20]));
 }
 
 /// `sha256=` hex digits (64, lowercase or uppercase) as bytes, without a branch per digit.
@@ -646,15 +636,6 @@ mod tests {
             ("sha1=ab", true)
         );
         assert_eq!(split_header_name(" sha1=ab"), ("sha1=ab", true));
-    }
-
-    #[test]
-    fn decimals() {
-        for n in [0, 7, 10, 99, 100, 123_456, u64::MAX] {
-            let mut s = "cap.jsonl:".to_string();
-            push_decimal(&mut s, n);
-            assert_eq!(s, format!("cap.jsonl:{n}"));
-        }
     }
 
     #[test]
