@@ -33,7 +33,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::capture::{CaptureWriter, CapturedRequest};
 use crate::delivery::{self, Client, ClientOptions, Method};
 use crate::error::{Error, Result};
-use crate::event::{self, Event, ParseError};
+use crate::event::{Document, EventView, Fields, ParseError};
 use crate::printer::{self, Ctx, Record, Sig};
 use crate::secret::Secret;
 use crate::server::{self, Body, Handshake, Pool, StopFlag};
@@ -475,13 +475,13 @@ impl Stats {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    fn count_events(&self, events: &[Event]) {
+    fn count_events(&self, events: &[EventView<'_>]) {
         for e in events {
-            let c = match e {
-                Event::Message(_) => &self.messages,
-                Event::Status(_) => &self.statuses,
-                Event::Error(_) => &self.errors,
-                Event::Other { .. } => &self.others,
+            let c = match e.fields() {
+                Fields::Message { .. } => &self.messages,
+                Fields::Status { .. } => &self.statuses,
+                Fields::Error(_) => &self.errors,
+                Fields::Other { .. } => &self.others,
             };
             Stats::add(c, 1);
         }
@@ -540,21 +540,25 @@ impl Incoming {
 
     fn record(
         &self,
+        out: &mut Vec<u8>,
         sig: Sig,
-        events: Vec<serde_json::Value>,
+        events: &[EventView<'_>],
         dup: Option<u64>,
         status: u16,
-    ) -> String {
-        printer::ndjson(Record {
-            id: self.id,
-            received_at: self.req.received_at.as_deref().unwrap_or_default(),
-            method: &self.req.method,
-            path: &self.req.path,
-            sig,
-            events,
-            duplicate_of: dup,
-            status,
-        })
+    ) {
+        printer::write_ndjson(
+            out,
+            &Record {
+                id: self.id,
+                received_at: self.req.received_at.as_deref().unwrap_or_default(),
+                method: &self.req.method,
+                path: &self.req.path,
+                sig,
+                events,
+                duplicate_of: dup,
+                status,
+            },
+        )
     }
 }
 
@@ -568,8 +572,7 @@ impl Shared {
     fn handle(&self, rq: tiny_http::Request) {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
         Stats::add(&self.stats.requests, 1);
-        let target = rq.url().to_string();
-        let (path, query) = server::split_target(&target);
+        let (path, query) = server::split_target(rq.url());
         let inc = Incoming {
             id,
             req: CapturedRequest {
@@ -598,7 +601,7 @@ impl Shared {
                 "nothing here",
                 Some(&hint),
             );
-            self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, 404));
+            self.emit(&text, |out| inc.record(out, Sig::Unchecked, &[], None, 404));
             let body = format!(
                 "cmzon-hook listen: nothing at {}; POST webhooks to {}\n",
                 inc.req.path, self.settings.path
@@ -619,7 +622,7 @@ impl Shared {
                     "method not allowed",
                     Some("webhooks are POSTed; the verification handshake is a GET"),
                 );
-                self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, 405));
+                self.emit(&text, |out| inc.record(out, Sig::Unchecked, &[], None, 405));
                 let resp = tiny_http::Response::from_string("method not allowed: use POST\n")
                     .with_status_code(405)
                     .with_header(header("Allow", "GET, POST"))
@@ -633,7 +636,9 @@ impl Shared {
         let outcome = server::handshake(&inc.req.query, self.settings.verify_token.as_deref());
         let status = outcome.status();
         let text = printer::handshake_line(inc.time(), inc.id, &outcome);
-        self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, status));
+        self.emit(&text, |out| {
+            inc.record(out, Sig::Unchecked, &[], None, status)
+        });
         match outcome {
             Handshake::Accepted { challenge } => respond(rq, 200, challenge.into_bytes(), None),
             _ => respond(rq, 403, b"forbidden\n".to_vec(), None),
@@ -716,7 +721,9 @@ impl Shared {
             text.push('\n');
             text.push_str(&capture_failed_note(&e));
         }
-        self.emit(&text, || inc.record(Sig::Unchecked, vec![], None, status));
+        self.emit(&text, |out| {
+            inc.record(out, Sig::Unchecked, &[], None, status)
+        });
         respond(rq, status, format!("{reason}\n").into_bytes(), None);
     }
 
@@ -740,12 +747,20 @@ impl Shared {
         }
         let sig_ok = matches!(sig, Sig::Valid | Sig::Unchecked) || self.settings.accept_invalid;
 
-        let parsed = catch_unwind(AssertUnwindSafe(|| event::extract(body))).unwrap_or_else(|_| {
-            Err(ParseError::NotWebhook(
+        // Events borrow their strings from the body: nothing is copied into a `Value`.
+        let reader_bug = || {
+            ParseError::NotWebhook(
                 "the event reader failed on this payload (a bug: please report it)".into(),
-            ))
-        });
-        let events: &[Event] = parsed.as_deref().unwrap_or(&[]);
+            )
+        };
+        let doc = catch_unwind(AssertUnwindSafe(|| Document::parse(body)))
+            .unwrap_or_else(|_| Err(reader_bug()));
+        let parsed = match &doc {
+            Ok(doc) => catch_unwind(AssertUnwindSafe(|| doc.events()))
+                .unwrap_or_else(|_| Err(reader_bug())),
+            Err(e) => Err(e.clone()),
+        };
+        let events: &[EventView<'_>] = parsed.as_deref().unwrap_or(&[]);
         self.stats.count_events(events);
         if matches!(parsed, Err(ParseError::NotJson(_))) {
             Stats::add(&self.stats.malformed, 1);
@@ -859,15 +874,15 @@ impl Shared {
             }
             lines.join("\n")
         };
-        let record = || {
-            let events_json = events
-                .iter()
-                .map(|e| {
-                    catch_unwind(AssertUnwindSafe(|| e.to_json()))
-                        .unwrap_or(serde_json::Value::Null)
-                })
-                .collect();
-            inc.record(sig, events_json, duplicate_of, status)
+        let record = |out: &mut Vec<u8>| {
+            let start = out.len();
+            let written = catch_unwind(AssertUnwindSafe(|| {
+                inc.record(out, sig, events, duplicate_of, status)
+            }));
+            if written.is_err() {
+                out.truncate(start);
+                inc.record(out, sig, &[], duplicate_of, status);
+            }
         };
         self.emit_with(text, record);
 
@@ -899,16 +914,34 @@ impl Shared {
         }
     }
 
-    fn emit(&self, text: &str, record: impl FnOnce() -> String) {
+    fn emit(&self, text: &str, record: impl FnOnce(&mut Vec<u8>)) {
         self.emit_with(|| text.to_string(), record);
     }
 
     /// One sink call with a whole block (pretty) or one NDJSON line, so lines of concurrent
     /// requests never interleave. A closed output stops the endpoint like Ctrl-C.
-    fn emit_with(&self, text: impl FnOnce() -> String, record: impl FnOnce() -> String) {
-        let mut block = if self.output.json { record() } else { text() };
-        block.push('\n');
-        if let Err(e) = (self.sink)(&block) {
+    fn emit_with(&self, text: impl FnOnce() -> String, record: impl FnOnce(&mut Vec<u8>)) {
+        // Each worker writes its lines in a buffer it keeps: no allocation per request.
+        thread_local! {
+            static BLOCK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let written = BLOCK.with_borrow_mut(|block| {
+            block.clear();
+            if self.output.json {
+                record(block);
+            } else {
+                block.extend_from_slice(text().as_bytes());
+            }
+            block.push(b'\n');
+            // Both writers only write UTF-8 (strings, escapes and ASCII).
+            let written = match std::str::from_utf8(block) {
+                Ok(text) => (self.sink)(text),
+                Err(_) => (self.sink)(&String::from_utf8_lossy(block)),
+            };
+            crate::capture::keep_small(block);
+            written
+        });
+        if let Err(e) = written {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 if let Ok(tx) = self.stop_tx.lock() {
                     let _ = tx.send(StopReason::OutputClosed);

@@ -151,10 +151,12 @@ impl<'a> Document<'a> {
 /// An event borrowed from its body (or from an [`Event`]): the same [`EventView::summary`]
 /// as [`Event::summary`], and serialized (`serde`) as [`Event::to_json`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct EventView<'a>(View<'a>);
+pub struct EventView<'a>(Fields<'a>);
 
+/// An [`EventView`]'s fields, borrowed from the body where they needed no unescaping: the
+/// same facts as [`Event`]'s variants (without `raw`), plus a message's `context_id`.
 #[derive(Debug, Clone, PartialEq)]
-enum View<'a> {
+pub enum Fields<'a> {
     Message {
         id: Cow<'a, str>,
         from: Cow<'a, str>,
@@ -181,11 +183,29 @@ enum View<'a> {
 /// An event and, for messages and statuses, the object it was read from (its `raw`).
 type Found<'a, N> = (EventView<'a>, Option<N>);
 
+impl<'a> EventView<'a> {
+    /// The event's fields, to match on.
+    pub fn fields(&self) -> &Fields<'a> {
+        &self.0
+    }
+
+    /// See [`Event::dedup_key`].
+    pub fn dedup_key(&self) -> Option<String> {
+        match &self.0 {
+            Fields::Message { id, .. } if !id.is_empty() => Some(format!("message:{id}")),
+            Fields::Status { id, status, .. } if !id.is_empty() => {
+                Some(format!("status:{id}:{status}"))
+            }
+            _ => None,
+        }
+    }
+}
+
 impl EventView<'_> {
     fn into_event<'a, N: Node<'a>>(self, raw: Option<N>) -> Event {
         let raw = || raw.map(N::to_value).unwrap_or(Value::Null);
         match self.0 {
-            View::Message {
+            Fields::Message {
                 id,
                 from,
                 profile_name,
@@ -202,7 +222,7 @@ impl EventView<'_> {
                 content: content.into_owned(),
                 raw: raw(),
             }),
-            View::Status {
+            Fields::Status {
                 id,
                 status,
                 recipient_id,
@@ -216,8 +236,8 @@ impl EventView<'_> {
                 errors: errors.into_owned(),
                 raw: raw(),
             }),
-            View::Error(e) => Event::Error(e.into_owned()),
-            View::Other { field, summary } => Event::Other {
+            Fields::Error(e) => Event::Error(e.into_owned()),
+            Fields::Other { field, summary } => Event::Other {
                 field: field.into_owned(),
                 summary: summary.into_owned(),
             },
@@ -227,17 +247,17 @@ impl EventView<'_> {
     /// `message`, `status`, `error` or `other`.
     pub fn kind_str(&self) -> &'static str {
         match self.0 {
-            View::Message { .. } => "message",
-            View::Status { .. } => "status",
-            View::Error(_) => "error",
-            View::Other { .. } => "other",
+            Fields::Message { .. } => "message",
+            Fields::Status { .. } => "status",
+            Fields::Error(_) => "error",
+            Fields::Other { .. } => "other",
         }
     }
 
     /// See [`Event::summary`].
     pub fn summary(&self) -> String {
         let line = match &self.0 {
-            View::Message {
+            Fields::Message {
                 id,
                 from,
                 profile_name,
@@ -255,7 +275,7 @@ impl EventView<'_> {
                 }
                 out
             }
-            View::Status {
+            Fields::Status {
                 id,
                 status,
                 recipient_id,
@@ -270,11 +290,11 @@ impl EventView<'_> {
                 }
                 out
             }
-            View::Error(e) => format!("error {}", truncate(&e.describe(), CONTENT_MAX)),
-            View::Other { field, summary } if field.is_empty() => {
+            Fields::Error(e) => format!("error {}", truncate(&e.describe(), CONTENT_MAX)),
+            Fields::Other { field, summary } if field.is_empty() => {
                 format!("other: {}", truncate(summary, CONTENT_MAX))
             }
-            View::Other { field, summary } => {
+            Fields::Other { field, summary } => {
                 format!("other {field}: {}", truncate(summary, CONTENT_MAX))
             }
         };
@@ -292,13 +312,13 @@ impl EventView<'_> {
             jsonscan::write_str(out, value);
         };
         out.extend_from_slice(match self.0 {
-            View::Message { .. } => br#"{"kind":"message""#,
-            View::Status { .. } => br#"{"kind":"status""#,
-            View::Error(_) => br#"{"kind":"error""#,
-            View::Other { .. } => br#"{"kind":"other""#,
+            Fields::Message { .. } => br#"{"kind":"message""#,
+            Fields::Status { .. } => br#"{"kind":"status""#,
+            Fields::Error(_) => br#"{"kind":"error""#,
+            Fields::Other { .. } => br#"{"kind":"other""#,
         });
         match &self.0 {
-            View::Message {
+            Fields::Message {
                 id,
                 from,
                 profile_name,
@@ -324,7 +344,7 @@ impl EventView<'_> {
                     field(out, br#","context_id":"#, c);
                 }
             }
-            View::Status {
+            Fields::Status {
                 id,
                 status,
                 recipient_id,
@@ -352,11 +372,11 @@ impl EventView<'_> {
                     out.push(b']');
                 }
             }
-            View::Error(e) => {
+            Fields::Error(e) => {
                 out.push(b',');
                 write_error_fields(out, e);
             }
-            View::Other { field: f, summary } => {
+            Fields::Other { field: f, summary } => {
                 field(out, br#","field":"#, f);
                 field(out, br#","summary":"#, summary);
             }
@@ -390,7 +410,7 @@ impl Serialize for EventView<'_> {
         let mut o = serializer.serialize_map(None)?;
         o.serialize_entry("kind", self.kind_str())?;
         match &self.0 {
-            View::Message {
+            Fields::Message {
                 id,
                 from,
                 profile_name,
@@ -416,7 +436,7 @@ impl Serialize for EventView<'_> {
                     o.serialize_entry("context_id", c)?;
                 }
             }
-            View::Status {
+            Fields::Status {
                 id,
                 status,
                 recipient_id,
@@ -434,8 +454,8 @@ impl Serialize for EventView<'_> {
                     o.serialize_entry("errors", &errors)?;
                 }
             }
-            View::Error(e) => ErrorJson(e).entries(&mut o)?,
-            View::Other { field, summary } => {
+            Fields::Error(e) => ErrorJson(e).entries(&mut o)?,
+            Fields::Other { field, summary } => {
                 o.serialize_entry("field", field)?;
                 o.serialize_entry("summary", summary)?;
             }
@@ -902,7 +922,7 @@ fn collect<'a, N: Node<'a>, S: Sink<'a, N> + Default>(root: N) -> Result<S, Pars
 
 fn other<'a, N>(field: impl Into<Cow<'a, str>>, summary: String) -> Found<'a, N> {
     (
-        EventView(View::Other {
+        EventView(Fields::Other {
             field: field.into(),
             summary: Cow::Owned(summary),
         }),
@@ -928,7 +948,7 @@ fn extract_change<'a, N: Node<'a>>(change: N, events: &mut impl Sink<'a, N>) {
             ("messages", Some(items)) => items.for_each(|m| events.add(message(m, &contacts))),
             ("statuses", Some(items)) => items.for_each(|s| events.add(status(s))),
             ("errors", Some(items)) => items.for_each(|e| {
-                let view = View::Error(Cow::Owned(error_event(e)));
+                let view = Fields::Error(Cow::Owned(error_event(e)));
                 events.add((EventView(view), None));
             }),
             (k, _) if ENVELOPE_KEYS.contains(&k) => {}
@@ -981,7 +1001,7 @@ fn message<'a, N: Node<'a>>(m: N, contacts: &[(Cow<'a, str>, Cow<'a, str>)]) -> 
             _ => None,
         })
         .map(|(_, name)| name.clone());
-    let view = View::Message {
+    let view = Fields::Message {
         id: str_of(m, "id").unwrap_or_default(),
         content: message_content(&kind, m),
         from,
@@ -1143,7 +1163,7 @@ fn status<'a, N: Node<'a>>(s: N) -> Found<'a, N> {
         let summary = format!("status is {}, not an object", s.type_name());
         return other("statuses", summary);
     }
-    let view = View::Status {
+    let view = Fields::Status {
         id: str_of(s, "id").unwrap_or_default(),
         status: str_of(s, "status").unwrap_or(Cow::Borrowed("unknown")),
         recipient_id: str_of(s, "recipient_id").unwrap_or_default(),
@@ -1225,7 +1245,7 @@ impl Event {
     /// This event as an [`EventView`], borrowing its fields.
     pub fn view(&self) -> EventView<'_> {
         EventView(match self {
-            Event::Message(m) => View::Message {
+            Event::Message(m) => Fields::Message {
                 id: Cow::Borrowed(&m.id),
                 from: Cow::Borrowed(&m.from),
                 profile_name: m.profile_name.as_deref().map(Cow::Borrowed),
@@ -1234,15 +1254,15 @@ impl Event {
                 content: Cow::Borrowed(&m.content),
                 context_id: context_of(&m.raw),
             },
-            Event::Status(s) => View::Status {
+            Event::Status(s) => Fields::Status {
                 id: Cow::Borrowed(&s.id),
                 status: Cow::Borrowed(&s.status),
                 recipient_id: Cow::Borrowed(&s.recipient_id),
                 timestamp: s.timestamp.as_deref().map(Cow::Borrowed),
                 errors: Cow::Borrowed(&s.errors),
             },
-            Event::Error(e) => View::Error(Cow::Borrowed(e)),
-            Event::Other { field, summary } => View::Other {
+            Event::Error(e) => Fields::Error(Cow::Borrowed(e)),
+            Event::Other { field, summary } => Fields::Other {
                 field: Cow::Borrowed(field),
                 summary: Cow::Borrowed(summary),
             },
@@ -1281,11 +1301,7 @@ impl Event {
     /// `message:<id>` / `status:<id>:<status>`: one message legitimately gets a `sent`, a
     /// `delivered` and a `read` status with the same id.
     pub fn dedup_key(&self) -> Option<String> {
-        match self {
-            Event::Message(m) if !m.id.is_empty() => Some(format!("message:{}", m.id)),
-            Event::Status(s) if !s.id.is_empty() => Some(format!("status:{}:{}", s.id, s.status)),
-            _ => None,
-        }
+        self.view().dedup_key()
     }
 }
 
@@ -1772,13 +1788,20 @@ mod tests {
             }
             Ok(views
                 .iter()
-                .map(|v| (v.summary(), serde_json::to_value(v).unwrap(), v.kind_str()))
+                .map(|v| {
+                    (
+                        v.summary(),
+                        serde_json::to_value(v).unwrap(),
+                        v.kind_str(),
+                        v.dedup_key(),
+                    )
+                })
                 .collect::<Vec<_>>())
         });
         let want = owned.map(|events| {
             events
                 .iter()
-                .map(|e| (e.summary(), e.to_json(), e.kind_str()))
+                .map(|e| (e.summary(), e.to_json(), e.kind_str(), e.dedup_key()))
                 .collect::<Vec<_>>()
         });
         if views != want {

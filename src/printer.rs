@@ -11,7 +11,8 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::Value;
 
-use crate::event::{ErrorEvent, Event};
+use crate::event::{ErrorEvent, EventView, Fields};
+use crate::jsonscan;
 use crate::server::Handshake;
 use crate::signature::Verdict;
 
@@ -165,40 +166,52 @@ fn duplicate(duplicate_of: Option<u64>) -> String {
 
 /// One line for one event: time, request id, signature, kind and type, who, content,
 /// the answer when not 200, and a duplicate mark.
-pub fn event_line(ctx: &Ctx<'_>, event: &Event, duplicate_of: Option<u64>) -> String {
-    let body = match event {
-        Event::Message(m) => {
-            let who = match &m.profile_name {
+pub fn event_line(ctx: &Ctx<'_>, event: &EventView<'_>, duplicate_of: Option<u64>) -> String {
+    let body = match event.fields() {
+        Fields::Message {
+            from,
+            profile_name,
+            kind,
+            content,
+            ..
+        } => {
+            let who = match profile_name {
                 Some(name) if !name.is_empty() => {
-                    format!("{} ({})", clean(&m.from, 32), clean(name, 40))
+                    format!("{} ({})", clean(from, 32), clean(name, 40))
                 }
-                _ => clean(&m.from, 32),
+                _ => clean(from, 32),
             };
-            let content = clean(&m.content, MAX_CONTENT);
+            let content = clean(content, MAX_CONTENT);
             let sep = if content.is_empty() { "" } else { "  " };
             format!(
                 "{} {}{sep}{}",
-                kind_column("message", &m.kind),
+                kind_column("message", kind),
                 who.bold(),
                 content
             )
         }
-        Event::Status(s) => {
-            let failed = s.status == "failed" || !s.errors.is_empty();
+        Fields::Status {
+            id,
+            status,
+            recipient_id,
+            errors,
+            ..
+        } => {
+            let failed = status == "failed" || !errors.is_empty();
             let mut rest = format!(
                 "{} → {}  to {}",
-                short_id(&s.id),
-                clean(&s.status, 24),
-                clean(&s.recipient_id, 32)
+                short_id(id),
+                clean(status, 24),
+                clean(recipient_id, 32)
             );
-            for e in &s.errors {
+            for e in errors.iter() {
                 let _ = write!(rest, "  {}", error_text(e));
             }
             let rest = if failed { rest.red().to_string() } else { rest };
-            format!("{} {rest}", kind_column("status", &s.status))
+            format!("{} {rest}", kind_column("status", status))
         }
-        Event::Error(e) => format!("{} {}", kind_column("error", ""), error_text(e).red()),
-        Event::Other { field, summary } => format!(
+        Fields::Error(e) => format!("{} {}", kind_column("error", ""), error_text(e).red()),
+        Fields::Other { field, summary } => format!(
             "{} {}",
             kind_column("other", field),
             clean(summary, MAX_CONTENT)
@@ -372,37 +385,48 @@ pub struct Record<'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub sig: Sig,
-    pub events: Vec<Value>,
+    pub events: &'a [EventView<'a>],
     pub duplicate_of: Option<u64>,
     pub status: u16,
 }
 
 /// `{"id":N,"received_at":..,"method":..,"path":..,"signature":..,"events":[..],
 /// "duplicate_of":N|null,"status":CODE}` in exactly that order.
-pub fn ndjson(r: Record<'_>) -> String {
-    /// Serialized straight from borrowed fields (no intermediate `Value`, no copy of events).
-    #[derive(serde::Serialize)]
-    struct Out<'a> {
-        id: u64,
-        received_at: &'a str,
-        method: &'a str,
-        path: &'a str,
-        signature: &'static str,
-        events: &'a [Value],
-        duplicate_of: Option<u64>,
-        status: u16,
+pub fn ndjson(r: &Record<'_>) -> String {
+    let mut out = Vec::with_capacity(256);
+    write_ndjson(&mut out, r);
+    // Only JSON text (valid UTF-8 in, escapes and ASCII added) was written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Append [`ndjson`]'s line to `out`, byte for byte what serde_json writes for the same
+/// fields (one is written per request, so without serde's per-value dispatch).
+pub fn write_ndjson(out: &mut Vec<u8>, r: &Record<'_>) {
+    out.extend_from_slice(b"{\"id\":");
+    jsonscan::write_u64(out, r.id);
+    out.extend_from_slice(b",\"received_at\":");
+    jsonscan::write_str(out, r.received_at);
+    out.extend_from_slice(b",\"method\":");
+    jsonscan::write_str(out, r.method);
+    out.extend_from_slice(b",\"path\":");
+    jsonscan::write_str(out, r.path);
+    out.extend_from_slice(b",\"signature\":");
+    jsonscan::write_str(out, r.sig.label());
+    out.extend_from_slice(b",\"events\":[");
+    for (i, e) in r.events.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        e.write_json(out);
     }
-    serde_json::to_string(&Out {
-        id: r.id,
-        received_at: r.received_at,
-        method: r.method,
-        path: r.path,
-        signature: r.sig.label(),
-        events: &r.events,
-        duplicate_of: r.duplicate_of,
-        status: r.status,
-    })
-    .unwrap_or_default()
+    out.extend_from_slice(b"],\"duplicate_of\":");
+    match r.duplicate_of {
+        Some(n) => jsonscan::write_u64(out, n),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"status\":");
+    jsonscan::write_u64(out, u64::from(r.status));
+    out.push(b'}');
 }
 
 /// What the readiness block says.
@@ -555,7 +579,7 @@ pub fn summary(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Message, Status};
+    use crate::event::{Document, Event, Message, Status};
     use crate::signature::Scheme;
 
     fn plain() {
@@ -606,7 +630,11 @@ mod tests {
     #[test]
     fn message_line_has_time_id_verdict_type_who_and_content() {
         plain();
-        let l = event_line(&ctx(Sig::Valid, 200), &message("text", "Hello there"), None);
+        let l = event_line(
+            &ctx(Sig::Valid, 200),
+            &message("text", "Hello there").view(),
+            None,
+        );
         assert!(
             l.starts_with("12:00:01.234 #7    valid     message text"),
             "{l}"
@@ -619,7 +647,11 @@ mod tests {
     #[test]
     fn status_lines_show_transition_and_failures() {
         plain();
-        let l = event_line(&ctx(Sig::Valid, 200), &status("delivered", vec![]), None);
+        let l = event_line(
+            &ctx(Sig::Valid, 200),
+            &status("delivered", vec![]).view(),
+            None,
+        );
         assert!(
             l.contains("status delivered")
                 && l.contains("wamid.HBgL…Y3RTcA → delivered  to 16505076520"),
@@ -630,7 +662,11 @@ mod tests {
             "Re-engagement message",
             "More than 24 hours have passed",
         );
-        let l = event_line(&ctx(Sig::Valid, 200), &status("failed", vec![e]), None);
+        let l = event_line(
+            &ctx(Sig::Valid, 200),
+            &status("failed", vec![e]).view(),
+            None,
+        );
         assert!(
             l.contains("→ failed")
                 && l.contains("131047 Re-engagement message: More than 24 hours have passed"),
@@ -643,7 +679,7 @@ mod tests {
         plain();
         let l = event_line(
             &ctx(Sig::Unchecked, 200),
-            &Event::Error(err(131000, "Something went wrong", "boom")),
+            &Event::Error(err(131000, "Something went wrong", "boom")).view(),
             None,
         );
         assert!(l.contains("unchecked") && l.contains("error"), "{l}");
@@ -653,7 +689,8 @@ mod tests {
             &Event::Other {
                 field: "account_update".into(),
                 summary: "ban_info".into(),
-            },
+            }
+            .view(),
             None,
         );
         assert!(
@@ -665,7 +702,11 @@ mod tests {
     #[test]
     fn answer_and_duplicate_marks() {
         plain();
-        let l = event_line(&ctx(Sig::Invalid, 401), &message("text", "hi"), Some(3));
+        let l = event_line(
+            &ctx(Sig::Invalid, 401),
+            &message("text", "hi").view(),
+            Some(3),
+        );
         assert!(l.contains("invalid") && l.contains(" → 401"), "{l}");
         assert!(l.ends_with("duplicate of #3"), "{l}");
     }
@@ -675,7 +716,7 @@ mod tests {
         plain();
         let l = event_line(
             &ctx(Sig::Valid, 200),
-            &message("text", "a\x1b[2Jb\nc\u{202e}d\u{9b}e"),
+            &message("text", "a\x1b[2Jb\nc\u{202e}d\u{9b}e").view(),
             None,
         );
         assert!(!l.contains('\x1b') && !l.contains('\n') && !l.contains('\u{202e}'));
@@ -786,20 +827,82 @@ mod tests {
 
     #[test]
     fn ndjson_has_exactly_the_documented_keys_in_order() {
-        let line = ndjson(Record {
+        let line = ndjson(&Record {
             id: 3,
             received_at: "2024-05-01T12:00:01.234Z",
             method: "POST",
             path: "/webhook",
             sig: Sig::Missing,
-            events: vec![serde_json::json!({"kind":"message"})],
+            events: &[Event::Other {
+                field: "f".into(),
+                summary: "s".into(),
+            }
+            .view()],
             duplicate_of: None,
             status: 401,
         });
         assert_eq!(
             line,
-            r#"{"id":3,"received_at":"2024-05-01T12:00:01.234Z","method":"POST","path":"/webhook","signature":"missing","events":[{"kind":"message"}],"duplicate_of":null,"status":401}"#
+            r#"{"id":3,"received_at":"2024-05-01T12:00:01.234Z","method":"POST","path":"/webhook","signature":"missing","events":[{"kind":"other","field":"f","summary":"s"}],"duplicate_of":null,"status":401}"#
         );
+    }
+
+    /// The line is written by hand: it must be what serde_json writes for the same fields.
+    #[test]
+    fn ndjson_is_what_serde_writes() {
+        #[derive(serde::Serialize)]
+        struct Reference<'a> {
+            id: u64,
+            received_at: &'a str,
+            method: &'a str,
+            path: &'a str,
+            signature: &'static str,
+            events: &'a [EventView<'a>],
+            duplicate_of: Option<u64>,
+            status: u16,
+        }
+        let mut checked = 0;
+        for fixture in crate::fixtures::catalogue() {
+            let mut tokens = crate::fixtures::TokenSource::seeded(7, 1_700_000_000);
+            let body = crate::fixtures::render(
+                fixture,
+                &mut tokens,
+                &[],
+                crate::fixtures::Layout::Compact,
+            )
+            .unwrap();
+            let doc = Document::parse(&body).unwrap();
+            let events = doc.events().unwrap_or_default();
+            for (id, path, dup, sig) in [
+                (0, "/webhook", None, Sig::Valid),
+                (u64::MAX, "/p\"a\\t\u{1}h/é", Some(u64::MAX), Sig::Unchecked),
+            ] {
+                let r = Record {
+                    id,
+                    received_at: "2024-05-01T12:00:01.234Z",
+                    method: "POST",
+                    path,
+                    sig,
+                    events: &events,
+                    duplicate_of: dup,
+                    status: 503,
+                };
+                let want = serde_json::to_string(&Reference {
+                    id,
+                    received_at: r.received_at,
+                    method: r.method,
+                    path,
+                    signature: sig.label(),
+                    events: &events,
+                    duplicate_of: dup,
+                    status: 503,
+                })
+                .unwrap();
+                assert_eq!(ndjson(&r), want);
+                checked += events.len();
+            }
+        }
+        assert!(checked > 20, "only {checked} events checked");
     }
 
     #[test]

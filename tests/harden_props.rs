@@ -776,20 +776,32 @@ fn print_everything(body: &[u8]) {
                 if let Event::Message(m) = e {
                     let _ = m.context_id();
                 }
-                let line = printer::event_line(&ctx, e, (i % 2 == 0).then_some(3));
+                let view = e.view();
+                let line = printer::event_line(&ctx, &view, (i % 2 == 0).then_some(3));
                 assert_terminal_safe("an event line", &line);
                 assert!(!line.contains('\n'), "one line per event: {line:?}");
-                let _ = printer::ndjson(printer::Record {
+                let record = printer::ndjson(&printer::Record {
                     id: 1,
                     received_at: "2024-05-01T12:00:00.000Z",
                     method: "POST",
                     path: "/webhook",
                     sig: Sig::Valid,
-                    events: vec![j],
+                    events: std::slice::from_ref(&view),
                     duplicate_of: None,
                     status: 200,
                 });
+                let record: Value = serde_json::from_str(&record).expect("NDJSON line is JSON");
+                assert_eq!(record["events"][0], j);
             }
+            // What `listen` prints: the same events, borrowed from the body.
+            let views = event::Document::parse(body).and_then(|d| {
+                d.events()
+                    .map(|v| v.iter().map(|v| v.summary()).collect::<Vec<_>>())
+            });
+            assert_eq!(
+                views.as_ref().ok(),
+                Some(&events.iter().map(Event::summary).collect::<Vec<_>>())
+            );
         }
         Err(e) => {
             let line = match e {
