@@ -629,6 +629,22 @@ fn usage_error(dir: &Path, args: &[&str]) -> String {
     r.stderr
 }
 
+/// A host that cannot resolve is an input error (exit 2, as README's table says), not a
+/// failed check: nothing was probed. `.invalid` never resolves (RFC 6761).
+#[test]
+fn unresolvable_host_exits_2_before_probing() {
+    let dir = tmp();
+    for extra in [&[][..], &["--json"][..]] {
+        let mut args = vec!["lint", "https://no-such-host.invalid/webhook"];
+        args.extend_from_slice(extra);
+        let e = usage_error(dir.path(), &args);
+        assert!(
+            e.contains("cannot resolve host no-such-host.invalid"),
+            "{args:?}: {e}"
+        );
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let dir = tmp();
