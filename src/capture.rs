@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Chain, Cursor, Read, Write};
 use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use base64::Engine;
 use memmap2::Mmap;
@@ -931,26 +931,12 @@ pub fn keep_small(buffer: &mut Vec<u8>) {
     }
 }
 
-/// Appends requests to a capture JSONL file, one whole line per request, so concurrent
-/// requests never interleave.
-///
-/// A regular file is opened `O_APPEND`: the kernel makes "go to the end, write" one step, so
-/// each line written with one `write` lands whole after the lines before it, and writers
-/// need not queue on a lock of ours. (Profiling `listen` showed workers sleeping on that
-/// lock while another was in its 2 µs `write`.) A line longer than one `write` may take
-/// ([`ONE_WRITE_MAX`]), a `write` cut short, and any target that is not a regular file (a
-/// pipe, a terminal) take the lock exclusively instead.
+/// Appends requests to a capture JSONL file: one `write_all` of a whole line per request,
+/// serialized by a mutex so concurrent requests never interleave, whatever the target (a
+/// file on any filesystem, a pipe, a terminal).
 pub struct CaptureWriter {
-    file: File,
-    /// Is `file` a regular file, where one `write` is one atomic append?
-    appends_whole: bool,
-    /// Shared by single-`write` appends, exclusive for the rest.
-    lock: RwLock<()>,
+    file: Mutex<File>,
 }
-
-/// Longest line written without the exclusive lock: Linux moves at most 2 GiB - 4 KiB per
-/// `write`.
-const ONE_WRITE_MAX: usize = 1 << 30;
 
 impl CaptureWriter {
     /// Open (create or append) a capture file.
@@ -966,31 +952,9 @@ impl CaptureWriter {
                 ))
                 .with_hint("give a writable file path (its directory must exist)")
             })?;
-        let appends_whole = file.metadata().is_ok_and(|m| m.file_type().is_file());
         Ok(CaptureWriter {
-            file,
-            appends_whole,
-            lock: RwLock::new(()),
+            file: Mutex::new(file),
         })
-    }
-
-    /// Write one whole line (see [`CaptureWriter`] for how lines never interleave).
-    fn write_line(&self, line: &[u8]) -> io::Result<()> {
-        if self.appends_whole && line.len() <= ONE_WRITE_MAX {
-            let _shared = self.lock.read().unwrap_or_else(PoisonError::into_inner);
-            match (&self.file).write(line) {
-                Ok(n) if n == line.len() => return Ok(()),
-                // Only a full disk or a file size limit cuts a write to a regular file
-                // short: write the rest (the next write usually fails and says why). Another
-                // request's line may have landed in between, as it could after a partial
-                // line under any lock: the disk is what failed.
-                Ok(n) => return (&self.file).write_all(&line[n..]),
-                Err(e) if e.kind() != io::ErrorKind::Interrupted => return Err(e),
-                Err(_) => {}
-            }
-        }
-        let _alone = self.lock.write().unwrap_or_else(PoisonError::into_inner);
-        (&self.file).write_all(line)
     }
 
     /// Append one request as one line.
@@ -1004,7 +968,10 @@ impl CaptureWriter {
             line.reserve(jsonl_size_hint(request));
             write_jsonl_line(line, request);
             line.push(b'\n');
-            let written = self.write_line(line);
+            let written = {
+                let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+                file.write_all(line)
+            };
             keep_small(line);
             written
         })
@@ -1780,58 +1747,6 @@ mod tests {
             format!("\x0c{written}"),
         ] {
             assert!(fast(&line).is_none(), "{line}");
-        }
-    }
-
-    #[test]
-    fn concurrent_appends_never_interleave() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("cap.jsonl");
-        let writer = Arc::new(CaptureWriter::open(&path).unwrap());
-        assert!(writer.appends_whole);
-        // A pipe or device takes the lock for every line.
-        #[cfg(unix)]
-        assert!(
-            !CaptureWriter::open(Path::new("/dev/null"))
-                .unwrap()
-                .appends_whole
-        );
-        // Bodies up to 192 KiB: a line spans many pages, so a write that was not one
-        // atomic append would show as a line cut by another.
-        let sizes = [10usize, 4_000, 70_000, 196_608];
-        let threads: Vec<_> = (0..8u64)
-            .map(|t| {
-                let writer = Arc::clone(&writer);
-                std::thread::spawn(move || {
-                    for i in 0..60u64 {
-                        let size = sizes[(t + i) as usize % sizes.len()];
-                        let mut request = sample();
-                        request.id = Some(t * 1000 + i);
-                        request.body = vec![b"\"ab"[(i % 3) as usize]; size];
-                        writer.append(&request).unwrap();
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
-        let data = std::fs::read(&path).unwrap();
-        let got = ok("cap.jsonl", &data);
-        assert_eq!(got.len(), 8 * 60);
-        let mut ids: Vec<u64> = got.iter().map(|l| l.request.id.unwrap()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        assert_eq!(ids.len(), 8 * 60, "a line was lost or repeated");
-        for l in &got {
-            let id = l.request.id.unwrap();
-            let (t, i) = (id / 1000, id % 1000);
-            let size = sizes[(t + i) as usize % sizes.len()];
-            assert_eq!(
-                l.request.body,
-                vec![b"\"ab"[(i % 3) as usize]; size],
-                "line {id}"
-            );
         }
     }
 
