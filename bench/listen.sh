@@ -11,11 +11,12 @@
 #   and every capture line parses and its signature verifies (`cmzon-hook verify`).
 # Target: listen >= 0.6x the bare sink. Figures go to $BENCH_OUT/listen.json.
 #
-# Env: DURATION (s per wrk run, 5), ROUNDS (alternating sink/listen rounds, 3; medians are
-#      reported), CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000), WORKERS (8).
+# Env: DURATION (s per wrk run, 5), ROUNDS (alternating sink/listen rounds, 5; medians are
+#      reported: the ratio is the median of each round's listen/sink, the pair that ran
+#      back to back, since this kind of machine's speed drifts between rounds), CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000), WORKERS (8).
 . "$(dirname "$0")/lib.sh"
 DURATION=${DURATION:-5}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 CONCURRENCY=${CONCURRENCY:-"16 64"}
 COUNT=${COUNT:-20000}
 WORKERS=${WORKERS:-8}
@@ -182,9 +183,13 @@ for line in open(sys.argv[1]):
     c, sink, listen, flask, ok2xx, lines, valid, errs, loss, sink_runs, listen_runs = line.split()
     sink, listen = float(sink), float(listen)
     flask = None if flask == "null" else float(flask)
+    pairs = [float(l) / float(s) for s, l in zip(sink_runs.split(","), listen_runs.split(",")) if float(s)]
+    pairs.sort()
+    ratio = round(pairs[(len(pairs) - 1) // 2], 3) if pairs else None
     rows.append({
         "concurrency": int(c), "sink_rps": sink, "listen_rps": listen, "listen_events_per_s": listen,
-        "flask_rps": flask, "listen_vs_sink": round(listen / sink, 3) if sink else None,
+        "flask_rps": flask, "listen_vs_sink": ratio,
+        "round_ratios": [round(x, 3) for x in pairs],
         "listen_vs_flask": round(listen / flask, 1) if flask else None,
         "wrk_2xx": int(ok2xx), "capture_lines": int(lines), "lines_verified": int(valid),
         "socket_errors": int(errs), "zero_loss": loss,
@@ -198,7 +203,7 @@ PY
 python3 - "$BENCH_OUT/listen.json" <<'PY' >&2
 import json, sys
 d = json.load(open(sys.argv[1]))["listen"]
-print("medians of alternating rounds; capture: lines/2xx over all rounds")
+print("medians of alternating rounds (ratio: median of each round's listen/sink); capture: lines/2xx over all rounds")
 print(f"{'conc':>4}  {'sink req/s':>10}  {'listen req/s':>12}  {'ratio':>5}  {'flask req/s':>11}  {'vs flask':>8}  {'capture':>16}  zero loss")
 for r in d["runs"]:
     fl = f"{r['flask_rps']:.0f}" if r["flask_rps"] else "-"
