@@ -922,15 +922,6 @@ pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
     out.push(b'}');
 }
 
-/// Let a buffer kept between requests go once one huge request has grown it, so memory
-/// stays flat (a line of a few MB is not kept for the next request of a few KB).
-pub fn keep_small(buffer: &mut Vec<u8>) {
-    const KEEP: usize = 1 << 20;
-    if buffer.capacity() > KEEP {
-        *buffer = Vec::new();
-    }
-}
-
 /// Appends requests to a capture JSONL file: one `write_all` of a whole line per request,
 /// serialized by a mutex so concurrent requests never interleave, whatever the target (a
 /// file on any filesystem, a pipe, a terminal).
@@ -959,21 +950,12 @@ impl CaptureWriter {
 
     /// Append one request as one line.
     pub fn append(&self, request: &CapturedRequest) -> io::Result<()> {
-        // Each thread writes its lines in a buffer it keeps: no allocation per request.
-        thread_local! {
-            static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        LINE.with_borrow_mut(|line| {
-            line.clear();
+        crate::output::with_line_buffer(|line| {
             line.reserve(jsonl_size_hint(request));
             write_jsonl_line(line, request);
             line.push(b'\n');
-            let written = {
-                let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-                file.write_all(line)
-            };
-            keep_small(line);
-            written
+            let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+            file.write_all(line)
         })
     }
 }

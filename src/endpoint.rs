@@ -921,12 +921,7 @@ impl Shared {
     /// One sink call with a whole block (pretty) or one NDJSON line, so lines of concurrent
     /// requests never interleave. A closed output stops the endpoint like Ctrl-C.
     fn emit_with(&self, text: impl FnOnce() -> String, record: impl FnOnce(&mut Vec<u8>)) {
-        // Each worker writes its lines in a buffer it keeps: no allocation per request.
-        thread_local! {
-            static BLOCK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        let written = BLOCK.with_borrow_mut(|block| {
-            block.clear();
+        let written = crate::output::with_line_buffer(|block| {
             if self.output.json {
                 record(block);
             } else {
@@ -934,12 +929,10 @@ impl Shared {
             }
             block.push(b'\n');
             // Both writers only write UTF-8 (strings, escapes and ASCII).
-            let written = match std::str::from_utf8(block) {
+            match std::str::from_utf8(block) {
                 Ok(text) => (self.sink)(text),
                 Err(_) => (self.sink)(&String::from_utf8_lossy(block)),
-            };
-            crate::capture::keep_small(block);
-            written
+            }
         });
         if let Err(e) = written {
             if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -385,6 +385,16 @@ impl EventView<'_> {
     }
 }
 
+/// The events' JSON objects, comma-separated (what goes between an array's brackets).
+pub fn write_json_list(out: &mut Vec<u8>, events: &[EventView<'_>]) {
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        event.write_json(out);
+    }
+}
+
 /// `"code":…,"title":…` and the optional `message`, `details` ([`ErrorJson`]'s fields).
 fn write_error_fields(out: &mut Vec<u8>, e: &ErrorEvent) {
     jsonscan::write_key(out, "code");

@@ -3,6 +3,7 @@
 //! Contract: data on stdout, diagnostics and progress on stderr. `--json` puts only JSON on
 //! stdout. Color `auto` means stdout is a terminal and `NO_COLOR` is unset.
 
+use std::cell::RefCell;
 use std::io::IsTerminal;
 
 use crate::cli::ColorChoice;
@@ -29,6 +30,28 @@ pub fn init_color(choice: ColorChoice) -> bool {
     on
 }
 
+/// Run `write` on an empty byte buffer this thread keeps between calls, so a line written
+/// per request (a capture line, an NDJSON line) costs no allocation. Should the buffer be in
+/// use (a caller inside another), a fresh one is lent. Once one huge request has grown it
+/// past 1 MiB it is let go, so memory stays flat.
+pub fn with_line_buffer<R>(write: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    const KEEP: usize = 1 << 20;
+    thread_local! {
+        static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    LINE.with(|line| match line.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            let result = write(&mut buffer);
+            if buffer.capacity() > KEEP {
+                *buffer = Vec::new();
+            }
+            result
+        }
+        Err(_) => write(&mut Vec::new()),
+    })
+}
+
 /// Verbosity shared by all commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verbosity {
@@ -39,6 +62,29 @@ pub struct Verbosity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_buffers_are_empty_reused_and_lent_when_busy() {
+        let outer = with_line_buffer(|line| {
+            line.extend_from_slice(b"outer");
+            // Inside a call, another gets a buffer of its own.
+            let inner = with_line_buffer(|inner| {
+                assert!(inner.is_empty());
+                inner.push(b'x');
+                inner.as_ptr()
+            });
+            assert_ne!(inner, line.as_ptr());
+            line.as_ptr()
+        });
+        // The next call gets the kept buffer back, emptied.
+        with_line_buffer(|line| {
+            assert!(line.is_empty());
+            assert_eq!(line.as_ptr(), outer);
+            line.resize(2 << 20, 0);
+        });
+        // Grown past 1 MiB: let go.
+        with_line_buffer(|line| assert!(line.capacity() < 1 << 20));
+    }
 
     #[test]
     fn color_policy() {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::Value;
 
-use crate::event::{ErrorEvent, EventView, Fields};
+use crate::event::{self, ErrorEvent, EventView, Fields};
 use crate::jsonscan;
 use crate::server::Handshake;
 use crate::signature::Verdict;
@@ -413,12 +413,7 @@ pub fn write_ndjson(out: &mut Vec<u8>, r: &Record<'_>) {
     out.extend_from_slice(b",\"signature\":");
     jsonscan::write_str(out, r.sig.label());
     out.extend_from_slice(b",\"events\":[");
-    for (i, e) in r.events.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        e.write_json(out);
-    }
+    event::write_json_list(out, r.events);
     out.extend_from_slice(b"],\"duplicate_of\":");
     match r.duplicate_of {
         Some(n) => jsonscan::write_u64(out, n),

@@ -18,7 +18,7 @@ use colored::Colorize;
 use crate::capture::{self, JsonlBlock, JsonlBlocks, Opened, RequestRef};
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
-use crate::event::{Document, EventView, ParseError};
+use crate::event::{self, Document, EventView, ParseError};
 use crate::jsonscan;
 use crate::output::Verbosity;
 use crate::secret::{self, Secret};
@@ -509,12 +509,7 @@ impl<'a> JsonLine<'a> {
 
     /// The events, after `"events":[`, and the end of the line's object.
     fn write_events(&self, out: &mut Vec<u8>) {
-        for (i, event) in self.events.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            event.write_json(out);
-        }
+        event::write_json_list(out, self.events);
         out.extend_from_slice(b"]}");
     }
 }
