@@ -80,11 +80,12 @@ impl MacStream {
         }
     }
 
-    /// Constant-time comparison of the MAC so far with `expected`.
-    pub fn matches(&self, expected: &[u8]) -> bool {
-        match &self.0 {
-            MacState::Sha256(m) => m.clone().verify_slice(expected).is_ok(),
-            MacState::Sha1(m) => m.clone().verify_slice(expected).is_ok(),
+    /// Constant-time comparison of the MAC with `expected` (it ends the stream: clone a
+    /// stream first to go on with it).
+    pub fn matches(self, expected: &[u8]) -> bool {
+        match self.0 {
+            MacState::Sha256(m) => m.verify_slice(expected).is_ok(),
+            MacState::Sha1(m) => m.verify_slice(expected).is_ok(),
         }
     }
 
@@ -147,7 +148,7 @@ pub fn verify_reader(
     }
     let verdict = match state {
         Err(v) => v,
-        Ok((m, scheme, got)) if m.matches(&got) => Verdict::Valid {
+        Ok((m, scheme, got)) if m.clone().matches(&got) => Verdict::Valid {
             scheme,
             legacy: false,
         },
