@@ -73,7 +73,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Consume `word` (`null`, `true`, `false`, or any text expected next), or fail.
+    /// Consume `word` (`null`, `true`, `false`), or fail.
     pub fn word(&mut self, word: &str) -> Option<()> {
         if self.bytes()[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
@@ -81,6 +81,16 @@ impl<'a> Scanner<'a> {
         } else {
             None
         }
+    }
+
+    /// Consume `text` if the text goes on with it.
+    #[inline]
+    pub fn literal<const N: usize>(&mut self, text: &[u8; N]) -> bool {
+        let found = self.bytes()[self.pos..].first_chunk::<N>() == Some(text);
+        if found {
+            self.pos += N;
+        }
+        found
     }
 
     /// A string, its escapes decoded; borrowed when it holds none.
