@@ -18,6 +18,7 @@ REQUESTS=${VERIFY_REQUESTS:-100000}
 
 log "1 GiB body"
 head -c $((1024*1024*1024)) /dev/zero | tr '\0' 'a' > "$work/big.json"
+sync
 sig=$("$BIN" sign --secret "$secret" "$work/big.json")
 hyperfine -N --warmup 1 --runs 5 --export-json "$work/big.hf.json" \
   "openssl dgst -sha256 -hmac $secret $work/big.json" \
@@ -36,6 +37,8 @@ with open(path, "w") as f:
         sig = "sha256=" + hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
         f.write(json.dumps({"id": i + 1, "received_at": "2026-01-01T00:00:00Z", "remote_addr": "127.0.0.1:1", "method": "POST", "path": "/webhook", "query": "", "headers": [["Content-Type", "application/json"], ["X-Hub-Signature-256", sig]], "body": body}) + "\n")
 PY
+# Written back to disk now, not while either side is being timed.
+sync
 cat > "$work/verify.py" <<'PY'
 import hmac, hashlib, json, sys
 secret = sys.argv[2].encode()
