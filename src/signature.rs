@@ -418,7 +418,7 @@ pub fn parse_value(value: &str) -> Result<(Scheme, Vec<u8>), Verdict> {
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
     let s = s.as_bytes();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let nib = |c: u8| match c {
