@@ -497,10 +497,25 @@ mod simd {
         super::find_special_swar(bytes, pos)
     }
 
-    /// Decode sixteen bytes at a time while they hold only plain bytes and `\"` / `\/`
-    /// escapes, up to and including the closing quote; the rest is left to the caller.
+    #[cfg(test)]
+    thread_local! {
+        /// Set by tests to run the SSSE3 decoder alone on a CPU that has AVX-512.
+        pub(super) static NO_AVX512: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    fn avx512() -> bool {
+        #[cfg(test)]
+        if NO_AVX512.with(std::cell::Cell::get) {
+            return false;
+        }
+        is_x86_feature_detected!("avx512vbmi2") && is_x86_feature_detected!("avx512bw")
+    }
+
+    /// Decode sixty-four (AVX-512) or sixteen (SSSE3) bytes at a time while they hold only
+    /// plain bytes and `\"` / `\/` escapes, up to and including the closing quote; the rest is
+    /// left to the caller.
     pub(super) fn simple_run(bytes: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Run {
-        if is_x86_feature_detected!("avx512vbmi2") && is_x86_feature_detected!("avx512bw") {
+        if avx512() {
             // SAFETY: the CPU has AVX-512 BW and VBMI2 (just checked); SSSE3 comes with them.
             match unsafe { simple_run_avx512(bytes, pos, out) } {
                 Run::Other => unsafe { simple_run_ssse3(bytes, pos, out) },
@@ -694,6 +709,17 @@ mod tests {
 
     #[test]
     fn escaped_strings_read_the_same_at_every_offset() {
+        every_offset_reads_the_same();
+        // The SSSE3 decoder alone, as on a CPU without AVX-512.
+        #[cfg(target_arch = "x86_64")]
+        {
+            simd::NO_AVX512.with(|off| off.set(true));
+            every_offset_reads_the_same();
+            simd::NO_AVX512.with(|off| off.set(false));
+        }
+    }
+
+    fn every_offset_reads_the_same() {
         let pieces = [
             r#"\""#,
             r"\/",
