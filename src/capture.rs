@@ -804,8 +804,7 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
         (None, None, None, None, None);
     let (mut method, mut path, mut header_list) = (None, None, None);
     // The fields in the order `write_jsonl_line` writes them, each as the text before its
-    // value (compared as a fixed-size array: no call to `memcmp`): a line we wrote is read
-    // without scanning its keys.
+    // value: a line we wrote is read without scanning its keys as JSON strings.
     fn key_in_order(scan: &mut Scanner<'_>, field: usize) -> bool {
         match field {
             0 => scan.literal(br#""id":"#),
@@ -822,24 +821,23 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
     let mut expected = 0;
     loop {
         scan.ws();
-        let field: u16 = match key_in_order(scan, expected) {
-            true => expected as u16,
-            false => {
-                let key = scan.string()?;
-                scan.ws();
-                scan.eat(b':')?;
-                match &*key {
-                    "id" => 0,
-                    "received_at" => 1,
-                    "remote_addr" => 2,
-                    "method" => 3,
-                    "path" => 4,
-                    "query" => 5,
-                    "headers" => 6,
-                    "body" => 7,
-                    "body_base64" => 8,
-                    _ => return None,
-                }
+        let field: u16 = if key_in_order(scan, expected) {
+            expected as u16
+        } else {
+            let key = scan.string()?;
+            scan.ws();
+            scan.eat(b':')?;
+            match &*key {
+                "id" => 0,
+                "received_at" => 1,
+                "remote_addr" => 2,
+                "method" => 3,
+                "path" => 4,
+                "query" => 5,
+                "headers" => 6,
+                "body" => 7,
+                "body_base64" => 8,
+                _ => return None,
             }
         };
         scan.ws();
