@@ -13,7 +13,8 @@
 #
 # Env: DURATION (s per wrk run, 5), ROUNDS (alternating sink/listen rounds, 5; medians are
 #      reported: the ratio is the median of each round's listen/sink, the pair that ran
-#      back to back, since this kind of machine's speed drifts between rounds), CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000), WORKERS (8).
+#      back to back, since this kind of machine's speed drifts between rounds),
+#      CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000), WORKERS (8).
 . "$(dirname "$0")/lib.sh"
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-5}

@@ -754,6 +754,26 @@ fn request_from(parsed: JsonlIn<'_>) -> std::result::Result<RequestRef<'_>, Stri
     })
 }
 
+/// A capture line's fields as the text before each value, in the order
+/// [`write_jsonl_line`] writes them (`body_base64` in `body`'s place when the body is not
+/// UTF-8); a field's place here is its number in [`jsonl_in_fast`].
+const LINE_KEYS: [&str; 9] = [
+    r#""id":"#,
+    r#""received_at":"#,
+    r#""remote_addr":"#,
+    r#""method":"#,
+    r#""path":"#,
+    r#""query":"#,
+    r#""headers":"#,
+    r#""body":"#,
+    r#""body_base64":"#,
+];
+
+/// A [`LINE_KEYS`] entry's name, without its quotes and colon.
+fn key_name(key: &str) -> &str {
+    &key[1..key.len() - 2]
+}
+
 /// A capture line read without serde, from its `{` to its `}`: the [`JsonlIn`] serde would
 /// give, or `None` when the line has anything else (an unknown or repeated field, a wrong
 /// type, a float id, bad JSON): serde_json then reads it and words the error.
@@ -803,45 +823,22 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
     let (mut received_at, mut remote_addr, mut query, mut body, mut body_base64) =
         (None, None, None, None, None);
     let (mut method, mut path, mut header_list) = (None, None, None);
-    // The fields in the order `write_jsonl_line` writes them, each as the text before its
-    // value: a line we wrote is read without scanning its keys as JSON strings.
-    fn key_in_order(scan: &mut Scanner<'_>, field: usize) -> bool {
-        match field {
-            0 => scan.literal(br#""id":"#),
-            1 => scan.literal(br#""received_at":"#),
-            2 => scan.literal(br#""remote_addr":"#),
-            3 => scan.literal(br#""method":"#),
-            4 => scan.literal(br#""path":"#),
-            5 => scan.literal(br#""query":"#),
-            6 => scan.literal(br#""headers":"#),
-            7 => scan.literal(br#""body":"#),
-            _ => false,
-        }
-    }
     let mut expected = 0;
     loop {
         scan.ws();
-        let field: u16 = if key_in_order(scan, expected) {
-            expected as u16
-        } else {
-            let key = scan.string()?;
-            scan.ws();
-            scan.eat(b':')?;
-            match &*key {
-                "id" => 0,
-                "received_at" => 1,
-                "remote_addr" => 2,
-                "method" => 3,
-                "path" => 4,
-                "query" => 5,
-                "headers" => 6,
-                "body" => 7,
-                "body_base64" => 8,
-                _ => return None,
+        // A line we wrote has its keys in `LINE_KEYS`' order: the next one is tried as text
+        // first; any other key is read as a JSON string.
+        let field = match LINE_KEYS.get(expected) {
+            Some(key) if scan.word(key).is_some() => expected,
+            _ => {
+                let key = scan.string()?;
+                scan.ws();
+                scan.eat(b':')?;
+                LINE_KEYS.iter().position(|k| key_name(k) == key)?
             }
         };
         scan.ws();
-        expected = usize::from(field) + 1;
+        expected = field + 1;
         if seen & (1 << field) != 0 {
             return None;
         }
@@ -901,22 +898,27 @@ pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
         Some(s) => jsonscan::write_str(out, s),
         None => out.extend_from_slice(b"null"),
     };
-    out.extend_from_slice(b"{\"id\":");
+    let key = |out: &mut Vec<u8>, field: usize| {
+        out.push(if field == 0 { b'{' } else { b',' });
+        out.extend_from_slice(LINE_KEYS[field].as_bytes());
+    };
+    key(out, 0);
     match request.id {
         Some(n) => jsonscan::write_u64(out, n),
         None => out.extend_from_slice(b"null"),
     }
-    out.extend_from_slice(b",\"received_at\":");
+    key(out, 1);
     opt_str(out, request.received_at.as_deref());
-    out.extend_from_slice(b",\"remote_addr\":");
+    key(out, 2);
     opt_str(out, request.remote_addr.as_deref());
-    out.extend_from_slice(b",\"method\":");
+    key(out, 3);
     jsonscan::write_str(out, &request.method);
-    out.extend_from_slice(b",\"path\":");
+    key(out, 4);
     jsonscan::write_str(out, &request.path);
-    out.extend_from_slice(b",\"query\":");
+    key(out, 5);
     jsonscan::write_str(out, &request.query);
-    out.extend_from_slice(b",\"headers\":[");
+    key(out, 6);
+    out.push(b'[');
     for (i, (name, value)) in request.headers.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -930,11 +932,12 @@ pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
     out.push(b']');
     match std::str::from_utf8(&request.body) {
         Ok(text) => {
-            out.extend_from_slice(b",\"body\":");
+            key(out, 7);
             jsonscan::write_str(out, text);
         }
         Err(_) => {
-            out.extend_from_slice(b",\"body_base64\":\"");
+            key(out, 8);
+            out.push(b'"');
             let encoded = base64::engine::general_purpose::STANDARD.encode(&request.body);
             out.extend_from_slice(encoded.as_bytes());
             out.push(b'"');

@@ -83,16 +83,6 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Consume `text` if the text goes on with it.
-    #[inline]
-    pub fn literal<const N: usize>(&mut self, text: &[u8; N]) -> bool {
-        let found = self.bytes()[self.pos..].first_chunk::<N>() == Some(text);
-        if found {
-            self.pos += N;
-        }
-        found
-    }
-
     /// A string, its escapes decoded; borrowed when it holds none.
     #[inline]
     pub fn string(&mut self) -> Option<Cow<'a, str>> {
@@ -320,43 +310,33 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 /// overlapping, instead of scanned and copied with `memcpy`. `false`: nothing written.
 #[inline]
 fn write_short_plain(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
-    /// Both ends of `bytes` as `N`-byte words, and how many bytes the first one keeps.
-    fn ends<const N: usize>(bytes: &[u8]) -> Option<([u8; N], [u8; N])> {
-        let first = bytes.get(..N)?.try_into().ok()?;
-        let last = bytes.get(bytes.len().checked_sub(N)?..)?.try_into().ok()?;
-        Some((first, last))
-    }
-    /// `N` bytes (N <= 8) as a word whose other bytes are spaces (never special).
-    fn word<const N: usize>(part: [u8; N]) -> u64 {
-        let mut w = [b' '; 8];
-        w[..N].copy_from_slice(&part);
-        u64::from_le_bytes(w)
-    }
-    fn put<const N: usize>(out: &mut Vec<u8>, len: usize, (first, last): ([u8; N], [u8; N])) {
+    /// With `N`-byte words (N = 8 for 8 to 16 bytes, 4 for 4 to 7).
+    fn plain<const N: usize>(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+        let len = bytes.len();
+        let (Some(first), Some(last)) = (bytes.first_chunk::<N>(), bytes.last_chunk::<N>()) else {
+            return false;
+        };
+        // Each word padded with spaces (never special) to eight bytes.
+        let word = |part: &[u8; N]| {
+            let mut w = [b' '; 8];
+            w[..N].copy_from_slice(part);
+            u64::from_le_bytes(w)
+        };
+        if special_bytes(word(first)) | special_bytes(word(last)) != 0 {
+            return false;
+        }
         out.reserve(len + 2);
         out.push(b'"');
         let start = out.len();
-        out.extend_from_slice(&first);
+        out.extend_from_slice(first);
         out.truncate(start + len - N);
-        out.extend_from_slice(&last);
+        out.extend_from_slice(last);
         out.push(b'"');
+        true
     }
-    let len = bytes.len();
-    match len {
-        8..=16 => match ends::<8>(bytes) {
-            Some(pair) if special_bytes(word(pair.0)) | special_bytes(word(pair.1)) == 0 => {
-                put(out, len, pair);
-                true
-            }
-            _ => false,
-        },
-        4..=7 => match ends::<4>(bytes) {
-            Some(pair) if special_bytes(word(pair.0)) | special_bytes(word(pair.1)) == 0 => {
-                put(out, len, pair);
-                true
-            }
-            _ => false,
-        },
+    match bytes.len() {
+        8..=16 => plain::<8>(out, bytes),
+        4..=7 => plain::<4>(out, bytes),
         _ => false,
     }
 }
@@ -695,8 +675,6 @@ mod tests {
         whole.then_some(out)
     }
 
-    /// Where the fast decoder stops, decodes or hands over: every escape at every offset of
-    /// a sixteen-byte window, backslash runs, rare escapes after simple ones, control bytes.
     #[test]
     fn decimals() {
         for n in [0, 7, 10, 99, 100, 123_456, u64::MAX] {
@@ -707,6 +685,8 @@ mod tests {
         }
     }
 
+    /// Where the fast decoders stop, decode or hand over: every escape at every offset of two
+    /// 64-byte windows, backslash runs, rare escapes after simple ones, control bytes.
     #[test]
     fn escaped_strings_read_the_same_at_every_offset() {
         every_offset_reads_the_same();
