@@ -160,14 +160,14 @@ pub struct SignArgs {
 #[derive(Debug, Subcommand)]
 pub enum FixturesCommand {
     /// List fixture names, event kinds and descriptions
-    #[command(after_long_help = crate::fixtures::TOKENS_HELP)]
+    #[command(after_long_help = crate::webhook::fixtures::TOKENS_HELP)]
     List {
         /// One JSON object per fixture (NDJSON) on stdout
         #[arg(long)]
         json: bool,
     },
     /// Render a fixture with fresh tokens and print it
-    #[command(after_long_help = crate::fixtures::TOKENS_HELP)]
+    #[command(after_long_help = crate::webhook::fixtures::TOKENS_HELP)]
     Show {
         /// Fixture name (see `cmzon-hook fixtures list`)
         name: String,

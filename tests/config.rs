@@ -4,7 +4,7 @@
 mod common;
 
 use assert_cmd::Command;
-use cmzon_hook::signature::sign;
+use cmzon_hook::webhook::signature::sign;
 
 const BODY: &[u8] = b"{\"object\":\"whatsapp_business_account\"}";
 

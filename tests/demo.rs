@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use cmzon_hook::fixtures;
+use cmzon_hook::webhook::fixtures;
 use common::core::cmd;
 use serde_json::Value;
 

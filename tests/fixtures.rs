@@ -5,8 +5,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cmzon_hook::event::{self, Event};
-use cmzon_hook::fixtures::{self, Layout, TokenSource};
+use cmzon_hook::webhook::event::{self, Event};
+use cmzon_hook::webhook::fixtures::{self, Layout, TokenSource};
 use common::fixtures::{cmzon, fixture_files, render_compact};
 use serde_json::Value;
 

@@ -285,7 +285,7 @@ fn bodies_at_and_one_byte_over_max_body() {
 
     // Chunked: the limit holds without a Content-Length too.
     let chunked = |body: &[u8]| {
-        let sig = cmzon_hook::signature::sign(SECRET.as_bytes(), body);
+        let sig = cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), body);
         let mut raw = format!(
             "POST {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Hub-Signature-256: {sig}\r\nTransfer-Encoding: chunked\r\n\r\n",
             l.path
@@ -335,7 +335,7 @@ fn bodies_at_and_one_byte_over_max_body() {
 /// A raw POST head with `extra` header lines, then a valid signed body.
 fn with_headers(l: &Listener, extra: &[String]) -> Vec<u8> {
     let body = numbered_body("headers", extra.len());
-    let sig = cmzon_hook::signature::sign(SECRET.as_bytes(), &body);
+    let sig = cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), &body);
     let mut raw = format!(
         "POST {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Hub-Signature-256: {sig}\r\nContent-Length: {}\r\n",
         l.path,

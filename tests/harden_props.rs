@@ -14,11 +14,12 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use cmzon_hook::capture::{self, to_jsonl_line, CapturedRequest};
-use cmzon_hook::event::{self, Event};
-use cmzon_hook::fixtures::{self, Layout, SetOp, TokenSource};
-use cmzon_hook::printer::{self, Ctx, Sig};
-use cmzon_hook::signature::{self, Scheme, Verdict};
-use cmzon_hook::{payload, server};
+use cmzon_hook::http::server;
+use cmzon_hook::listening::printer::{self, Ctx, Sig};
+use cmzon_hook::sending::payload;
+use cmzon_hook::webhook::event::{self, Event};
+use cmzon_hook::webhook::fixtures::{self, Layout, SetOp, TokenSource};
+use cmzon_hook::webhook::signature::{self, Scheme, Verdict};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{json, Value};

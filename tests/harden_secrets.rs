@@ -268,8 +268,8 @@ fn verify_never_shows_the_secret_on_any_verdict() {
     write_jsonl(Path::new(&good), &[signed_request(S, &body, &body)]);
     let garbage = h.input("garbage.jsonl", b"{\"method\": 1}\nnot json\n");
     let body_file = h.input("body.json", &body);
-    let sig = cmzon_hook::signature::sign(S.as_bytes(), &body);
-    let wrong = cmzon_hook::signature::sign(format!("{S} ").as_bytes(), &body);
+    let sig = cmzon_hook::webhook::signature::sign(S.as_bytes(), &body);
+    let wrong = cmzon_hook::webhook::signature::sign(format!("{S} ").as_bytes(), &body);
     for src in SOURCES {
         h.expect(0, &["verify", &good], src);
         let o = h.expect(1, &["verify", &caps, "-v"], src);
@@ -423,7 +423,7 @@ fn listen_and_lint_never_show_the_secret_nor_write_it() {
         assert_eq!(l.post_signed(S, &body).status, 200);
         assert_eq!(l.post_signed("another-secret", &body).status, 401);
         assert_eq!(l.post_signed(&format!("{S}\n"), &body).status, 401);
-        let sig = cmzon_hook::signature::sign(S.as_bytes(), &pretty);
+        let sig = cmzon_hook::webhook::signature::sign(S.as_bytes(), &pretty);
         assert_eq!(l.post(&body, &[("X-Hub-Signature-256", &sig)]).status, 401);
         assert_eq!(l.post(&body, &[]).status, 401);
         assert_eq!(l.post_signed(S, b"\xff{not json").status, 400);
@@ -523,7 +523,7 @@ fn init_and_config_files_never_copy_or_echo_the_secret() {
     let h = Harness::new();
     let secret_file = h.secret_file.display().to_string();
     let body = h.input("body.json", b"{}");
-    let expected = cmzon_hook::signature::sign(S.as_bytes(), b"{}");
+    let expected = cmzon_hook::webhook::signature::sign(S.as_bytes(), b"{}");
 
     // init from flags: the config names where the secret is, never its value.
     h.expect(

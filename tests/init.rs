@@ -72,7 +72,7 @@ fn flags_write_a_config_that_commands_then_use() {
         .unwrap();
     assert_eq!(
         String::from_utf8(out.stdout).unwrap().trim_end(),
-        cmzon_hook::signature::sign(b"k", b"x")
+        cmzon_hook::webhook::signature::sign(b"k", b"x")
     );
 
     // A second init does not clobber it without --force.

@@ -40,7 +40,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
         .output()
         .unwrap();
     let list = ndjson(&out.stdout);
-    assert_eq!(list.len(), cmzon_hook::fixtures::catalogue().len());
+    assert_eq!(list.len(), cmzon_hook::webhook::fixtures::catalogue().len());
     assert!(list
         .iter()
         .all(|f| f["name"].is_string() && f["kind"].is_string()));
@@ -64,7 +64,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
         path: "/webhook".into(),
         headers: vec![(
             "X-Hub-Signature-256".into(),
-            cmzon_hook::signature::sign(b"k", &body),
+            cmzon_hook::webhook::signature::sign(b"k", &body),
         )],
         body: body.clone(),
         ..Default::default()

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use cmzon_hook::fixtures::{self, Layout, TokenSource};
+use cmzon_hook::webhook::fixtures::{self, Layout, TokenSource};
 use common::listen::{capture_lines, dead_url, exchange, App, Listener, PATIENCE};
 use serde_json::Value;
 
@@ -482,7 +482,7 @@ fn capture_is_byte_exact_and_round_trips() {
         assert_eq!(&captured_body(v), b, "byte-exact body");
         assert_eq!(v["method"], "POST");
         assert_eq!(v["path"], "/webhook");
-        let sig = cmzon_hook::signature::sign(SECRET.as_bytes(), b);
+        let sig = cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), b);
         assert_eq!(
             captured_header(v, "X-Hub-Signature-256"),
             Some(sig.as_str())
@@ -553,7 +553,10 @@ fn forwarding_relays_exact_bytes_and_status() {
     };
     assert_eq!(
         h("X-Hub-Signature-256"),
-        Some(cmzon_hook::signature::sign(SECRET.as_bytes(), &body))
+        Some(cmzon_hook::webhook::signature::sign(
+            SECRET.as_bytes(),
+            &body
+        ))
     );
     assert_eq!(h("Content-Type").as_deref(), Some("application/json"));
     let note = l.wait_line("↳");

@@ -75,7 +75,9 @@ fn delivers_a_signed_fixture_like_a_real_sender() {
         format!("sha256={}", hmac_sha256_hex(SECRET.as_bytes(), &r.body))
     );
     // The crate's own verifier agrees.
-    assert!(cmzon_hook::signature::verify_value(SECRET.as_bytes(), sig, &r.body).is_valid());
+    assert!(
+        cmzon_hook::webhook::signature::verify_value(SECRET.as_bytes(), sig, &r.body).is_valid()
+    );
     let v: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(v["object"], "whatsapp_business_account");
     assert!(!r.body.contains(&b'\n'), "compact wire bytes");
@@ -600,7 +602,7 @@ fn from_capture_skips_requests_listen_rejected() {
     let good = captured(b"{\"ok\":1}", "sha256=00");
     let mut cut = captured(b"{\"trunc", "sha256=00");
     cut.headers.push((
-        cmzon_hook::endpoint::REJECTED_HEADER.into(),
+        cmzon_hook::listening::REJECTED_HEADER.into(),
         "400 body cut short".into(),
     ));
     let lines = [&cut, &good].map(cmzon_hook::capture::to_jsonl_line);
@@ -673,7 +675,10 @@ fn from_capture_replays_exact_bodies_resigned_or_with_their_signature() {
     assert!(reqs
         .iter()
         .all(|r| r.header("X-Hub-Signature-256") == Some(escaped_sig)));
-    assert!(cmzon_hook::signature::verify_value(b"s3cret", escaped_sig, &reqs[0].body).is_valid());
+    assert!(
+        cmzon_hook::webhook::signature::verify_value(b"s3cret", escaped_sig, &reqs[0].body)
+            .is_valid()
+    );
 
     // A raw HTTP capture works too; a broken capture is an input error and sends nothing.
     let raw = dir.path().join("req.http");

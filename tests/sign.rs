@@ -67,7 +67,10 @@ fn empty_body_is_signed_too() {
     assert_eq!(r.code, 0);
     assert_eq!(
         r.stdout,
-        format!("{}\n", cmzon_hook::signature::sign(SECRET.as_bytes(), b""))
+        format!(
+            "{}\n",
+            cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), b"")
+        )
     );
 }
 
@@ -76,7 +79,7 @@ fn secret_from_every_source() {
     let d = dir();
     let want = format!(
         "{}\n",
-        cmzon_hook::signature::sign(SECRET.as_bytes(), VECTOR_MESSAGES)
+        cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), VECTOR_MESSAGES)
     );
     std::fs::write(d.path().join("body.json"), VECTOR_MESSAGES).unwrap();
     // A secret file written with echo: the trailing newline is not part of the secret.

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use cmzon_hook::capture::CapturedRequest;
-use cmzon_hook::signature::{sign, sign_sha1};
+use cmzon_hook::webhook::signature::{sign, sign_sha1};
 use common::core::*;
 use serde_json::{json, Value};
 
@@ -215,7 +215,7 @@ fn each_failure_reason() {
     let lines = r.json_lines();
     assert_eq!(lines.len(), 7);
     let expected_prefix =
-        &cmzon_hook::signature::sign(SECRET.as_bytes(), &body)["sha256=".len()..][..8];
+        &cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), &body)["sha256=".len()..][..8];
     let cases: [(bool, Value, &str); 7] = [
         (false, Value::Null, "no X-Hub-Signature-256 header"),
         (false, Value::Null, "unsupported signature scheme `sha1=` (expected sha256=)"),
@@ -581,7 +581,7 @@ fn secret_from_file_and_env_and_never_in_output_even_verbose() {
 #[test]
 fn bodies_above_the_diagnosis_limit_stream_and_say_they_were_not_diagnosed() {
     let d = dir();
-    let body = vec![b'a'; cmzon_hook::signature::DIAGNOSE_MAX_BODY + (1 << 20)];
+    let body = vec![b'a'; cmzon_hook::webhook::signature::DIAGNOSE_MAX_BODY + (1 << 20)];
     std::fs::write(d.path().join("big.bin"), &body).unwrap();
     let sig = sign(SECRET.as_bytes(), &body);
     let r = verify(d.path(), &["--body", "big.bin", "--signature", &sig]);

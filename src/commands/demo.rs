@@ -1,7 +1,7 @@
-//! `cmzon-hook demo`: the one-command tour. Starts the endpoint ([`crate::endpoint`]) in this
+//! `cmzon-hook demo`: the one-command tour. Starts the endpoint ([`crate::listening`]) in this
 //! process on a free loopback port with a fresh random secret, sends every fixture plus one
 //! forged delivery to it, reads the capture back and verifies it, lints the endpoint
-//! ([`crate::lint_run`]), and closes with what happened and what to run next.
+//! ([`crate::linting::run`]), and closes with what happened and what to run next.
 //!
 //! Output: the endpoint's lines, one sender line per delivery, the verification line and the
 //! lint table on stdout; step headings and the closing notes on stderr. `--json`: one JSON
@@ -22,19 +22,19 @@ use serde_json::{json, Value};
 
 use crate::capture::{self, Located};
 use crate::cli::DemoArgs;
-use crate::delivery::{self, Client, ClientOptions};
-use crate::endpoint::{self, Config, OutputFormat, Sink};
 use crate::error::{Error, Result};
-use crate::fixtures::{self, Layout, TokenSource};
-use crate::lint::{self, Report};
-use crate::lint_run::{self, Progress};
+use crate::http::delivery::{self, Client, ClientOptions};
+use crate::http::probe::Target;
+use crate::linting::checks::{self, Report};
+use crate::linting::run::{self, Progress};
+use crate::listening::printer;
+use crate::listening::{self, Config, OutputFormat, Sink};
 use crate::output::Verbosity;
-use crate::payload;
-use crate::printer;
-use crate::probe::Target;
-use crate::secret::Secret;
-use crate::sender;
-use crate::signature;
+use crate::sending;
+use crate::sending::payload;
+use crate::webhook::fixtures::{self, Layout, TokenSource};
+use crate::webhook::secret::Secret;
+use crate::webhook::signature;
 
 /// The webhook path of the demo endpoint.
 pub const PATH: &str = "/webhook";
@@ -63,7 +63,7 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
     let records: Arc<Mutex<Vec<String>>> = Arc::default();
     let sink: Sink = {
         let (muted, records) = (Arc::clone(&muted), Arc::clone(&records));
-        let stdout = endpoint::stdout_sink();
+        let stdout = listening::stdout_sink();
         let json = args.json;
         Box::new(move |block: &str| {
             if muted.load(Ordering::SeqCst) {
@@ -77,7 +77,7 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
             }
         })
     };
-    let running = endpoint::start(Config {
+    let running = listening::start(Config {
         host: "127.0.0.1".into(),
         port: args.port,
         path: PATH.into(),
@@ -166,9 +166,9 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
     muted.store(true, Ordering::SeqCst);
     say(&heading("4. linting the endpoint"));
     say("   like `cmzon-hook lint --allow-http`: reachable, latency, rejects unsigned and forged events, raw body, handshake, ...");
-    let lint_opts = lint_run::Options {
+    let lint_opts = run::Options {
         target: Target::parse(&url)?,
-        checks: lint::select(&[], &[])?,
+        checks: checks::select(&[], &[])?,
         secret: Some(secret.clone()),
         verify_token: Some(verify_token),
         allow_http: true,
@@ -185,7 +185,7 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
             }
         }
     };
-    let report = lint_run::run(&lint_opts, &progress);
+    let report = run::run(&lint_opts, &progress);
     if let (false, Ok(r)) = (args.json, &report) {
         let c = r.counts();
         let mut out = std::io::stdout().lock();
@@ -396,7 +396,7 @@ impl Sent {
 pub fn sent_line(s: &Sent) -> String {
     let answer = match (&s.error, s.status) {
         (Some(e), _) => format!("no answer: {}", printer::clean(e, 200)),
-        (None, Some(code)) => sender::status_text(code),
+        (None, Some(code)) => sending::status_text(code),
         (None, None) => "no answer".to_string(),
     };
     let mut line = format!(
@@ -575,7 +575,7 @@ pub fn failed_steps(
     if let Some(first) = bad.first() {
         let got = match (&first.error, first.status) {
             (Some(e), _) => e.clone(),
-            (None, Some(code)) => sender::status_text(code),
+            (None, Some(code)) => sending::status_text(code),
             (None, None) => "no answer".into(),
         };
         out.push(FailedStep {
@@ -607,7 +607,7 @@ pub fn failed_steps(
             let failing: Vec<&str> = r
                 .checks
                 .iter()
-                .filter(|c| c.status == lint::Status::Fail)
+                .filter(|c| c.status == checks::Status::Fail)
                 .map(|c| c.id.as_str())
                 .collect();
             if !failing.is_empty() {

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use crate::cli::FixturesCommand;
 use crate::error::Result;
-use crate::fixtures::{self, Fixture, Layout, SetOp, TokenSource};
 use crate::output::Verbosity;
+use crate::webhook::fixtures::{self, Fixture, Layout, SetOp, TokenSource};
 
 pub fn run(args: &FixturesCommand, _verbosity: Verbosity) -> Result<ExitCode> {
     match args {

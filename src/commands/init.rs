@@ -116,7 +116,7 @@ fn ask(target: &Path) -> Result<Config> {
         0 => {
             let name: String = Input::new()
                 .with_prompt("Variable name")
-                .default(crate::secret::ENV_PRIMARY.to_string())
+                .default(crate::webhook::secret::ENV_PRIMARY.to_string())
                 .validate_with(|s: &String| validate_env_name(s))
                 .interact_text()
                 .map_err(prompt_error)?;

@@ -1,7 +1,7 @@
 //! `cmzon-hook lint [URL]`: will CMzon be able to deliver to this endpoint, and is it safe?
 //!
 //! Wires the pieces: resolves the URL and validates the flags, runs the checks
-//! ([`crate::lint_run`]: probes through `delivery` and `probe`, rules in `lint`), shows their
+//! ([`crate::linting::run`]: probes through `delivery` and `probe`, rules in `lint`), shows their
 //! progress on stderr, and prints the report (human table, `--json`, `--junit FILE`).
 
 use std::io::Write;
@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use crate::cli::LintArgs;
 use crate::config::ENV_URL;
-use crate::delivery;
 use crate::error::{Error, Result};
-use crate::lint;
-use crate::lint_run::{self, Options, Progress};
+use crate::http::delivery;
+use crate::http::probe::Target;
+use crate::linting::checks;
+use crate::linting::run::{self, Options, Progress};
 use crate::output::Verbosity;
-use crate::probe::Target;
-use crate::secret;
+use crate::webhook::secret;
 
 /// Most latency probes one run sends.
 pub const MAX_PROBES: u32 = 1000;
@@ -24,7 +24,7 @@ pub const MAX_PROBES: u32 = 1000;
 pub fn run(args: &LintArgs, verbosity: Verbosity) -> Result<ExitCode> {
     let url = resolve_url(args.url.as_deref(), std::env::var(ENV_URL).ok())?;
     let target = Target::parse(&url)?;
-    let selected = lint::select(&args.only, &args.skip)?;
+    let selected = checks::select(&args.only, &args.skip)?;
     let timeout = delivery::timeout_from_secs(args.timeout)?;
     if args.probes == 0 || args.probes > MAX_PROBES {
         return Err(Error::usage(format!(
@@ -77,7 +77,7 @@ pub fn run(args: &LintArgs, verbosity: Verbosity) -> Result<ExitCode> {
             let _ = writeln!(std::io::stderr().lock(), "{text}");
         }
     };
-    let report = lint_run::run(&opts, &progress)?;
+    let report = run::run(&opts, &progress)?;
 
     if let Some((path, mut file)) = junit {
         file.write_all(report.to_junit(args.strict).as_bytes())

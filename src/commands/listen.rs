@@ -1,7 +1,7 @@
 //! `cmzon-hook listen`: a local webhook endpoint that verifies, pretty-prints, captures and
 //! forwards every delivery.
 //!
-//! The endpoint itself lives in [`crate::endpoint`]; this command validates the flags,
+//! The endpoint itself lives in [`crate::listening`]; this command validates the flags,
 //! prints the readiness block, stops on Ctrl-C (a second Ctrl-C quits at once, never in the
 //! middle of a capture line) or when stdout is closed, and prints the summary.
 
@@ -11,12 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::ListenArgs;
-use crate::delivery::{self, ClientOptions};
-use crate::endpoint::{self, Config, Forward, OutputFormat, StopReason, MAX_BODY_LIMIT};
 use crate::error::{Error, Result};
+use crate::http::delivery::{self, ClientOptions};
+use crate::listening::printer;
+use crate::listening::{self, Config, Forward, OutputFormat, StopReason, MAX_BODY_LIMIT};
 use crate::output::Verbosity;
-use crate::printer;
-use crate::secret::{self, SecretSource};
+use crate::webhook::secret::{self, SecretSource};
 
 pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
     validate(args)?;
@@ -47,7 +47,7 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
         Some((s, src)) => (Some(s), Some(src)),
         None => (None, None),
     };
-    let running = endpoint::start(Config {
+    let running = listening::start(Config {
         host: args.host.clone(),
         port: args.port,
         path: args.path.clone(),
@@ -65,7 +65,7 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
             raw: args.raw,
             verbose: verbosity.verbose > 0,
         },
-        sink: endpoint::stdout_sink(),
+        sink: listening::stdout_sink(),
     })?;
 
     let signals = Arc::new(AtomicUsize::new(0));

@@ -11,7 +11,7 @@ use crate::cli::{Cli, Command, SecretArgs};
 use crate::config::{self, Config, SecretFromConfig};
 use crate::error::{Error, Result};
 use crate::output::{self, Verbosity};
-use crate::secret;
+use crate::webhook::secret;
 
 pub mod completions;
 pub mod demo;

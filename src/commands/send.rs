@@ -11,17 +11,17 @@ use colored::Colorize;
 
 use crate::cli::{SendArgs, Tamper as CliTamper};
 use crate::config;
-use crate::delivery::{self, Client, ClientOptions, RetryPolicy};
 use crate::error::{Error, Result};
-use crate::fixtures::{self, Layout, SetOp, TokenSource};
+use crate::http::delivery::{self, Client, ClientOptions, RetryPolicy};
 use crate::input;
 use crate::output::Verbosity;
-use crate::payload::{self, Signer, Source, Tamper};
-use crate::ratelimit::Pacer;
-use crate::secret;
-use crate::sender::{self, Expectation, Plan, Record, Settings, Shape, Summary};
+use crate::sending::pace::Pacer;
+use crate::sending::payload::{self, Signer, Source, Tamper};
+use crate::sending::{self, Expectation, Plan, Record, Settings, Shape, Summary};
 use crate::stats;
 use crate::terminal;
+use crate::webhook::fixtures::{self, Layout, SetOp, TokenSource};
+use crate::webhook::secret;
 
 /// Up to this many deliveries, one line per delivery is printed by default; above it only
 /// the summary (unless `-v`).
@@ -159,7 +159,7 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
 
     if args.json {
         let mut out = std::io::stdout().lock();
-        serde_json::to_writer(&mut out, &sender::summary_json(&summary, interrupted))
+        serde_json::to_writer(&mut out, &sending::summary_json(&summary, interrupted))
             .map_err(|e| Error::from(std::io::Error::from(e)))?;
         writeln!(out)?;
         out.flush()?;
@@ -323,7 +323,7 @@ fn deliver_all(
         }
         let name = plan.sources[rec.source].name();
         let line = if mode.json {
-            sender::record_json(rec, name).to_string()
+            sending::record_json(rec, name).to_string()
         } else {
             human_line(rec, name, expect)
         };
@@ -342,7 +342,7 @@ fn deliver_all(
             _ => write(),
         }
     };
-    let result = sender::run(plan, shape, settings, client, &on_record);
+    let result = sending::run(plan, shape, settings, client, &on_record);
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
@@ -378,7 +378,7 @@ fn human_line(r: &Record, source: &str, expect: Expectation) -> String {
     }
     let outcome = match (&r.error, r.status) {
         (Some(e), None) => format!("error: {}", e.message),
-        _ => sender::describe(r, expect),
+        _ => sending::describe(r, expect),
     };
     let outcome = if r.ok {
         outcome.green().to_string()

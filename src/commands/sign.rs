@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use crate::cli::SignArgs;
 use crate::error::{Error, Result};
-use crate::secret;
-use crate::signature::{self, MacStream, Scheme};
+use crate::webhook::secret;
+use crate::webhook::signature::{self, MacStream, Scheme};
 
 pub fn run(args: &SignArgs) -> Result<ExitCode> {
     let secret = secret::require(

@@ -18,11 +18,11 @@ use colored::Colorize;
 use crate::capture::{self, JsonlBlock, JsonlBlocks, Opened, RequestRef};
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
-use crate::event::{self, Document, EventView, ParseError};
-use crate::jsonscan;
+use crate::json::scan;
 use crate::output::Verbosity;
-use crate::secret::{self, Secret};
-use crate::signature::{self, MacStream, Scheme, Verdict};
+use crate::webhook::event::{self, Document, EventView, ParseError};
+use crate::webhook::secret::{self, Secret};
+use crate::webhook::signature::{self, MacStream, Scheme, Verdict};
 
 pub fn run(args: &VerifyArgs, verbosity: Verbosity) -> Result<ExitCode> {
     if args.body.is_none() && args.captures.is_empty() {
@@ -337,7 +337,7 @@ impl<'a> Checker<'a> {
 
 /// `n` in decimal, appended (what `write!(s, "{n}")` gives, without the formatting machinery).
 fn push_decimal(s: &mut String, n: u64) {
-    s.push_str(jsonscan::decimal(n, &mut [0; 20]));
+    s.push_str(scan::decimal(n, &mut [0; 20]));
 }
 
 /// `sha256=` hex digits (64, lowercase or uppercase) as bytes, without a branch per digit.
@@ -475,9 +475,9 @@ impl<'a> JsonLine<'a> {
 
     fn write(&self, out: &mut Vec<u8>) {
         let text = |out: &mut Vec<u8>, key: &str, value: Option<&str>| {
-            jsonscan::write_key(out, key);
+            scan::write_key(out, key);
             match value {
-                Some(v) => jsonscan::write_str(out, v),
+                Some(v) => scan::write_str(out, v),
                 None => out.extend_from_slice(b"null"),
             }
             out.push(b',');
@@ -496,13 +496,13 @@ impl<'a> JsonLine<'a> {
             self.write_events(out);
             return;
         }
-        jsonscan::write_key(out, "valid");
+        scan::write_key(out, "valid");
         out.extend_from_slice(if self.valid { b"true," } else { b"false," });
         text(out, "scheme", self.scheme);
         text(out, "reason", Some(&self.reason));
         text(out, "hint", self.hint.as_deref());
         text(out, "diagnosis", self.diagnosis);
-        jsonscan::write_key(out, "events");
+        scan::write_key(out, "events");
         out.push(b'[');
         self.write_events(out);
     }

@@ -81,7 +81,7 @@ pub fn request(headers: &[(&str, &str)], body: &[u8]) -> CapturedRequest {
 /// A request signed like CMzon does: Content-Type and X-Hub-Signature-256 over `signed`,
 /// carrying `body`.
 pub fn signed_request(secret: &str, signed: &[u8], body: &[u8]) -> CapturedRequest {
-    let sig = cmzon_hook::signature::sign(secret.as_bytes(), signed);
+    let sig = cmzon_hook::webhook::signature::sign(secret.as_bytes(), signed);
     request(
         &[
             ("Content-Type", "application/json"),

@@ -165,7 +165,7 @@ pub fn signed_headers(secret: &str, body: &[u8]) -> Vec<(&'static str, String)> 
         ("Content-Type", "application/json".to_string()),
         (
             "X-Hub-Signature-256",
-            cmzon_hook::signature::sign(secret.as_bytes(), body),
+            cmzon_hook::webhook::signature::sign(secret.as_bytes(), body),
         ),
     ]
 }

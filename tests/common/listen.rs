@@ -240,7 +240,7 @@ impl Listener {
 
     /// POST with `X-Hub-Signature-256` computed with `secret`.
     pub fn post_signed(&self, secret: &str, body: &[u8]) -> Reply {
-        let sig = cmzon_hook::signature::sign(secret.as_bytes(), body);
+        let sig = cmzon_hook::webhook::signature::sign(secret.as_bytes(), body);
         self.post(
             body,
             &[

@@ -16,6 +16,8 @@
 //! Sources are `file:line` for JSONL and `file#N` (N counted from 1) for HAR entries and raw
 //! requests. `-` reads stdin.
 
+pub mod mapped;
+
 use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Chain, Cursor, Read, Write};
@@ -28,8 +30,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::jsonscan::{self, Scanner};
-use crate::mapped;
+use crate::json::scan::{self, Scanner};
 
 /// One request as it travelled: headers in received order with original case (repeats kept)
 /// and the exact body bytes.
@@ -895,7 +896,7 @@ fn jsonl_size_hint(request: &CapturedRequest) -> usize {
 /// request.
 pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
     let opt_str = |out: &mut Vec<u8>, v: Option<&str>| match v {
-        Some(s) => jsonscan::write_str(out, s),
+        Some(s) => scan::write_str(out, s),
         None => out.extend_from_slice(b"null"),
     };
     let key = |out: &mut Vec<u8>, field: usize| {
@@ -904,7 +905,7 @@ pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
     };
     key(out, 0);
     match request.id {
-        Some(n) => jsonscan::write_u64(out, n),
+        Some(n) => scan::write_u64(out, n),
         None => out.extend_from_slice(b"null"),
     }
     key(out, 1);
@@ -912,11 +913,11 @@ pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
     key(out, 2);
     opt_str(out, request.remote_addr.as_deref());
     key(out, 3);
-    jsonscan::write_str(out, &request.method);
+    scan::write_str(out, &request.method);
     key(out, 4);
-    jsonscan::write_str(out, &request.path);
+    scan::write_str(out, &request.path);
     key(out, 5);
-    jsonscan::write_str(out, &request.query);
+    scan::write_str(out, &request.query);
     key(out, 6);
     out.push(b'[');
     for (i, (name, value)) in request.headers.iter().enumerate() {
@@ -924,16 +925,16 @@ pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
             out.push(b',');
         }
         out.push(b'[');
-        jsonscan::write_str(out, name);
+        scan::write_str(out, name);
         out.push(b',');
-        jsonscan::write_str(out, value);
+        scan::write_str(out, value);
         out.push(b']');
     }
     out.push(b']');
     match std::str::from_utf8(&request.body) {
         Ok(text) => {
             key(out, 7);
-            jsonscan::write_str(out, text);
+            scan::write_str(out, text);
         }
         Err(_) => {
             key(out, 8);

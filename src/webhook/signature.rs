@@ -976,7 +976,7 @@ fn py_float(f: f64) -> String {
 mod tests {
     use super::*;
 
-    const MESSAGES: &[u8] = include_bytes!("../tests/data/vector-messages.json");
+    const MESSAGES: &[u8] = include_bytes!("../../tests/data/vector-messages.json");
     const ESCAPED: &[u8] = br#"{"text":{"body":"mang\u00e9 \/ caf\u00e9 @ \ud83d\ude2e"}}"#;
     const UNESCAPED: &[u8] = "{\"text\":{\"body\":\"mangé / café @ 😮\"}}".as_bytes();
     const SECRET: &[u8] = b"s3cret";

@@ -24,10 +24,10 @@ use rustls::{
     SignatureScheme,
 };
 
-use crate::delivery::{FailureKind, Method, MAX_RESPONSE_BODY, USER_AGENT};
 use crate::error::{Error, Result};
-use crate::tls::Stream;
-pub use crate::tls::TrustStore;
+use crate::http::delivery::{FailureKind, Method, MAX_RESPONSE_BODY, USER_AGENT};
+use crate::http::tls::Stream;
+pub use crate::http::tls::TrustStore;
 
 /// Largest response head (status line + headers) accepted.
 const MAX_HEAD: usize = 64 * 1024;

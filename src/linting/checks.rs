@@ -10,11 +10,11 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::{json, Map, Value};
 
-use crate::delivery::{self, FailureKind};
 use crate::error::{Error, Result};
-use crate::fixtures::{self, Layout, TokenSource};
-use crate::probe::{CertProblem, Opened, ProbeFailure, Target, Timings};
+use crate::http::delivery::{self, FailureKind};
+use crate::http::probe::{CertProblem, Opened, ProbeFailure, Target, Timings};
 use crate::stats::{self, Bin, LatencySummary};
+use crate::webhook::fixtures::{self, Layout, TokenSource};
 
 /// Meta's published guidance for the median answer time.
 pub const P50_GUIDANCE: Duration = Duration::from_millis(250);
@@ -243,7 +243,7 @@ pub struct ProbeSample {
 }
 
 pub fn sample_of_probe(
-    r: std::result::Result<crate::probe::ProbeResponse, ProbeFailure>,
+    r: std::result::Result<crate::http::probe::ProbeResponse, ProbeFailure>,
 ) -> ProbeSample {
     match r {
         Ok(r) => ProbeSample {
@@ -1144,7 +1144,7 @@ pub fn missing_secret(id: CheckId) -> CheckResult {
         "needs the webhook secret to sign its probes",
         format!(
             "pass --secret-file PATH or set {} to run this check",
-            crate::secret::ENV_PRIMARY
+            crate::webhook::secret::ENV_PRIMARY
         ),
     )
 }
@@ -1554,7 +1554,7 @@ fn xml_char_ok(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::{CertInfo, TlsReport};
+    use crate::http::probe::{CertInfo, TlsReport};
 
     const T: Duration = Duration::from_secs(30);
 
@@ -1615,7 +1615,7 @@ mod tests {
     #[test]
     fn schema_lists_every_id_and_status() {
         let schema: Value =
-            serde_json::from_str(include_str!("../tests/data/lint.schema.json")).unwrap();
+            serde_json::from_str(include_str!("../../tests/data/lint.schema.json")).unwrap();
         let ids = schema
             .pointer("/$defs/check/properties/id/enum")
             .and_then(Value::as_array)

@@ -288,7 +288,7 @@ macro_rules! fixture {
             name: $name,
             kind: $kind,
             description: $desc,
-            template: include_str!(concat!("../fixtures/", $name, ".json")),
+            template: include_str!(concat!("../../fixtures/", $name, ".json")),
         }
     };
 }

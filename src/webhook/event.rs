@@ -22,7 +22,7 @@ use std::fmt;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Number, Value};
 
-use crate::jsonscan::{self, Scanner};
+use crate::json::scan::{self, Scanner};
 
 /// One event inside a delivery (a delivery may batch many entries and changes).
 #[derive(Debug, Clone, PartialEq)]
@@ -309,7 +309,7 @@ impl EventView<'_> {
         // `,"key":` is written whole (keys are plain ASCII), then the value.
         let field = |out: &mut Vec<u8>, key: &[u8], value: &str| {
             out.extend_from_slice(key);
-            jsonscan::write_str(out, value);
+            scan::write_str(out, value);
         };
         out.extend_from_slice(match self.0 {
             Fields::Message { .. } => br#"{"kind":"message""#,
@@ -359,7 +359,7 @@ impl EventView<'_> {
                 }
                 if !errors.is_empty() {
                     out.push(b',');
-                    jsonscan::write_key(out, "errors");
+                    scan::write_key(out, "errors");
                     out.push(b'[');
                     for (i, e) in errors.iter().enumerate() {
                         if i > 0 {
@@ -397,19 +397,19 @@ pub fn write_json_list(out: &mut Vec<u8>, events: &[EventView<'_>]) {
 
 /// `"code":…,"title":…` and the optional `message`, `details` ([`ErrorJson`]'s fields).
 fn write_error_fields(out: &mut Vec<u8>, e: &ErrorEvent) {
-    jsonscan::write_key(out, "code");
+    scan::write_key(out, "code");
     match e.code {
         Some(code) => out.extend_from_slice(code.to_string().as_bytes()),
         None => out.extend_from_slice(b"null"),
     }
     out.push(b',');
-    jsonscan::write_key(out, "title");
-    jsonscan::write_str(out, &e.title);
+    scan::write_key(out, "title");
+    scan::write_str(out, &e.title);
     for (key, value) in [("message", &e.message), ("details", &e.details)] {
         if let Some(v) = value {
             out.push(b',');
-            jsonscan::write_key(out, key);
-            jsonscan::write_str(out, v);
+            scan::write_key(out, key);
+            scan::write_str(out, v);
         }
     }
 }
@@ -547,7 +547,7 @@ impl<'t> Node<'t> for &'t Value {
         Value::is_object(self)
     }
     fn type_name(self) -> &'static str {
-        crate::fixtures::describe(self)
+        crate::webhook::fixtures::describe(self)
     }
     fn to_value(self) -> Value {
         self.clone()
@@ -769,7 +769,7 @@ impl<'a> TapeBuilder<'a> {
     fn value(&mut self, scan: &mut Scanner<'a>, depth: u32) -> Option<()> {
         let slot = match scan.peek()? {
             b'"' => Slot::Str(scan.string()?),
-            b'{' if depth < jsonscan::MAX_DEPTH => {
+            b'{' if depth < scan::MAX_DEPTH => {
                 scan.eat(b'{')?;
                 scan.ws();
                 let at = self.tape.len();
@@ -811,7 +811,7 @@ impl<'a> TapeBuilder<'a> {
                 }
                 return Some(());
             }
-            b'[' if depth < jsonscan::MAX_DEPTH => {
+            b'[' if depth < scan::MAX_DEPTH => {
                 scan.eat(b'[')?;
                 scan.ws();
                 let at = self.tape.len();
@@ -1385,7 +1385,7 @@ fn short_json<'a, N: Node<'a>>(v: N) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{self, Layout, TokenSource};
+    use crate::webhook::fixtures::{self, Layout, TokenSource};
     use serde_json::json;
 
     fn fixture_events(name: &str) -> Vec<Event> {

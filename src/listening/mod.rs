@@ -19,6 +19,8 @@
 //! the capture: no line starts after that, so a process may exit at once without leaving a
 //! line cut short. [`Stopper::seal_capture`] does the same from a signal handler.
 
+pub mod printer;
+
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::io::Write;
@@ -31,13 +33,13 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::capture::{CaptureWriter, CapturedRequest};
-use crate::delivery::{self, Client, ClientOptions, Method};
 use crate::error::{Error, Result};
-use crate::event::{Document, EventView, Fields, ParseError};
-use crate::printer::{self, Ctx, Record, Sig};
-use crate::secret::Secret;
-use crate::server::{self, Body, Handshake, Pool, StopFlag};
-use crate::signature;
+use crate::http::delivery::{self, Client, ClientOptions, Method};
+use crate::http::server::{self, Body, Handshake, Pool, StopFlag};
+use crate::listening::printer::{Ctx, Record, Sig};
+use crate::webhook::event::{Document, EventView, Fields, ParseError};
+use crate::webhook::secret::Secret;
+use crate::webhook::signature;
 
 pub use crate::capture::REJECTED_HEADER;
 /// Largest `max_body` accepted (bodies are held in memory).

@@ -1,6 +1,6 @@
 //! Running the lint checks against an endpoint: one pre-flight connection (`probe`) for the
 //! TLS facts, each check's probes (status-only probes through `delivery`, timed latency
-//! probes through `probe`), and what came back handed to the pure `lint::check_*` rules.
+//! probes through `probe`), and what came back handed to the pure `checks::check_*` rules.
 //!
 //! Knows nothing of the CLI or printing: progress is reported to the caller's callback, and
 //! the [`Report`] is the caller's to print (`lint`, `demo`).
@@ -10,19 +10,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::delivery::{self, ClientOptions, Method};
 use crate::error::{Error, Result};
-use crate::fixtures::TokenSource;
-use crate::lint::{self, CheckId, CheckResult, Gate, LatencyLimits, Outcome, ProbeSample, Report};
-use crate::probe::{self, Opened, ProbeConfig, ProbeFailure, Target, TrustStore};
-use crate::secret::Secret;
-use crate::signature;
+use crate::http::delivery::{self, ClientOptions, Method};
+use crate::http::probe::{self, Opened, ProbeConfig, ProbeFailure, Target, TrustStore};
+use crate::linting::checks::{
+    self, CheckId, CheckResult, Gate, LatencyLimits, Outcome, ProbeSample, Report,
+};
+use crate::webhook::fixtures::TokenSource;
+use crate::webhook::secret::Secret;
+use crate::webhook::signature;
 
 /// What to check and how.
 #[derive(Debug)]
 pub struct Options {
     pub target: Target,
-    /// The checks to run, in order (see [`lint::select`]).
+    /// The checks to run, in order (see [`checks::select`]).
     pub checks: Vec<CheckId>,
     pub secret: Option<Secret>,
     /// Enables the handshake check.
@@ -83,7 +85,7 @@ pub fn run(opts: &Options, progress: &dyn Fn(Progress<'_>)) -> Result<Report> {
             selected.len(),
             id.as_str(),
             r.status.as_str(),
-            lint::fmt_ms(r.duration)
+            checks::fmt_ms(r.duration)
         )));
         checks.push(r);
     }
@@ -133,7 +135,7 @@ impl Net {
             require_trusted: false,
         };
         let opened = probe::open(target, &addrs, &preflight);
-        let gate = lint::gate(&opened, opts.insecure);
+        let gate = checks::gate(&opened, opts.insecure);
         match &gate {
             Gate::Open => {}
             Gate::NoConnection(m) => progress(Progress::Line(&format!("warning: {m}"))),
@@ -177,83 +179,83 @@ fn now_unix() -> i64 {
 impl Runner<'_> {
     fn check(&mut self, id: CheckId) -> Result<CheckResult> {
         if id == CheckId::Https {
-            return Ok(lint::check_https(&self.opts.target, self.opts.allow_http));
+            return Ok(checks::check_https(&self.opts.target, self.opts.allow_http));
         }
         let Some(net) = &self.net else {
             unreachable!("network checks have a connection set up");
         };
         if id == CheckId::Tls {
             let opened = self.opts.target.https.then_some(&net.opened);
-            return Ok(lint::check_tls(&self.opts.target, opened, now_unix()));
+            return Ok(checks::check_tls(&self.opts.target, opened, now_unix()));
         }
-        if let Some(r) = lint::gated(id, &net.gate) {
+        if let Some(r) = checks::gated(id, &net.gate) {
             return Ok(r);
         }
         if id.needs_secret() && self.opts.secret.is_none() {
-            return Ok(lint::missing_secret(id));
+            return Ok(checks::missing_secret(id));
         }
         let t = self.opts.timeout;
         Ok(match id {
             CheckId::Reachable => {
                 let o = self.compact_outcome()?;
-                lint::check_reachable(&o, t)
+                checks::check_reachable(&o, t)
             }
             CheckId::Latency => self.latency()?,
             CheckId::RejectsUnsigned => {
-                let body = lint::compact_event(&mut self.tokens)?;
+                let body = checks::compact_event(&mut self.tokens)?;
                 let o = self.post("rejects-unsigned", body, None);
-                lint::check_rejects_unsigned(&o, t)
+                checks::check_rejects_unsigned(&o, t)
             }
             CheckId::RejectsForged => {
                 let wrong: String = (0..32).map(|_| fastrand::alphanumeric()).collect();
-                let body = lint::compact_event(&mut self.tokens)?;
+                let body = checks::compact_event(&mut self.tokens)?;
                 let sig = signature::sign(wrong.as_bytes(), &body);
                 let a = self.post("rejects-forged (wrong secret)", body, Some(sig));
-                let body = lint::compact_event(&mut self.tokens)?;
+                let body = checks::compact_event(&mut self.tokens)?;
                 let sig = self.sign(&body);
                 let b = self.post(
                     "rejects-forged (modified body)",
-                    lint::modified_event(&body),
+                    checks::modified_event(&body),
                     Some(sig),
                 );
-                lint::check_rejects_forged(&a, &b, t)
+                checks::check_rejects_forged(&a, &b, t)
             }
             CheckId::RawBody => {
-                let body = lint::escaped_event(&lint::compact_event(&mut self.tokens)?);
+                let body = checks::escaped_event(&checks::compact_event(&mut self.tokens)?);
                 let sig = self.sign(&body);
                 let o = self.post("raw-body", body, Some(sig));
                 if matches!(&o, Ok(a) if a.status == 401 || a.status == 403) {
                     let _compact = self.compact_outcome()?;
                 }
-                lint::check_raw_body(&o, self.compact.as_ref(), t)
+                checks::check_raw_body(&o, self.compact.as_ref(), t)
             }
             CheckId::Handshake => match self.opts.verify_token.clone() {
-                None => lint::missing_verify_token(),
+                None => checks::missing_verify_token(),
                 Some(token) => {
                     let challenge = fastrand::u32(1_000_000..u32::MAX).to_string();
                     let good = self.handshake("handshake", &token, &challenge)?;
                     let wrong_token = format!("{token}-wrong-{}", fastrand::u32(..));
                     let wrong =
                         self.handshake("handshake (wrong token)", &wrong_token, &challenge)?;
-                    lint::check_handshake(&good, &challenge, &wrong, t)
+                    checks::check_handshake(&good, &challenge, &wrong, t)
                 }
             },
             CheckId::Duplicates => {
-                let body = lint::compact_event(&mut self.tokens)?;
+                let body = checks::compact_event(&mut self.tokens)?;
                 let sig = self.sign(&body);
                 let a = self.post("duplicates (first)", body.clone(), Some(sig.clone()));
                 let b = self.post("duplicates (again)", body, Some(sig));
-                lint::check_duplicates(&a, &b, t)
+                checks::check_duplicates(&a, &b, t)
             }
             CheckId::Malformed => {
-                let body = lint::MALFORMED_BODY.to_vec();
+                let body = checks::MALFORMED_BODY.to_vec();
                 let sig = self.sign(&body);
                 let o = self.post("malformed", body, Some(sig));
-                lint::check_malformed(&o, t)
+                checks::check_malformed(&o, t)
             }
             CheckId::Redirect => {
                 if self.seen.is_empty() {
-                    let body = lint::compact_event(&mut self.tokens)?;
+                    let body = checks::compact_event(&mut self.tokens)?;
                     let sig = self
                         .opts
                         .secret
@@ -261,7 +263,7 @@ impl Runner<'_> {
                         .map(|s| signature::sign(s.as_bytes(), &body));
                     let _answer = self.post("redirect probe", body, sig);
                 }
-                lint::check_redirect(&self.seen)
+                checks::check_redirect(&self.seen)
             }
             CheckId::Https | CheckId::Tls => unreachable!("handled above"),
         })
@@ -295,7 +297,7 @@ impl Runner<'_> {
             headers,
             body,
         };
-        let o = lint::outcome_of_delivery(self.net().client.execute(&req));
+        let o = checks::outcome_of_delivery(self.net().client.execute(&req));
         self.record(label, &o);
         o
     }
@@ -303,7 +305,7 @@ impl Runner<'_> {
     fn record(&mut self, label: &str, o: &Outcome) {
         (self.progress)(Progress::Detail(&format!(
             "    {label}: {}",
-            lint::describe(o)
+            checks::describe(o)
         )));
         self.seen.push((label.to_string(), o.clone()));
     }
@@ -312,7 +314,7 @@ impl Runner<'_> {
         if let Some(o) = &self.compact {
             return Ok(o.clone());
         }
-        let body = lint::compact_event(&mut self.tokens)?;
+        let body = checks::compact_event(&mut self.tokens)?;
         let sig = self.sign(&body);
         let o = self.post("reachable", body, Some(sig));
         self.compact = Some(o.clone());
@@ -332,7 +334,7 @@ impl Runner<'_> {
             headers: Vec::new(),
             body: Vec::new(),
         };
-        let o = lint::outcome_of_delivery(self.net().client.execute(&req));
+        let o = checks::outcome_of_delivery(self.net().client.execute(&req));
         self.record(label, &o);
         Ok(o)
     }
@@ -341,7 +343,7 @@ impl Runner<'_> {
     fn latency(&mut self) -> Result<CheckResult> {
         let n = self.opts.probes;
         for i in 1..=n {
-            let body = lint::compact_event(&mut self.tokens)?;
+            let body = checks::compact_event(&mut self.tokens)?;
             let req = probe::HttpRequest {
                 method: Method::Post,
                 path: String::new(),
@@ -352,7 +354,7 @@ impl Runner<'_> {
                 body,
             };
             let net = self.net();
-            let sample = lint::sample_of_probe(probe::request(
+            let sample = checks::sample_of_probe(probe::request(
                 &self.opts.target,
                 &net.addrs,
                 &net.probe_cfg,
@@ -360,14 +362,14 @@ impl Runner<'_> {
             ));
             (self.progress)(Progress::Line(&format!(
                 "    latency probe {i}/{n}: {} in {}",
-                lint::describe(&sample.outcome),
-                lint::fmt_ms(sample.timings.total)
+                checks::describe(&sample.outcome),
+                checks::fmt_ms(sample.timings.total)
             )));
             self.seen
                 .push((format!("latency probe {i}"), sample.outcome.clone()));
             self.samples.push(sample);
         }
-        Ok(lint::check_latency(
+        Ok(checks::check_latency(
             &self.samples,
             LatencyLimits {
                 timeout: self.opts.timeout,

@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::signature::{self, Scheme};
+use crate::webhook::signature::{self, Scheme};
 
 /// Per-connection socket timeouts: the longest we wait for a byte from a client (idle
 /// keep-alive included) and for a client to take our answer.

@@ -10,11 +10,11 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::capture;
-use crate::delivery::{Method, Request, USER_AGENT};
 use crate::error::{Error, Result};
-use crate::fixtures::{self, Fixture, Layout, SetOp, TokenSource};
-use crate::secret::Secret;
-use crate::signature::{self, HEADER_SHA256};
+use crate::http::delivery::{Method, Request, USER_AGENT};
+use crate::webhook::fixtures::{self, Fixture, Layout, SetOp, TokenSource};
+use crate::webhook::secret::Secret;
+use crate::webhook::signature::{self, HEADER_SHA256};
 
 /// One payload to deliver.
 #[derive(Debug, Clone)]
@@ -163,7 +163,7 @@ pub fn json_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Every request of a capture file as a source: exact body, captured signature kept aside.
 /// Requests `listen` rejected (413, a body cut short: marked with
-/// [`crate::endpoint::REJECTED_HEADER`]) hold incomplete bodies and are not replayed; the
+/// [`crate::listening::REJECTED_HEADER`]) hold incomplete bodies and are not replayed; the
 /// second value counts them.
 pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)> {
     let mut out = Vec::new();
@@ -172,7 +172,7 @@ pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)>
         let located = item?;
         if located
             .request
-            .header(crate::endpoint::REJECTED_HEADER)
+            .header(crate::listening::REJECTED_HEADER)
             .is_some()
         {
             rejected += 1;

@@ -12,7 +12,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
 use crate::error::{Error, Result};
-use crate::http1;
+use crate::http::client;
 
 pub const USER_AGENT: &str = concat!("cmzon-hook/", env!("CARGO_PKG_VERSION"));
 
@@ -77,12 +77,12 @@ impl Request {
     /// `send --dry-run`; errors when the URL cannot be parsed.
     pub fn to_http1(&self) -> Result<Vec<u8>> {
         let url = parse_url(&self.url)?;
-        let target = http1::Target::from_url(&url).ok_or_else(|| {
+        let target = client::Target::from_url(&url).ok_or_else(|| {
             Error::usage(format!("cannot send to {}", self.url))
                 .with_hint("use an http:// or https:// URL")
         })?;
         let mut out = Vec::with_capacity(256 + self.body.len());
-        http1::write_request(
+        client::write_request(
             &mut out,
             self.method,
             &target.path,
@@ -255,7 +255,7 @@ impl Client {
     pub fn session(&self) -> Session<'_> {
         Session {
             client: self,
-            conn: http1::Connection::new(),
+            conn: client::Connection::new(),
             target: None,
         }
     }
@@ -307,9 +307,9 @@ impl Client {
 /// reqwest client when a proxy is configured for the URL's scheme.
 pub struct Session<'a> {
     client: &'a Client,
-    conn: http1::Connection,
+    conn: client::Connection,
     /// The last URL and its parsed target (`None`: not directly reachable, use reqwest).
-    target: Option<(String, Option<http1::Target>)>,
+    target: Option<(String, Option<client::Target>)>,
 }
 
 impl Session<'_> {
@@ -318,7 +318,7 @@ impl Session<'_> {
         if self.target.as_ref().is_none_or(|(u, _)| *u != req.url) {
             let parsed = reqwest::Url::parse(&req.url)
                 .ok()
-                .and_then(|u| http1::Target::from_url(&u));
+                .and_then(|u| client::Target::from_url(&u));
             self.target = Some((req.url.clone(), parsed));
         }
         let direct = &self.client.direct;
@@ -337,7 +337,7 @@ impl Session<'_> {
         let tls = target.https.then(|| {
             direct
                 .tls
-                .get_or_init(|| http1::tls_config(&direct.extra_roots, direct.insecure))
+                .get_or_init(|| client::tls_config(&direct.extra_roots, direct.insecure))
         });
         self.conn.exchange(
             target,

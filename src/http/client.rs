@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use rustls::pki_types::{CertificateDer, ServerName};
 
-use crate::delivery::{Failure, FailureKind, Method, Response, MAX_RESPONSE_BODY};
-use crate::tls::{Stream, TrustStore};
+use crate::http::delivery::{Failure, FailureKind, Method, Response, MAX_RESPONSE_BODY};
+use crate::http::tls::{Stream, TrustStore};
 
 /// Largest response head accepted.
 const MAX_HEAD: usize = 64 * 1024;

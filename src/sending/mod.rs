@@ -5,18 +5,21 @@
 //!
 //! Knows nothing of the CLI or printing.
 
+pub mod pace;
+pub mod payload;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::delivery::{Client, Outcome, Request, RetryPolicy};
 use crate::error::{Error, Result};
-use crate::fixtures::{SetOp, TokenSource};
-use crate::payload::{self, Signer, Source};
-use crate::ratelimit::Pacer;
+use crate::http::delivery::{Client, Outcome, Request, RetryPolicy};
+use crate::sending::pace::Pacer;
+use crate::sending::payload::{Signer, Source};
 use crate::stats::{ms, Histogram};
+use crate::webhook::fixtures::{SetOp, TokenSource};
 
 /// `--expect`: what a delivery's final status must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -484,7 +487,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::{Failure, FailureKind, Response};
+    use crate::http::delivery::{Failure, FailureKind, Response};
 
     #[test]
     fn expectations_parse_and_match() {

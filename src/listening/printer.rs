@@ -11,10 +11,10 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::Value;
 
-use crate::event::{self, ErrorEvent, EventView, Fields};
-use crate::jsonscan;
-use crate::server::Handshake;
-use crate::signature::Verdict;
+use crate::http::server::Handshake;
+use crate::json::scan;
+use crate::webhook::event::{self, ErrorEvent, EventView, Fields};
+use crate::webhook::signature::Verdict;
 
 /// Longest content shown on an event line, in characters.
 pub const MAX_CONTENT: usize = 120;
@@ -403,24 +403,24 @@ pub fn ndjson(r: &Record<'_>) -> String {
 /// fields (one is written per request, so without serde's per-value dispatch).
 pub fn write_ndjson(out: &mut Vec<u8>, r: &Record<'_>) {
     out.extend_from_slice(b"{\"id\":");
-    jsonscan::write_u64(out, r.id);
+    scan::write_u64(out, r.id);
     out.extend_from_slice(b",\"received_at\":");
-    jsonscan::write_str(out, r.received_at);
+    scan::write_str(out, r.received_at);
     out.extend_from_slice(b",\"method\":");
-    jsonscan::write_str(out, r.method);
+    scan::write_str(out, r.method);
     out.extend_from_slice(b",\"path\":");
-    jsonscan::write_str(out, r.path);
+    scan::write_str(out, r.path);
     out.extend_from_slice(b",\"signature\":");
-    jsonscan::write_str(out, r.sig.label());
+    scan::write_str(out, r.sig.label());
     out.extend_from_slice(b",\"events\":[");
     event::write_json_list(out, r.events);
     out.extend_from_slice(b"],\"duplicate_of\":");
     match r.duplicate_of {
-        Some(n) => jsonscan::write_u64(out, n),
+        Some(n) => scan::write_u64(out, n),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"status\":");
-    jsonscan::write_u64(out, u64::from(r.status));
+    scan::write_u64(out, u64::from(r.status));
     out.push(b'}');
 }
 
@@ -574,8 +574,8 @@ pub fn summary(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Document, Event, Message, Status};
-    use crate::signature::Scheme;
+    use crate::webhook::event::{Document, Event, Message, Status};
+    use crate::webhook::signature::Scheme;
 
     fn plain() {
         colored::control::set_override(false);
@@ -857,13 +857,13 @@ mod tests {
             status: u16,
         }
         let mut checked = 0;
-        for fixture in crate::fixtures::catalogue() {
-            let mut tokens = crate::fixtures::TokenSource::seeded(7, 1_700_000_000);
-            let body = crate::fixtures::render(
+        for fixture in crate::webhook::fixtures::catalogue() {
+            let mut tokens = crate::webhook::fixtures::TokenSource::seeded(7, 1_700_000_000);
+            let body = crate::webhook::fixtures::render(
                 fixture,
                 &mut tokens,
                 &[],
-                crate::fixtures::Layout::Compact,
+                crate::webhook::fixtures::Layout::Compact,
             )
             .unwrap();
             let doc = Document::parse(&body).unwrap();

@@ -1,0 +1,3 @@
+//! JSON for the hot paths: a strict scanner and the writers.
+
+pub mod scan;
