@@ -25,8 +25,8 @@ use crate::cli::DemoArgs;
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, Client, ClientOptions};
 use crate::http::probe::Target;
-use crate::linting::checks::{self, Report};
-use crate::linting::run::{self, Progress};
+use crate::linting::run::{self, LintOptions, Progress};
+use crate::linting::{checks, LintReport, Verdict};
 use crate::listening::printer;
 use crate::listening::{self, Config, OutputFormat, Sink};
 use crate::output::Verbosity;
@@ -166,7 +166,7 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
     muted.store(true, Ordering::SeqCst);
     say(&heading("4. linting the endpoint"));
     say("   like `cmzon-hook lint --allow-http`: reachable, latency, rejects unsigned and forged events, raw body, handshake, ...");
-    let lint_opts = run::Options {
+    let lint_opts = LintOptions {
         target: Target::parse(&url)?,
         checks: checks::select(&[], &[])?,
         secret: Some(secret.clone()),
@@ -568,7 +568,7 @@ impl std::fmt::Display for FailedStep {
 pub fn failed_steps(
     sent: &[Sent],
     check: &CaptureCheck,
-    report: &Result<Report>,
+    report: &Result<LintReport>,
 ) -> Vec<FailedStep> {
     let mut out = Vec::new();
     let bad: Vec<&Sent> = sent.iter().filter(|s| !s.ok()).collect();
@@ -607,7 +607,7 @@ pub fn failed_steps(
             let failing: Vec<&str> = r
                 .checks
                 .iter()
-                .filter(|c| c.status == checks::Status::Fail)
+                .filter(|c| c.status == Verdict::Fail)
                 .map(|c| c.id.as_str())
                 .collect();
             if !failing.is_empty() {
@@ -634,7 +634,7 @@ pub fn document(
     requests: Vec<Value>,
     check: &CaptureCheck,
     kept: Option<&Path>,
-    report: &Result<Report>,
+    report: &Result<LintReport>,
     failed: &[FailedStep],
 ) -> Value {
     let deliveries: Vec<Value> = sent
@@ -853,7 +853,7 @@ mod tests {
             forged_invalid: true,
             problems: vec![],
         };
-        let report = Ok(Report {
+        let report = Ok(LintReport {
             url: "http://127.0.0.1:1/webhook".into(),
             checks: vec![],
             samples: vec![],

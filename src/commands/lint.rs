@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::http::delivery;
 use crate::http::probe::Target;
 use crate::linting::checks;
-use crate::linting::run::{self, Options, Progress};
+use crate::linting::run::{self, LintOptions, Progress};
 use crate::output::Verbosity;
 use crate::webhook::secret;
 
@@ -54,7 +54,7 @@ pub fn run(args: &LintArgs, verbosity: Verbosity) -> Result<ExitCode> {
         })
         .transpose()?;
 
-    let opts = Options {
+    let opts = LintOptions {
         target,
         checks: selected,
         secret,

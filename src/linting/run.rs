@@ -1,9 +1,10 @@
 //! Running the lint checks against an endpoint: one pre-flight connection (`probe`) for the
 //! TLS facts, each check's probes (status-only probes through `delivery`, timed latency
-//! probes through `probe`), and what came back handed to the pure `checks::check_*` rules.
+//! probes through `probe`), and what came back handed to the pure `check_*` rules
+//! ([`super::rules`], [`super::preflight`]).
 //!
 //! Knows nothing of the CLI or printing: progress is reported to the caller's callback, and
-//! the [`Report`] is the caller's to print (`lint`, `demo`).
+//! the [`LintReport`] is the caller's to print (`lint`, `demo`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,18 +14,21 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, ClientOptions, Method};
 use crate::http::probe::{self, Opened, ProbeConfig, ProbeFailure, Target, TrustStore};
-use crate::linting::checks::{
-    self, CheckId, CheckResult, Gate, LatencyLimits, Outcome, ProbeSample, Report,
-};
+use crate::linting::checks::{CheckId, CheckResult};
+use crate::linting::observed::{self, ProbeOutcome, ProbeSample};
+use crate::linting::preflight::{self, Gate};
+use crate::linting::probes;
+use crate::linting::report::LintReport;
+use crate::linting::rules::{self, LatencyLimits};
 use crate::webhook::fixtures::TokenSource;
 use crate::webhook::secret::Secret;
 use crate::webhook::signature;
 
 /// What to check and how.
 #[derive(Debug)]
-pub struct Options {
+pub struct LintOptions {
     pub target: Target,
-    /// The checks to run, in order (see [`checks::select`]).
+    /// The checks to run, in order (see [`super::checks::select`]).
     pub checks: Vec<CheckId>,
     pub secret: Option<Secret>,
     /// Enables the handshake check.
@@ -51,7 +55,7 @@ pub enum Progress<'a> {
 }
 
 /// Run `opts.checks` against `opts.target`, calling `progress` as they go.
-pub fn run(opts: &Options, progress: &dyn Fn(Progress<'_>)) -> Result<Report> {
+pub fn run(opts: &LintOptions, progress: &dyn Fn(Progress<'_>)) -> Result<LintReport> {
     let net = if opts.checks.iter().any(|c| c.needs_network()) {
         Some(Net::open(opts, progress)?)
     } else {
@@ -85,11 +89,11 @@ pub fn run(opts: &Options, progress: &dyn Fn(Progress<'_>)) -> Result<Report> {
             selected.len(),
             id.as_str(),
             r.status.as_str(),
-            checks::fmt_ms(r.duration)
+            observed::fmt_ms(r.duration)
         )));
         checks.push(r);
     }
-    Ok(Report {
+    Ok(LintReport {
         url: opts.target.url.clone(),
         checks,
         samples: runner.samples,
@@ -106,7 +110,7 @@ struct Net {
 }
 
 impl Net {
-    fn open(opts: &Options, progress: &dyn Fn(Progress<'_>)) -> Result<Net> {
+    fn open(opts: &LintOptions, progress: &dyn Fn(Progress<'_>)) -> Result<Net> {
         let (target, timeout) = (&opts.target, opts.timeout);
         let addrs = target.resolve()?;
         let trust = if target.https {
@@ -135,7 +139,7 @@ impl Net {
             require_trusted: false,
         };
         let opened = probe::open(target, &addrs, &preflight);
-        let gate = checks::gate(&opened, opts.insecure);
+        let gate = preflight::gate(&opened, opts.insecure);
         match &gate {
             Gate::Open => {}
             Gate::NoConnection(m) => progress(Progress::Line(&format!("warning: {m}"))),
@@ -158,14 +162,14 @@ impl Net {
 }
 
 struct Runner<'a> {
-    opts: &'a Options,
+    opts: &'a LintOptions,
     tokens: TokenSource,
     progress: &'a dyn Fn(Progress<'_>),
     net: Option<Net>,
     /// Every answer so far, labelled, for the redirect check.
-    seen: Vec<(String, Outcome)>,
+    seen: Vec<(String, ProbeOutcome)>,
     /// How a correctly signed compact event fared (reachable; raw-body compares with it).
-    compact: Option<Outcome>,
+    compact: Option<ProbeOutcome>,
     samples: Vec<ProbeSample>,
 }
 
@@ -179,83 +183,83 @@ fn now_unix() -> i64 {
 impl Runner<'_> {
     fn check(&mut self, id: CheckId) -> Result<CheckResult> {
         if id == CheckId::Https {
-            return Ok(checks::check_https(&self.opts.target, self.opts.allow_http));
+            return Ok(rules::check_https(&self.opts.target, self.opts.allow_http));
         }
         let Some(net) = &self.net else {
             unreachable!("network checks have a connection set up");
         };
         if id == CheckId::Tls {
             let opened = self.opts.target.https.then_some(&net.opened);
-            return Ok(checks::check_tls(&self.opts.target, opened, now_unix()));
+            return Ok(preflight::check_tls(&self.opts.target, opened, now_unix()));
         }
-        if let Some(r) = checks::gated(id, &net.gate) {
+        if let Some(r) = preflight::gated(id, &net.gate) {
             return Ok(r);
         }
         if id.needs_secret() && self.opts.secret.is_none() {
-            return Ok(checks::missing_secret(id));
+            return Ok(rules::missing_secret(id));
         }
         let t = self.opts.timeout;
         Ok(match id {
             CheckId::Reachable => {
                 let o = self.compact_outcome()?;
-                checks::check_reachable(&o, t)
+                rules::check_reachable(&o, t)
             }
             CheckId::Latency => self.latency()?,
             CheckId::RejectsUnsigned => {
-                let body = checks::compact_event(&mut self.tokens)?;
+                let body = probes::compact_event(&mut self.tokens)?;
                 let o = self.post("rejects-unsigned", body, None);
-                checks::check_rejects_unsigned(&o, t)
+                rules::check_rejects_unsigned(&o, t)
             }
             CheckId::RejectsForged => {
                 let wrong: String = (0..32).map(|_| fastrand::alphanumeric()).collect();
-                let body = checks::compact_event(&mut self.tokens)?;
+                let body = probes::compact_event(&mut self.tokens)?;
                 let sig = signature::sign(wrong.as_bytes(), &body);
                 let a = self.post("rejects-forged (wrong secret)", body, Some(sig));
-                let body = checks::compact_event(&mut self.tokens)?;
+                let body = probes::compact_event(&mut self.tokens)?;
                 let sig = self.sign(&body);
                 let b = self.post(
                     "rejects-forged (modified body)",
-                    checks::modified_event(&body),
+                    probes::modified_event(&body),
                     Some(sig),
                 );
-                checks::check_rejects_forged(&a, &b, t)
+                rules::check_rejects_forged(&a, &b, t)
             }
             CheckId::RawBody => {
-                let body = checks::escaped_event(&checks::compact_event(&mut self.tokens)?);
+                let body = probes::escaped_event(&probes::compact_event(&mut self.tokens)?);
                 let sig = self.sign(&body);
                 let o = self.post("raw-body", body, Some(sig));
                 if matches!(&o, Ok(a) if a.status == 401 || a.status == 403) {
                     let _compact = self.compact_outcome()?;
                 }
-                checks::check_raw_body(&o, self.compact.as_ref(), t)
+                rules::check_raw_body(&o, self.compact.as_ref(), t)
             }
             CheckId::Handshake => match self.opts.verify_token.clone() {
-                None => checks::missing_verify_token(),
+                None => rules::missing_verify_token(),
                 Some(token) => {
                     let challenge = fastrand::u32(1_000_000..u32::MAX).to_string();
                     let good = self.handshake("handshake", &token, &challenge)?;
                     let wrong_token = format!("{token}-wrong-{}", fastrand::u32(..));
                     let wrong =
                         self.handshake("handshake (wrong token)", &wrong_token, &challenge)?;
-                    checks::check_handshake(&good, &challenge, &wrong, t)
+                    rules::check_handshake(&good, &challenge, &wrong, t)
                 }
             },
             CheckId::Duplicates => {
-                let body = checks::compact_event(&mut self.tokens)?;
+                let body = probes::compact_event(&mut self.tokens)?;
                 let sig = self.sign(&body);
                 let a = self.post("duplicates (first)", body.clone(), Some(sig.clone()));
                 let b = self.post("duplicates (again)", body, Some(sig));
-                checks::check_duplicates(&a, &b, t)
+                rules::check_duplicates(&a, &b, t)
             }
             CheckId::Malformed => {
-                let body = checks::MALFORMED_BODY.to_vec();
+                let body = probes::MALFORMED_BODY.to_vec();
                 let sig = self.sign(&body);
                 let o = self.post("malformed", body, Some(sig));
-                checks::check_malformed(&o, t)
+                rules::check_malformed(&o, t)
             }
             CheckId::Redirect => {
                 if self.seen.is_empty() {
-                    let body = checks::compact_event(&mut self.tokens)?;
+                    let body = probes::compact_event(&mut self.tokens)?;
                     let sig = self
                         .opts
                         .secret
@@ -263,7 +267,7 @@ impl Runner<'_> {
                         .map(|s| signature::sign(s.as_bytes(), &body));
                     let _answer = self.post("redirect probe", body, sig);
                 }
-                checks::check_redirect(&self.seen)
+                rules::check_redirect(&self.seen)
             }
             CheckId::Https | CheckId::Tls => unreachable!("handled above"),
         })
@@ -286,7 +290,7 @@ impl Runner<'_> {
     }
 
     /// POST through `delivery`, as a sender would; `sig` is the X-Hub-Signature-256 value.
-    fn post(&mut self, label: &str, body: Vec<u8>, sig: Option<String>) -> Outcome {
+    fn post(&mut self, label: &str, body: Vec<u8>, sig: Option<String>) -> ProbeOutcome {
         let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
         if let Some(sig) = sig {
             headers.push((signature::HEADER_SHA256.to_string(), sig));
@@ -297,31 +301,31 @@ impl Runner<'_> {
             headers,
             body,
         };
-        let o = checks::outcome_of_delivery(self.net().client.execute(&req));
+        let o = observed::outcome_of_delivery(self.net().client.execute(&req));
         self.record(label, &o);
         o
     }
 
-    fn record(&mut self, label: &str, o: &Outcome) {
+    fn record(&mut self, label: &str, o: &ProbeOutcome) {
         (self.progress)(Progress::Detail(&format!(
             "    {label}: {}",
-            checks::describe(o)
+            observed::describe(o)
         )));
         self.seen.push((label.to_string(), o.clone()));
     }
 
-    fn compact_outcome(&mut self) -> Result<Outcome> {
+    fn compact_outcome(&mut self) -> Result<ProbeOutcome> {
         if let Some(o) = &self.compact {
             return Ok(o.clone());
         }
-        let body = checks::compact_event(&mut self.tokens)?;
+        let body = probes::compact_event(&mut self.tokens)?;
         let sig = self.sign(&body);
         let o = self.post("reachable", body, Some(sig));
         self.compact = Some(o.clone());
         Ok(o)
     }
 
-    fn handshake(&mut self, label: &str, token: &str, challenge: &str) -> Result<Outcome> {
+    fn handshake(&mut self, label: &str, token: &str, challenge: &str) -> Result<ProbeOutcome> {
         let mut url = reqwest::Url::parse(&self.opts.target.url)
             .map_err(|e| Error::usage(format!("not a valid URL: {e}")))?;
         url.query_pairs_mut()
@@ -334,7 +338,7 @@ impl Runner<'_> {
             headers: Vec::new(),
             body: Vec::new(),
         };
-        let o = checks::outcome_of_delivery(self.net().client.execute(&req));
+        let o = observed::outcome_of_delivery(self.net().client.execute(&req));
         self.record(label, &o);
         Ok(o)
     }
@@ -343,7 +347,7 @@ impl Runner<'_> {
     fn latency(&mut self) -> Result<CheckResult> {
         let n = self.opts.probes;
         for i in 1..=n {
-            let body = checks::compact_event(&mut self.tokens)?;
+            let body = probes::compact_event(&mut self.tokens)?;
             let req = probe::HttpRequest {
                 method: Method::Post,
                 path: String::new(),
@@ -354,7 +358,7 @@ impl Runner<'_> {
                 body,
             };
             let net = self.net();
-            let sample = checks::sample_of_probe(probe::request(
+            let sample = observed::sample_of_probe(probe::request(
                 &self.opts.target,
                 &net.addrs,
                 &net.probe_cfg,
@@ -362,14 +366,14 @@ impl Runner<'_> {
             ));
             (self.progress)(Progress::Line(&format!(
                 "    latency probe {i}/{n}: {} in {}",
-                checks::describe(&sample.outcome),
-                checks::fmt_ms(sample.timings.total)
+                observed::describe(&sample.outcome),
+                observed::fmt_ms(sample.timings.total)
             )));
             self.seen
                 .push((format!("latency probe {i}"), sample.outcome.clone()));
             self.samples.push(sample);
         }
-        Ok(checks::check_latency(
+        Ok(rules::check_latency(
             &self.samples,
             LatencyLimits {
                 timeout: self.opts.timeout,
