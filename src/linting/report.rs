@@ -20,6 +20,7 @@ pub struct LintReport {
     pub samples: Vec<ProbeSample>,
 }
 
+/// How many checks got each verdict.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct VerdictCounts {
     pub pass: usize,

@@ -49,6 +49,7 @@ fn no_answer_result(id: CheckId, n: &NoAnswer, timeout: Duration) -> CheckResult
     }
 }
 
+/// The hint for a probe that could not connect (also the gate's, in `preflight`).
 pub(super) const CONNECT_HINT: &str =
     "check that the endpoint is running and reachable from this machine (host, port, firewall)";
 
