@@ -35,9 +35,10 @@ use std::time::{Duration, Instant, SystemTime};
 use crate::capture::{CaptureWriter, CapturedRequest};
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, Client, ClientOptions, Method};
-use crate::http::server::{self, Body, Handshake, Pool, StopFlag};
+use crate::http::server::{self, Body, Pool, StopFlag};
 use crate::listening::printer::{Ctx, Record, Sig};
 use crate::webhook::event::{Document, EventView, Fields, ParseError};
+use crate::webhook::handshake::{self, Handshake};
 use crate::webhook::secret::Secret;
 use crate::webhook::signature;
 
@@ -635,7 +636,7 @@ impl Shared {
     }
 
     fn handshake(&self, rq: tiny_http::Request, inc: &Incoming) {
-        let outcome = server::handshake(&inc.req.query, self.settings.verify_token.as_deref());
+        let outcome = handshake::handshake(&inc.req.query, self.settings.verify_token.as_deref());
         let status = outcome.status();
         let text = printer::handshake_line(inc.time(), inc.id, &outcome);
         self.emit(&text, |out| {

@@ -11,9 +11,9 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::Value;
 
-use crate::http::server::Handshake;
 use crate::json::scan;
 use crate::webhook::event::{self, ErrorEvent, EventView, Fields};
+use crate::webhook::handshake::Handshake;
 use crate::webhook::signature::Verdict;
 
 /// Longest content shown on an event line, in characters.

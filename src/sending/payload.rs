@@ -163,7 +163,7 @@ pub fn json_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Every request of a capture file as a source: exact body, captured signature kept aside.
 /// Requests `listen` rejected (413, a body cut short: marked with
-/// [`crate::listening::REJECTED_HEADER`]) hold incomplete bodies and are not replayed; the
+/// [`crate::capture::REJECTED_HEADER`]) hold incomplete bodies and are not replayed; the
 /// second value counts them.
 pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)> {
     let mut out = Vec::new();
@@ -172,7 +172,7 @@ pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)>
         let located = item?;
         if located
             .request
-            .header(crate::listening::REJECTED_HEADER)
+            .header(crate::capture::REJECTED_HEADER)
             .is_some()
         {
             rejected += 1;
