@@ -49,6 +49,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::webhook::event::json_type_name;
 
 /// The token list, for `fixtures --help` (long help).
 pub const TOKENS_HELP: &str = "\
@@ -639,17 +640,6 @@ fn apply_all(value: &mut Value, sets: &[SetOp]) -> Result<()> {
 }
 
 /// What a JSON value is, for error messages ("a string", "an object", ...).
-pub fn describe(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 fn where_(prefix: &[String]) -> String {
     if prefix.is_empty() {
         "the top level".to_string()
@@ -738,7 +728,7 @@ fn apply_set(root: &mut Value, op: &SetOp) -> Result<()> {
                     format!(
                         "{} is {}, not an object or array: cannot go into `{seg}`",
                         where_(prefix),
-                        describe(other)
+                        json_type_name(other)
                     ),
                     format!("the path exists up to {}", where_(prefix)),
                 ));
