@@ -14,12 +14,12 @@ use super::{ParseError, OBJECT};
 pub(super) type Found<'a, N> = (EventView<'a>, Option<N>);
 
 /// Where [`collect`] puts what it finds: every event with its node, or just the views.
-pub(super) trait Sink<'a, N> {
+pub(super) trait Collector<'a, N> {
     fn add(&mut self, found: Found<'a, N>);
     fn count(&self) -> usize;
 }
 
-impl<'a, N> Sink<'a, N> for Vec<Found<'a, N>> {
+impl<'a, N> Collector<'a, N> for Vec<Found<'a, N>> {
     fn add(&mut self, found: Found<'a, N>) {
         self.push(found);
     }
@@ -28,7 +28,7 @@ impl<'a, N> Sink<'a, N> for Vec<Found<'a, N>> {
     }
 }
 
-impl<'a, N> Sink<'a, N> for Vec<EventView<'a>> {
+impl<'a, N> Collector<'a, N> for Vec<EventView<'a>> {
     fn add(&mut self, (view, _): Found<'a, N>) {
         self.push(view);
     }
@@ -38,7 +38,9 @@ impl<'a, N> Sink<'a, N> for Vec<EventView<'a>> {
 }
 
 /// Every event of a webhook, in order, into `events` (or why it is not a webhook).
-pub(super) fn collect<'a, N: Node<'a>, S: Sink<'a, N> + Default>(root: N) -> Result<S, ParseError> {
+pub(super) fn collect<'a, N: Node<'a>, S: Collector<'a, N> + Default>(
+    root: N,
+) -> Result<S, ParseError> {
     if !root.is_object() {
         return Err(ParseError::NotWebhook(format!(
             "the top level is {}, not an object",
@@ -89,7 +91,7 @@ fn other<'a, N>(field: impl Into<Cow<'a, str>>, summary: String) -> Found<'a, N>
 /// Keys of `value` that carry no events of their own.
 const ENVELOPE_KEYS: &[&str] = &["messaging_product", "metadata", "contacts"];
 
-fn extract_change<'a, N: Node<'a>>(change: N, events: &mut impl Sink<'a, N>) {
+fn extract_change<'a, N: Node<'a>>(change: N, events: &mut impl Collector<'a, N>) {
     let field = str_of(change, "field").unwrap_or_default();
     let value = change.get("value");
     let Some(entries) = value.and_then(N::entries) else {

@@ -40,6 +40,7 @@ pub use model::{ErrorEvent, Event, Message, Status};
 pub use tree::json_type_name;
 pub use view::{EventView, Fields};
 
+/// Why a body has no events.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParseError {
     /// Not JSON at all.
@@ -117,8 +118,6 @@ impl<'a> Document<'a> {
         }
     }
 }
-
-/// An event borrowed from its body (or from an [`Event`]): the same [`EventView::summary`]
 
 #[cfg(test)]
 mod tests;

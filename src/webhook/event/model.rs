@@ -52,8 +52,6 @@ pub struct ErrorEvent {
     pub details: Option<String>,
 }
 
-/// Why a body has no events.
-
 impl Message {
     /// The message this one replies to or reacts to (`context.id`), when present.
     pub fn context_id(&self) -> Option<String> {

@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::model::{ErrorEvent, Event, Message, Status};
 use super::tree::Node;
 
-/// as [`Event::summary`], and serialized (`serde`) as [`Event::to_json`].
+/// An event borrowed from its body (or from an [`Event`]): the same [`EventView::summary`]
+/// as [`Event::summary`], and the same JSON ([`EventView::write_json`]) as [`Event::to_json`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventView<'a>(pub(super) Fields<'a>);
 
