@@ -28,7 +28,7 @@ use crate::http::probe::Target;
 use crate::linting::run::{self, LintOptions, Progress};
 use crate::linting::{checks, LintReport, Verdict};
 use crate::listening::printer;
-use crate::listening::{self, Config, OutputFormat, Sink};
+use crate::listening::{self, EndpointConfig, OutputFormat, Sink};
 use crate::output::Verbosity;
 use crate::sending;
 use crate::sending::payload;
@@ -77,7 +77,7 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
             }
         })
     };
-    let running = listening::start(Config {
+    let running = listening::start(EndpointConfig {
         host: "127.0.0.1".into(),
         port: args.port,
         path: PATH.into(),

@@ -14,7 +14,7 @@ use crate::cli::ListenArgs;
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, ClientOptions};
 use crate::listening::printer;
-use crate::listening::{self, Config, Forward, OutputFormat, StopReason, MAX_BODY_LIMIT};
+use crate::listening::{self, EndpointConfig, Forward, OutputFormat, StopReason, MAX_BODY_LIMIT};
 use crate::output::Verbosity;
 use crate::webhook::secret::{self, SecretSource};
 
@@ -47,7 +47,7 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
         Some((s, src)) => (Some(s), Some(src)),
         None => (None, None),
     };
-    let running = listening::start(Config {
+    let running = listening::start(EndpointConfig {
         host: args.host.clone(),
         port: args.port,
         path: args.path.clone(),

@@ -1,6 +1,6 @@
 //! The local webhook endpoint behind `listen` (and `demo`): verifies, pretty-prints,
 //! captures and forwards every delivery. Knows nothing of the CLI: the caller validates its
-//! flags into a [`Config`], starts the endpoint, decides where its lines go (a [`Sink`]) and
+//! flags into an [`EndpointConfig`], starts the endpoint, decides where its lines go (a [`Sink`]) and
 //! when to stop ([`RunningEndpoint::wait`] / [`Stopper`]).
 //!
 //! Per POST on the webhook path, in this order: read the body (bounded: `max_body`, a
@@ -19,10 +19,15 @@
 //! the capture: no line starts after that, so a process may exit at once without leaving a
 //! line cut short. [`Stopper::seal_capture`] does the same from a signal handler.
 
+//!
+//! Files: this one the endpoint and its request handling, [`printer`] what it prints,
+//! [`forward`] `--forward-to`, `dedup` duplicate detection. Imports webhook, capture and
+//! http; never `cli` or `commands`.
+
+mod dedup;
+mod forward;
 pub mod printer;
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -33,15 +38,20 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::capture::{CaptureWriter, CapturedRequest};
-use crate::error::{Error, Result};
-use crate::http::delivery::{self, Client, ClientOptions, Method};
-use crate::http::server::{self, Body, Handshake, Pool, StopFlag};
-use crate::listening::printer::{Ctx, Record, Sig};
+use crate::error::Result;
+use crate::http::server::{self, Body, Pool, StopFlag};
+use crate::listening::printer::{Ctx, RequestRecord, Sig};
 use crate::webhook::event::{Document, EventView, Fields, ParseError};
+use crate::webhook::handshake::{self, Handshake};
 use crate::webhook::secret::Secret;
 use crate::webhook::signature;
 
+use dedup::Dedup;
+use forward::Forwarded;
+
 pub use crate::capture::REJECTED_HEADER;
+pub use forward::Forward;
+
 /// Largest `max_body` accepted (bodies are held in memory).
 pub const MAX_BODY_LIMIT: u64 = 1 << 30;
 /// Ids remembered for duplicate detection (oldest forgotten first): memory stays flat.
@@ -74,7 +84,7 @@ pub struct OutputFormat {
 }
 
 /// Everything an endpoint needs, already validated by the caller.
-pub struct Config {
+pub struct EndpointConfig {
     pub host: String,
     /// 0 picks a free port.
     pub port: u16,
@@ -113,7 +123,7 @@ pub enum StopReason {
 
 /// A started endpoint: serving on its worker pool until [`RunningEndpoint::stop`].
 pub struct RunningEndpoint {
-    shared: Arc<Shared>,
+    shared: Arc<EndpointState>,
     pool: Pool,
     addr: SocketAddr,
     stop_tx: Sender<StopReason>,
@@ -124,7 +134,7 @@ pub struct RunningEndpoint {
 /// A cheap, clonable handle for stopping from elsewhere (a signal handler, another thread).
 #[derive(Clone)]
 pub struct Stopper {
-    shared: Arc<Shared>,
+    shared: Arc<EndpointState>,
     tx: Sender<StopReason>,
 }
 
@@ -142,8 +152,8 @@ impl Stopper {
 }
 
 /// Bind, check the forward target is not ourselves, and start serving.
-pub fn start(config: Config) -> Result<RunningEndpoint> {
-    let Config {
+pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
+    let EndpointConfig {
         host,
         port,
         path,
@@ -169,7 +179,7 @@ pub fn start(config: Config) -> Result<RunningEndpoint> {
         f.refuse_loop(addr, &path)?;
     }
     let (stop_tx, stop_rx) = mpsc::channel::<StopReason>();
-    let shared = Arc::new(Shared {
+    let shared = Arc::new(EndpointState {
         settings: Settings {
             path,
             accept_invalid,
@@ -185,7 +195,7 @@ pub fn start(config: Config) -> Result<RunningEndpoint> {
         sealed: AtomicBool::new(false),
         next_id: AtomicU64::new(0),
         dedup: Mutex::new(Dedup::new(DEDUP_CAPACITY)),
-        stats: Stats::default(),
+        stats: Counters::default(),
         stop_flag: OnceLock::new(),
         stop_tx: Mutex::new(stop_tx.clone()),
         output,
@@ -250,14 +260,14 @@ impl RunningEndpoint {
     }
 
     /// Counters so far (the request count includes requests still being handled).
-    pub fn summary(&self) -> printer::Summary {
+    pub fn summary(&self) -> printer::ListenSummary {
         summary_of(&self.shared, self.save.as_deref())
     }
 
     /// Stop accepting, let requests already received finish (up to `grace`), seal the
     /// capture, and return the counters. Requests still running after `grace` are counted
     /// as abandoned; they can no longer append to the capture.
-    pub fn stop(self, grace: Duration) -> printer::Summary {
+    pub fn stop(self, grace: Duration) -> printer::ListenSummary {
         let abandoned = self.pool.shutdown(grace);
         self.shared.seal_capture();
         let mut summary = summary_of(&self.shared, self.save.as_deref());
@@ -271,7 +281,7 @@ impl RunningEndpoint {
     }
 }
 
-fn summary_of(shared: &Shared, save: Option<&std::path::Path>) -> printer::Summary {
+fn summary_of(shared: &EndpointState, save: Option<&std::path::Path>) -> printer::ListenSummary {
     let mut summary = shared.stats.summary();
     if let Some(path) = save {
         summary.saved = Some((
@@ -293,172 +303,8 @@ struct Settings {
     max_body: u64,
 }
 
-/// Forwarding to the local app.
-pub struct Forward {
-    url: String,
-    client: Client,
-    timeout: Duration,
-}
-
-impl Forward {
-    /// A forward target: an http(s) URL, with the client it is reached through.
-    pub fn new(url: &str, client: &ClientOptions) -> Result<Forward> {
-        let parsed = reqwest::Url::parse(url).map_err(|e| {
-            Error::usage(format!("--forward-to is not a URL: {e}"))
-                .with_hint("for example --forward-to http://127.0.0.1:8080/webhook")
-        })?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(Error::usage(format!(
-                "--forward-to must be an http:// or https:// URL, got {url}"
-            ))
-            .with_hint("for example --forward-to http://127.0.0.1:8080/webhook"));
-        }
-        let timeout = client.timeout;
-        let client = Client::new(client)?;
-        Ok(Forward {
-            url: url.to_string(),
-            client,
-            timeout,
-        })
-    }
-
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Forwarding to ourselves would loop forever.
-    fn refuse_loop(&self, addr: std::net::SocketAddr, path: &str) -> Result<()> {
-        let Ok(u) = reqwest::Url::parse(&self.url) else {
-            return Ok(());
-        };
-        let same_port = u.port_or_known_default() == Some(addr.port());
-        let host_is_us = u.host_str().is_some_and(|h| {
-            delivery::is_loopback_host(h)
-                || h.trim_matches(|c| c == '[' || c == ']') == addr.ip().to_string()
-        });
-        if u.scheme() == "http" && same_port && host_is_us && u.path() == path {
-            return Err(Error::usage(format!(
-                "--forward-to {} is this listener itself: every delivery would loop",
-                self.url
-            ))
-            .with_hint(
-                "forward to your app's port, e.g. --forward-to http://127.0.0.1:8080/webhook",
-            ));
-        }
-        Ok(())
-    }
-
-    /// Forward the exact body with the sender's headers (signature, content type, ...).
-    fn send(&self, headers: &[(String, String)], body: &[u8]) -> Forwarded {
-        let req = delivery::Request {
-            method: Method::Post,
-            url: self.url.clone(),
-            headers: forward_headers(headers),
-            body: body.to_vec(),
-        };
-        match self.client.execute(&req) {
-            Ok(resp) => {
-                let content_type = resp
-                    .headers
-                    .iter()
-                    .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-                    .map(|(_, v)| v.clone());
-                Forwarded::Answered {
-                    status: resp.status,
-                    latency: resp.latency,
-                    body: resp.body,
-                    content_type,
-                }
-            }
-            Err(f) => Forwarded::Failed { message: f.message },
-        }
-    }
-}
-
-enum Forwarded {
-    Answered {
-        status: u16,
-        latency: Duration,
-        body: Vec<u8>,
-        content_type: Option<String>,
-    },
-    Failed {
-        message: String,
-    },
-}
-
-/// The sender's headers minus hop-by-hop ones and those the client sets itself.
-fn forward_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
-    const DROP: &[&str] = &[
-        "host",
-        "content-length",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "upgrade",
-        "expect",
-        "accept-encoding",
-    ];
-    headers
-        .iter()
-        .filter(|(n, _)| !DROP.iter().any(|d| n.eq_ignore_ascii_case(d)))
-        .cloned()
-        .collect()
-}
-
-/// Remembers message/status ids seen in this run, the oldest forgotten first.
-#[derive(Debug)]
-struct Dedup {
-    seen: HashMap<u64, u64>,
-    order: VecDeque<u64>,
-    capacity: usize,
-}
-
-impl Dedup {
-    fn new(capacity: usize) -> Dedup {
-        Dedup {
-            seen: HashMap::new(),
-            order: VecDeque::new(),
-            capacity: capacity.max(1),
-        }
-    }
-
-    /// For each key: the request that first carried it, or `None` (and remember it as
-    /// request `id`). A key repeated inside one request is a duplicate of that request.
-    fn check(&mut self, keys: &[Option<String>], id: u64) -> Vec<Option<u64>> {
-        keys.iter()
-            .map(|key| {
-                let key = key.as_deref()?;
-                let h = hash_key(key);
-                if let Some(first) = self.seen.get(&h) {
-                    return Some(*first);
-                }
-                if self.order.len() == self.capacity {
-                    if let Some(old) = self.order.pop_front() {
-                        self.seen.remove(&old);
-                    }
-                }
-                self.seen.insert(h, id);
-                self.order.push_back(h);
-                None
-            })
-            .collect()
-    }
-}
-
-/// 64-bit digest of an id (keeps memory flat; a collision needs ~2^32 ids).
-fn hash_key(key: &str) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    h.finish()
-}
-
 #[derive(Default)]
-struct Stats {
+struct Counters {
     requests: AtomicU64,
     messages: AtomicU64,
     statuses: AtomicU64,
@@ -472,7 +318,7 @@ struct Stats {
     saved: AtomicU64,
 }
 
-impl Stats {
+impl Counters {
     fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
     }
@@ -485,13 +331,13 @@ impl Stats {
                 Fields::Error(_) => &self.errors,
                 Fields::Other { .. } => &self.others,
             };
-            Stats::add(c, 1);
+            Counters::add(c, 1);
         }
     }
 
-    fn summary(&self) -> printer::Summary {
+    fn summary(&self) -> printer::ListenSummary {
         let g = |c: &AtomicU64| c.load(Ordering::SeqCst);
-        printer::Summary {
+        printer::ListenSummary {
             requests: g(&self.requests),
             messages: g(&self.messages),
             statuses: g(&self.statuses),
@@ -509,7 +355,7 @@ impl Stats {
 }
 
 /// Everything the workers share.
-struct Shared {
+struct EndpointState {
     settings: Settings,
     secret: Option<Secret>,
     forward: Option<Forward>,
@@ -521,7 +367,7 @@ struct Shared {
     sealed: AtomicBool,
     next_id: AtomicU64,
     dedup: Mutex<Dedup>,
-    stats: Stats,
+    stats: Counters,
     stop_flag: OnceLock<StopFlag>,
     stop_tx: Mutex<Sender<StopReason>>,
     output: OutputFormat,
@@ -550,7 +396,7 @@ impl Incoming {
     ) {
         printer::write_ndjson(
             out,
-            &Record {
+            &RequestRecord {
                 id: self.id,
                 received_at: self.req.received_at.as_deref().unwrap_or_default(),
                 method: &self.req.method,
@@ -564,7 +410,7 @@ impl Incoming {
     }
 }
 
-impl Shared {
+impl EndpointState {
     /// Wait for every capture line being written, and keep new ones from starting.
     fn seal_capture(&self) {
         let _all = self.gate.write().unwrap_or_else(|p| p.into_inner());
@@ -573,7 +419,7 @@ impl Shared {
 
     fn handle(&self, rq: tiny_http::Request) {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
-        Stats::add(&self.stats.requests, 1);
+        Counters::add(&self.stats.requests, 1);
         let (path, query) = server::split_target(rq.url());
         let inc = Incoming {
             id,
@@ -635,7 +481,7 @@ impl Shared {
     }
 
     fn handshake(&self, rq: tiny_http::Request, inc: &Incoming) {
-        let outcome = server::handshake(&inc.req.query, self.settings.verify_token.as_deref());
+        let outcome = handshake::handshake(&inc.req.query, self.settings.verify_token.as_deref());
         let status = outcome.status();
         let text = printer::handshake_line(inc.time(), inc.id, &outcome);
         self.emit(&text, |out| {
@@ -704,7 +550,7 @@ impl Shared {
         partial: Vec<u8>,
         hint: &str,
     ) {
-        Stats::add(&self.stats.rejected, 1);
+        Counters::add(&self.stats.rejected, 1);
         inc.req.body = partial;
         inc.req
             .headers
@@ -745,7 +591,7 @@ impl Shared {
         });
         let sig = Sig::from_verdict(verdict.as_ref());
         if matches!(sig, Sig::Invalid | Sig::Missing) {
-            Stats::add(&self.stats.invalid, 1);
+            Counters::add(&self.stats.invalid, 1);
         }
         let sig_ok = matches!(sig, Sig::Valid | Sig::Unchecked) || self.settings.accept_invalid;
 
@@ -765,7 +611,7 @@ impl Shared {
         let events: &[EventView<'_>] = parsed.as_deref().unwrap_or(&[]);
         self.stats.count_events(events);
         if matches!(parsed, Err(ParseError::NotJson(_))) {
-            Stats::add(&self.stats.malformed, 1);
+            Counters::add(&self.stats.malformed, 1);
         }
 
         // Duplicates: only deliveries a real endpoint would accept count as "seen".
@@ -780,7 +626,7 @@ impl Shared {
             vec![None; events.len()]
         };
         let dup_count = dups.iter().flatten().count() as u64;
-        Stats::add(&self.stats.duplicates, dup_count);
+        Counters::add(&self.stats.duplicates, dup_count);
         let duplicate_of = dups.iter().flatten().min().copied();
 
         // The answer.
@@ -804,7 +650,7 @@ impl Shared {
                     status
                 }
                 Forwarded::Failed { message } => {
-                    Stats::add(&self.stats.forward_failures, 1);
+                    Counters::add(&self.stats.forward_failures, 1);
                     forward_note = Some(printer::forward_line(&f.url, Err(&message)));
                     reply_body = format!(
                         "cmzon-hook listen: could not forward to {}: {message}\n",
@@ -902,7 +748,7 @@ impl Shared {
             return Err(std::io::Error::other("the listener is stopping"));
         }
         w.append(req)?;
-        Stats::add(&self.stats.saved, 1);
+        Counters::add(&self.stats.saved, 1);
         Ok(())
     }
 
@@ -976,55 +822,10 @@ fn respond(rq: tiny_http::Request, status: u16, body: Vec<u8>, content_type: Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::delivery::{self, Client, ClientOptions, Method};
 
-    #[test]
-    fn dedup_marks_the_first_request() {
-        let mut d = Dedup::new(10);
-        let k = |s: &str| Some(s.to_string());
-        assert_eq!(d.check(&[k("a"), k("b"), None], 1), vec![None, None, None]);
-        assert_eq!(d.check(&[k("b"), k("c")], 2), vec![Some(1), None]);
-        assert_eq!(d.check(&[k("c"), k("c")], 3), vec![Some(2), Some(2)]);
-        assert_eq!(d.check(&[k("d"), k("d")], 4), vec![None, Some(4)]);
-    }
-
-    #[test]
-    fn dedup_memory_is_bounded() {
-        let mut d = Dedup::new(3);
-        for (i, key) in ["a", "b", "c", "d"].iter().enumerate() {
-            d.check(&[Some(key.to_string())], i as u64 + 1);
-        }
-        assert_eq!(d.seen.len(), 3);
-        assert_eq!(
-            d.check(&[Some("a".into())], 9),
-            vec![None],
-            "a was forgotten"
-        );
-        assert_eq!(d.check(&[Some("d".into())], 10), vec![Some(4)]);
-    }
-
-    #[test]
-    fn forwarded_headers_keep_signature_and_content() {
-        let h = |n: &str, v: &str| (n.to_string(), v.to_string());
-        let out = forward_headers(&[
-            h("Host", "x"),
-            h("Content-Type", "application/json"),
-            h("X-Hub-Signature-256", "sha256=ab"),
-            h("Content-Length", "2"),
-            h("Connection", "keep-alive"),
-            h("User-Agent", "CMzon"),
-        ]);
-        assert_eq!(
-            out,
-            vec![
-                h("Content-Type", "application/json"),
-                h("X-Hub-Signature-256", "sha256=ab"),
-                h("User-Agent", "CMzon")
-            ]
-        );
-    }
-
-    fn config(sink: Sink, save: Option<PathBuf>) -> Config {
-        Config {
+    fn config(sink: Sink, save: Option<PathBuf>) -> EndpointConfig {
+        EndpointConfig {
             host: "127.0.0.1".into(),
             port: 0,
             path: "/hook".into(),

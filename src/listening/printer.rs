@@ -11,9 +11,9 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::Value;
 
-use crate::http::server::Handshake;
 use crate::json::scan;
 use crate::webhook::event::{self, ErrorEvent, EventView, Fields};
+use crate::webhook::handshake::Handshake;
 use crate::webhook::signature::Verdict;
 
 /// Longest content shown on an event line, in characters.
@@ -377,9 +377,13 @@ pub fn raw_block(body: &[u8]) -> String {
         .join("\n")
 }
 
+/// The old name of [`RequestRecord`], for `tests/harden_props.rs` until it uses the new one.
+#[doc(hidden)]
+pub use RequestRecord as Record;
+
 /// One `listen --json` object (one line, no newline).
 #[derive(Debug, Clone)]
-pub struct Record<'a> {
+pub struct RequestRecord<'a> {
     pub id: u64,
     pub received_at: &'a str,
     pub method: &'a str,
@@ -392,7 +396,7 @@ pub struct Record<'a> {
 
 /// `{"id":N,"received_at":..,"method":..,"path":..,"signature":..,"events":[..],
 /// "duplicate_of":N|null,"status":CODE}` in exactly that order.
-pub fn ndjson(r: &Record<'_>) -> String {
+pub fn ndjson(r: &RequestRecord<'_>) -> String {
     let mut out = Vec::with_capacity(256);
     write_ndjson(&mut out, r);
     // Only JSON text (valid UTF-8 in, escapes and ASCII added) was written.
@@ -401,7 +405,7 @@ pub fn ndjson(r: &Record<'_>) -> String {
 
 /// Append [`ndjson`]'s line to `out`, byte for byte what serde_json writes for the same
 /// fields (one is written per request, so without serde's per-value dispatch).
-pub fn write_ndjson(out: &mut Vec<u8>, r: &Record<'_>) {
+pub fn write_ndjson(out: &mut Vec<u8>, r: &RequestRecord<'_>) {
     out.extend_from_slice(b"{\"id\":");
     scan::write_u64(out, r.id);
     out.extend_from_slice(b",\"received_at\":");
@@ -493,7 +497,7 @@ pub fn ready(r: &Ready<'_>, brief: bool) -> String {
 
 /// Counters for the closing summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
+pub struct ListenSummary {
     pub requests: u64,
     pub messages: u64,
     pub statuses: u64,
@@ -518,7 +522,7 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 }
 
 /// `Summary: 5 requests, 7 events (4 message, 2 status, 1 error), 1 invalid, 1 duplicate`.
-pub fn summary(s: &Summary) -> String {
+pub fn summary(s: &ListenSummary) -> String {
     let events = s.messages + s.statuses + s.errors + s.others;
     let mut kinds = Vec::new();
     for (n, k) in [
@@ -822,7 +826,7 @@ mod tests {
 
     #[test]
     fn ndjson_has_exactly_the_documented_keys_in_order() {
-        let line = ndjson(&Record {
+        let line = ndjson(&RequestRecord {
             id: 3,
             received_at: "2024-05-01T12:00:01.234Z",
             method: "POST",
@@ -872,7 +876,7 @@ mod tests {
                 (0, "/webhook", None, Sig::Valid),
                 (u64::MAX, "/p\"a\\t\u{1}h/é", Some(u64::MAX), Sig::Unchecked),
             ] {
-                let r = Record {
+                let r = RequestRecord {
                     id,
                     received_at: "2024-05-01T12:00:01.234Z",
                     method: "POST",
@@ -935,7 +939,7 @@ mod tests {
 
     #[test]
     fn summary_counts() {
-        let s = Summary {
+        let s = ListenSummary {
             requests: 5,
             messages: 4,
             statuses: 2,
@@ -951,7 +955,7 @@ mod tests {
             "Summary: 5 requests, 7 events (4 message, 2 status, 1 error), 1 invalid, 1 duplicate, 1 rejected\n  saved 5 requests to cap.jsonl"
         );
         assert_eq!(
-            summary(&Summary::default()),
+            summary(&ListenSummary::default()),
             "Summary: 0 requests, 0 events, 0 invalid, 0 duplicates"
         );
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::capture;
 use crate::error::{Error, Result};
 use crate::http::delivery::{Method, Request, USER_AGENT};
-use crate::webhook::fixtures::{self, Fixture, Layout, SetOp, TokenSource};
+use crate::webhook::fixtures::{self, CompiledFixture, Fixture, Layout, SetOp, TokenSource};
 use crate::webhook::secret::Secret;
 use crate::webhook::signature::{self, HEADER_SHA256};
 
@@ -163,7 +163,7 @@ pub fn json_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Every request of a capture file as a source: exact body, captured signature kept aside.
 /// Requests `listen` rejected (413, a body cut short: marked with
-/// [`crate::listening::REJECTED_HEADER`]) hold incomplete bodies and are not replayed; the
+/// [`crate::capture::REJECTED_HEADER`]) hold incomplete bodies and are not replayed; the
 /// second value counts them.
 pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)> {
     let mut out = Vec::new();
@@ -172,7 +172,7 @@ pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)>
         let located = item?;
         if located
             .request
-            .header(crate::listening::REJECTED_HEADER)
+            .header(crate::capture::REJECTED_HEADER)
             .is_some()
         {
             rejected += 1;
@@ -200,143 +200,6 @@ pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)>
         ));
     }
     Ok((out, rejected))
-}
-
-/// A fixture serialized once in its wire form with its `{{tokens}}` left as holes, filled
-/// with fresh values for each delivery: the same bytes [`fixtures::render`] produces (same
-/// token semantics, same draws from the [`TokenSource`] in the same order, same escaping) at a
-/// fraction of the cost, because nothing is parsed or re-serialized per delivery. Used when no
-/// `--set` applies; `compile` declines any template it cannot reproduce exactly.
-#[derive(Debug, Clone)]
-pub struct CompiledFixture {
-    text: Vec<u8>,
-    parts: Vec<Part>,
-}
-
-#[derive(Debug, Clone)]
-enum Part {
-    Literal(std::ops::Range<usize>),
-    Token {
-        kind: TokenKind,
-        label: Option<String>,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TokenKind {
-    Wamid,
-    Timestamp(i64),
-    Phone,
-    Uuid,
-    MediaId,
-    Sha256,
-    ConversationId,
-}
-
-impl CompiledFixture {
-    /// Compile a catalogue fixture; `None` when its template has anything unusual (the caller
-    /// then renders it the ordinary way).
-    pub fn compile(fixture: &Fixture) -> Option<CompiledFixture> {
-        let value: serde_json::Value = serde_json::from_str(fixture.template).ok()?;
-        let text = fixtures::serialize(&value, Layout::Compact);
-        let mut parts = Vec::new();
-        let mut pos = 0;
-        while let Some(open) = find(&text[pos..], b"{{").map(|i| pos + i) {
-            let close = find(&text[open + 2..], b"}}").map(|i| open + 2 + i)?;
-            let spec = std::str::from_utf8(&text[open + 2..close]).ok()?;
-            let (name, arg) = match spec.split_once(':') {
-                Some((n, a)) => (n, Some(a)),
-                None => (spec, None),
-            };
-            let kind = match name {
-                "timestamp" => TokenKind::Timestamp(arg.map_or(Ok(0), str::parse).ok()?),
-                "wamid" => TokenKind::Wamid,
-                "phone" => TokenKind::Phone,
-                "uuid" => TokenKind::Uuid,
-                "media_id" => TokenKind::MediaId,
-                "sha256" => TokenKind::Sha256,
-                "conversation_id" => TokenKind::ConversationId,
-                _ => return None,
-            };
-            let label = match kind {
-                TokenKind::Timestamp(_) => None,
-                _ => arg.map(str::to_string),
-            };
-            if open > pos {
-                parts.push(Part::Literal(pos..open));
-            }
-            parts.push(Part::Token { kind, label });
-            pos = close + 2;
-        }
-        if pos < text.len() {
-            parts.push(Part::Literal(pos..text.len()));
-        }
-        Some(CompiledFixture { text, parts })
-    }
-
-    /// The wire bytes of one delivery, with fresh token values.
-    pub fn render(&self, tokens: &mut TokenSource) -> Vec<u8> {
-        let now = tokens.now_secs();
-        let mut out = Vec::with_capacity(self.text.len() + 128);
-        let mut named: Vec<(TokenKind, &str, String)> = Vec::new();
-        let mut wamids: Vec<String> = Vec::new();
-        for part in &self.parts {
-            let (kind, label) = match part {
-                Part::Literal(r) => {
-                    out.extend_from_slice(&self.text[r.clone()]);
-                    continue;
-                }
-                Part::Token { kind, label } => (*kind, label.as_deref()),
-            };
-            if let Some(l) = label {
-                if let Some((_, _, v)) = named.iter().find(|(k, n, _)| *k == kind && *n == l) {
-                    push_escaped(&mut out, v);
-                    continue;
-                }
-            }
-            let value = match kind {
-                TokenKind::Timestamp(offset) => now.saturating_add_signed(offset).to_string(),
-                TokenKind::Wamid => loop {
-                    let id = tokens.wamid();
-                    if !wamids.contains(&id) {
-                        wamids.push(id.clone());
-                        break id;
-                    }
-                },
-                TokenKind::Phone => tokens.phone(),
-                TokenKind::Uuid => tokens.uuid(),
-                TokenKind::MediaId => tokens.media_id(),
-                TokenKind::Sha256 => tokens.sha256(),
-                TokenKind::ConversationId => tokens.conversation_id(),
-            };
-            push_escaped(&mut out, &value);
-            if let Some(l) = label {
-                named.push((kind, l, value));
-            }
-        }
-        out
-    }
-}
-
-/// Append a token value as it appears inside a wire-form JSON string. Plain values are copied;
-/// anything else (e.g. base64 with `/`) goes through the fixtures serializer's own escaping.
-fn push_escaped(out: &mut Vec<u8>, value: &str) {
-    let plain = value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"+=.-_".contains(&b));
-    if plain {
-        out.extend_from_slice(value.as_bytes());
-    } else {
-        let quoted = fixtures::serialize(
-            &serde_json::Value::String(value.to_string()),
-            Layout::Compact,
-        );
-        out.extend_from_slice(&quoted[1..quoted.len() - 1]);
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Names of every catalogue fixture, in catalogue order.
@@ -689,38 +552,6 @@ mod tests {
             false,
             &[file]
         ));
-    }
-
-    #[test]
-    fn compiled_fixtures_render_exactly_like_the_catalogue() {
-        for f in fixtures::catalogue() {
-            let compiled = CompiledFixture::compile(f)
-                .unwrap_or_else(|| panic!("{} does not compile", f.name));
-            for seed in [1u64, 7, 42, 1234] {
-                let mut a = TokenSource::seeded(seed, 1_700_000_000);
-                let mut b = TokenSource::seeded(seed, 1_700_000_000);
-                for round in 0..3 {
-                    let want = fixtures::render(f, &mut a, &[], Layout::Compact).unwrap();
-                    let got = compiled.render(&mut b);
-                    assert_eq!(
-                        String::from_utf8_lossy(&got),
-                        String::from_utf8_lossy(&want),
-                        "{} seed {seed} round {round}",
-                        f.name
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn escaping_of_token_values() {
-        let mut out = Vec::new();
-        push_escaped(&mut out, "ab+/c=");
-        assert_eq!(out, b"ab+\\/c=");
-        out.clear();
-        push_escaped(&mut out, "wamid.HBgL-1_x");
-        assert_eq!(out, b"wamid.HBgL-1_x");
     }
 
     #[test]

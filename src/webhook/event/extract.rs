@@ -1,0 +1,404 @@
+//! The extraction, generic over the tree: every `messages[]`, `statuses[]` and `errors[]`
+//! item of every change becomes one event, in document order; anything else becomes
+//! [`Fields::Other`]. Nothing is dropped.
+
+use std::borrow::Cow;
+
+use super::model::ErrorEvent;
+use super::summary::truncate;
+use super::tree::Node;
+use super::view::{EventView, Fields};
+use super::{ParseError, OBJECT};
+
+/// An event and, for messages and statuses, the object it was read from (its `raw`).
+pub(super) type Found<'a, N> = (EventView<'a>, Option<N>);
+
+/// Where [`collect`] puts what it finds: every event with its node, or just the views.
+pub(super) trait Collector<'a, N> {
+    fn add(&mut self, found: Found<'a, N>);
+    fn count(&self) -> usize;
+}
+
+impl<'a, N> Collector<'a, N> for Vec<Found<'a, N>> {
+    fn add(&mut self, found: Found<'a, N>) {
+        self.push(found);
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<'a, N> Collector<'a, N> for Vec<EventView<'a>> {
+    fn add(&mut self, (view, _): Found<'a, N>) {
+        self.push(view);
+    }
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// Every event of a webhook, in order, into `events` (or why it is not a webhook).
+pub(super) fn collect<'a, N: Node<'a>, S: Collector<'a, N> + Default>(
+    root: N,
+) -> Result<S, ParseError> {
+    if !root.is_object() {
+        return Err(ParseError::NotWebhook(format!(
+            "the top level is {}, not an object",
+            root.type_name()
+        )));
+    }
+    match root.get("object") {
+        Some(s) if s.as_str() == Some(OBJECT) => {}
+        Some(other) => {
+            return Err(ParseError::NotWebhook(format!(
+                "\"object\" is {}, expected \"{OBJECT}\"",
+                short_json(other)
+            )))
+        }
+        None => {
+            return Err(ParseError::NotWebhook(format!(
+                "no \"object\" field (expected \"{OBJECT}\")"
+            )))
+        }
+    }
+    let Some(entries) = root.get("entry").and_then(N::items) else {
+        return Err(ParseError::NotWebhook("no \"entry\" array".to_string()));
+    };
+    let mut events = S::default();
+    for (i, entry) in entries.enumerate() {
+        match entry.get("changes").and_then(N::items) {
+            Some(changes) => {
+                for change in changes {
+                    extract_change(change, &mut events);
+                }
+            }
+            None => events.add(other("", format!("entry {i} has no changes array"))),
+        }
+    }
+    Ok(events)
+}
+
+fn other<'a, N>(field: impl Into<Cow<'a, str>>, summary: String) -> Found<'a, N> {
+    (
+        EventView(Fields::Other {
+            field: field.into(),
+            summary: Cow::Owned(summary),
+        }),
+        None,
+    )
+}
+
+/// Keys of `value` that carry no events of their own.
+const ENVELOPE_KEYS: &[&str] = &["messaging_product", "metadata", "contacts"];
+
+fn extract_change<'a, N: Node<'a>>(change: N, events: &mut impl Collector<'a, N>) {
+    let field = str_of(change, "field").unwrap_or_default();
+    let value = change.get("value");
+    let Some(entries) = value.and_then(N::entries) else {
+        events.add(other(field, "change without a value object".to_string()));
+        return;
+    };
+    let contacts = value.map(contacts_of).unwrap_or_default();
+    let before = events.count();
+    let mut unknown: Vec<(&str, N)> = Vec::new();
+    for (key, items) in entries {
+        match (key, items.items()) {
+            ("messages", Some(items)) => items.for_each(|m| events.add(message(m, &contacts))),
+            ("statuses", Some(items)) => items.for_each(|s| events.add(status(s))),
+            ("errors", Some(items)) => items.for_each(|e| {
+                let view = Fields::Error(Cow::Owned(error_event(e)));
+                events.add((EventView(view), None));
+            }),
+            (k, _) if ENVELOPE_KEYS.contains(&k) => {}
+            _ => unknown.push((key, items)),
+        }
+    }
+    let nothing_known = events.count() == before;
+    let unknown_data = unknown
+        .iter()
+        .any(|(_, v)| v.items().is_some_and(|a| a.len() > 0) || v.is_object());
+    if nothing_known || unknown_data {
+        let summary = if unknown.is_empty() {
+            "no messages, statuses or errors".to_string()
+        } else {
+            unknown
+                .iter()
+                .map(|(k, v)| format!("{k}={}", short_json(*v)))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        events.add(other(field, summary));
+    }
+}
+
+/// `(wa_id, profile name)` pairs from `value.contacts`.
+fn contacts_of<'a, N: Node<'a>>(value: N) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+    let Some(contacts) = value.get("contacts").and_then(N::items) else {
+        return Vec::new();
+    };
+    contacts
+        .filter_map(|c| {
+            let name = c.get("profile").and_then(|p| str_of(p, "name"))?;
+            Some((str_of(c, "wa_id").unwrap_or_default(), name))
+        })
+        .collect()
+}
+
+fn message<'a, N: Node<'a>>(m: N, contacts: &[(Cow<'a, str>, Cow<'a, str>)]) -> Found<'a, N> {
+    if !m.is_object() {
+        let summary = format!("message is {}, not an object", m.type_name());
+        return other("messages", summary);
+    }
+    let from = str_of(m, "from").unwrap_or_default();
+    let kind = str_of(m, "type").unwrap_or(Cow::Borrowed("unknown"));
+    let profile_name = contacts
+        .iter()
+        .find(|(wa_id, _)| *wa_id == from)
+        .or(match contacts {
+            [only] => Some(only),
+            _ => None,
+        })
+        .map(|(_, name)| name.clone());
+    let view = Fields::Message {
+        id: str_of(m, "id").unwrap_or_default(),
+        content: message_content(&kind, m),
+        from,
+        profile_name,
+        timestamp: str_of(m, "timestamp"),
+        kind,
+        context_id: context_of(m),
+    };
+    (EventView(view), Some(m))
+}
+
+/// `context.id`: the message a message replies or reacts to.
+pub(super) fn context_of<'a, N: Node<'a>>(m: N) -> Option<Cow<'a, str>> {
+    m.get("context").and_then(|c| str_of(c, "id"))
+}
+
+/// A non-empty string (or number, boolean) field.
+fn text_of<'a, N: Node<'a>>(v: Option<N>, key: &str) -> Option<Cow<'a, str>> {
+    v.and_then(|v| str_of(v, key)).filter(|s| !s.is_empty())
+}
+
+fn message_content<'a, N: Node<'a>>(kind: &str, m: N) -> Cow<'a, str> {
+    let body = m.get(kind);
+    let s = |v: Option<N>, k: &str| text_of(v, k);
+    let flag = |k: &str| body.and_then(|b| b.get(k)).and_then(N::as_bool) == Some(true);
+    match kind {
+        "text" => s(body, "body").unwrap_or_default(),
+        "image" | "video" | "audio" | "document" | "sticker" => {
+            let mut parts = vec![s(body, "mime_type").unwrap_or_else(|| kind.to_string().into())];
+            parts.extend(s(body, "filename"));
+            if flag("voice") {
+                parts.push("(voice)".into());
+            }
+            if flag("animated") {
+                parts.push("(animated)".into());
+            }
+            parts.extend(s(body, "caption").map(|c| format!("\"{c}\"").into()));
+            parts.join(" ").into()
+        }
+        "location" => {
+            let field = |k: &str| body.and_then(|b| b.get(k));
+            let coords = match (field("latitude"), field("longitude")) {
+                (Some(lat), Some(long)) => Some(format!(
+                    "({}, {})",
+                    scalar_text(lat).unwrap_or_default(),
+                    scalar_text(long).unwrap_or_default()
+                )),
+                _ => None,
+            };
+            let place: Vec<Cow<'_, str>> = [s(body, "name"), s(body, "address")]
+                .into_iter()
+                .flatten()
+                .collect();
+            match (place.is_empty(), coords) {
+                (false, Some(c)) => format!("{} {c}", place.join(", ")).into(),
+                (false, None) => place.join(", ").into(),
+                (true, Some(c)) => c
+                    .trim_matches(|ch| ch == '(' || ch == ')')
+                    .to_string()
+                    .into(),
+                (true, None) => Cow::Borrowed(""),
+            }
+        }
+        "contacts" => body
+            .and_then(N::items)
+            .map(|cs| {
+                cs.filter_map(|c| {
+                    let name = c.get("name");
+                    name?;
+                    s(name, "formatted_name").or_else(|| {
+                        let parts: Vec<Cow<'_, str>> =
+                            [s(name, "first_name"), s(name, "last_name")]
+                                .into_iter()
+                                .flatten()
+                                .collect();
+                        (!parts.is_empty()).then(|| parts.join(" ").into())
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+                .into()
+            })
+            .unwrap_or_default(),
+        "interactive" => {
+            let itype = s(body, "type").unwrap_or_default();
+            let reply = body.and_then(|b| b.get(&itype));
+            match (s(reply, "title"), s(reply, "description")) {
+                (Some(t), Some(d)) => format!("{t} ({d})").into(),
+                (Some(t), None) => t,
+                _ => {
+                    let text = s(reply, "body")
+                        .or_else(|| s(reply, "name"))
+                        .or_else(|| reply.and_then(first_text));
+                    match text {
+                        Some(t) => format!("{itype}: {t}").into(),
+                        None => itype,
+                    }
+                }
+            }
+        }
+        "button" => s(body, "text")
+            .or_else(|| s(body, "payload"))
+            .unwrap_or_default(),
+        "reaction" => {
+            let target = s(body, "message_id").unwrap_or(Cow::Borrowed("?"));
+            match s(body, "emoji") {
+                Some(e) => format!("{e} to {target}").into(),
+                None => format!("removed reaction to {target}").into(),
+            }
+        }
+        "order" => order_content(body).into(),
+        "system" => s(body, "body").unwrap_or_default(),
+        "unsupported" => m
+            .get("errors")
+            .and_then(N::items)
+            .and_then(|mut errors| errors.next())
+            .map(|e| error_event(e).title.into())
+            .unwrap_or(Cow::Borrowed("unsupported message type")),
+        _ => body.and_then(first_text).unwrap_or_default(),
+    }
+}
+
+fn order_content<'a, N: Node<'a>>(order: Option<N>) -> String {
+    let items = order
+        .and_then(|o| o.get("product_items"))
+        .and_then(N::items);
+    let mut count = 0.0;
+    let mut total = 0.0;
+    let mut currencies: Vec<Cow<'_, str>> = Vec::new();
+    for item in items.into_iter().flatten() {
+        let quantity = item.get("quantity").and_then(number_of).unwrap_or(1.0);
+        count += quantity;
+        total += quantity * item.get("item_price").and_then(number_of).unwrap_or(0.0);
+        if let Some(c) = str_of(item, "currency") {
+            if !currencies.contains(&c) {
+                currencies.push(c);
+            }
+        }
+    }
+    let noun = if count == 1.0 { "item" } else { "items" };
+    let mut out = format!("{count} {noun}, total {total:.2}");
+    match currencies.as_slice() {
+        [] => {}
+        [one] => {
+            out.push(' ');
+            out.push_str(one);
+        }
+        many => out.push_str(&format!(" (mixed currencies: {})", many.join(", "))),
+    }
+    if let Some(text) = text_of(order, "text") {
+        out.push_str(": ");
+        out.push_str(&text);
+    }
+    out
+}
+
+fn status<'a, N: Node<'a>>(s: N) -> Found<'a, N> {
+    if !s.is_object() {
+        let summary = format!("status is {}, not an object", s.type_name());
+        return other("statuses", summary);
+    }
+    let view = Fields::Status {
+        id: str_of(s, "id").unwrap_or_default(),
+        status: str_of(s, "status").unwrap_or(Cow::Borrowed("unknown")),
+        recipient_id: str_of(s, "recipient_id").unwrap_or_default(),
+        timestamp: str_of(s, "timestamp"),
+        errors: Cow::Owned(
+            s.get("errors")
+                .and_then(N::items)
+                .map(|es| es.map(error_event).collect())
+                .unwrap_or_default(),
+        ),
+    };
+    (EventView(view), Some(s))
+}
+
+fn error_event<'a, N: Node<'a>>(e: N) -> ErrorEvent {
+    let message = str_of(e, "message").filter(|s| !s.is_empty());
+    let title = str_of(e, "title")
+        .filter(|s| !s.is_empty())
+        .or_else(|| message.clone())
+        .unwrap_or(Cow::Borrowed("unknown error"));
+    let code = e
+        .get("code")
+        .and_then(|c| match (c.as_number(), c.as_str()) {
+            (Some(n), _) => n.as_i64(),
+            (_, Some(s)) => s.trim().parse().ok(),
+            _ => None,
+        });
+    ErrorEvent {
+        code,
+        title: title.into_owned(),
+        message: message.map(Cow::into_owned),
+        details: text_of(e.get("error_data"), "details").map(Cow::into_owned),
+    }
+}
+
+/// A string, or a number/bool as text.
+fn scalar_text<'a, N: Node<'a>>(v: N) -> Option<Cow<'a, str>> {
+    if let Some(s) = v.as_str() {
+        return Some(Cow::Borrowed(s));
+    }
+    if let Some(n) = v.as_number() {
+        return Some(Cow::Owned(n.to_string()));
+    }
+    v.as_bool().map(|b| Cow::Owned(b.to_string()))
+}
+
+fn str_of<'a, N: Node<'a>>(v: N, key: &str) -> Option<Cow<'a, str>> {
+    v.get(key).and_then(scalar_text)
+}
+
+fn number_of<'a, N: Node<'a>>(v: N) -> Option<f64> {
+    match (v.as_number(), v.as_str()) {
+        (Some(n), _) => n.as_f64(),
+        (_, Some(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The first non-empty text in a value: likely keys first, then depth-first.
+fn first_text<'a, N: Node<'a>>(v: N) -> Option<Cow<'a, str>> {
+    if let Some(s) = v.as_str() {
+        return (!s.is_empty()).then_some(Cow::Borrowed(s));
+    }
+    if v.is_object() {
+        return ["body", "text", "caption", "title", "name", "description"]
+            .iter()
+            .find_map(|k| v.get(k).and_then(N::as_str).filter(|s| !s.is_empty()))
+            .map(Cow::Borrowed)
+            .or_else(|| v.entries()?.find_map(|(_, v)| first_text(v)));
+    }
+    v.items()?.find_map(first_text)
+}
+
+/// Compact JSON, cut to a readable length.
+fn short_json<'a, N: Node<'a>>(v: N) -> String {
+    match v.as_str() {
+        Some(s) => truncate(s, 60).into_owned(),
+        None => truncate(&v.to_json_text(), 60).into_owned(),
+    }
+}

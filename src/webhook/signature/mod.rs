@@ -1,0 +1,568 @@
+//! The signature engine: sign exact bytes, verify a header value (or a stream), and say
+//! why a signature fails ([`diagnosis`]). Comparison is constant-time ([`digest`]).
+//! Knows nothing of HTTP, files or the CLI; imports nothing of this crate.
+
+mod diagnosis;
+mod digest;
+
+use std::borrow::Cow;
+
+use diagnosis::variant_hint;
+pub use diagnosis::{
+    diagnose, escape_json_text, not_diagnosed, unescape_json_text, Diagnosis, VariantInfo,
+    DIAGNOSE_MAX_BODY, NOT_DIAGNOSED, VARIANTS,
+};
+use digest::unhex;
+pub use digest::{
+    hex, mac, mac_matches, sign, sign_sha1, MacStream, Scheme, HEADER_SHA1, HEADER_SHA256,
+};
+
+/// The result of verifying a body read from a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamVerdict {
+    pub verdict: Verdict,
+    /// Bytes read.
+    pub len: u64,
+    /// The body, when it fit in `keep_limit` bytes (for diagnosis and event summaries).
+    pub body: Option<Vec<u8>>,
+}
+
+/// Verify a signature value over everything `reader` yields, hashing in 1 MiB chunks. Keeps
+/// the body in memory only while it is at most `keep_limit` bytes; a larger mismatching body
+/// gets the [`not_diagnosed`] diagnosis. `allow_sha1` as in [`verify_value_allowing`].
+pub fn verify_reader(
+    secret: &[u8],
+    value: &str,
+    allow_sha1: bool,
+    mut reader: impl std::io::Read,
+    keep_limit: usize,
+) -> std::io::Result<StreamVerdict> {
+    let parsed = match parse_value(value) {
+        Ok((Scheme::Sha1, _)) if !allow_sha1 => Err(Verdict::WrongScheme {
+            found: "sha1".into(),
+        }),
+        other => other,
+    };
+    let mut state = parsed.map(|(scheme, got)| (MacStream::new(scheme, secret), scheme, got));
+    let mut kept = Some(Vec::new());
+    let mut buf = vec![0u8; 1 << 20];
+    let mut len = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        len += n as u64;
+        if let Ok((m, _, _)) = state.as_mut() {
+            m.update(&buf[..n]);
+        }
+        if let Some(k) = kept.as_mut() {
+            if k.len() + n <= keep_limit {
+                k.extend_from_slice(&buf[..n]);
+            } else {
+                kept = None;
+            }
+        }
+    }
+    let verdict = match state {
+        Err(v) => v,
+        Ok((m, scheme, got)) if m.clone().matches(&got) => Verdict::Valid {
+            scheme,
+            legacy: false,
+        },
+        Ok((m, scheme, got)) => match &kept {
+            Some(body) => mismatch(scheme, secret, body, &got),
+            None => Verdict::Mismatch {
+                scheme,
+                expected_prefix: hex(&m.finalize())[..8].to_string(),
+                got_prefix: hex(&got)[..8].to_string(),
+                diagnosis: Some(not_diagnosed(len)),
+            },
+        },
+    };
+    Ok(StreamVerdict {
+        verdict,
+        len,
+        body: kept,
+    })
+}
+
+/// The outcome of verifying one request. Each failure is distinct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Signature matches the exact bytes. `legacy` when only `X-Hub-Signature: sha1=` was present.
+    Valid { scheme: Scheme, legacy: bool },
+    /// No signature header at all.
+    Missing,
+    /// A signature in a scheme we do not accept here (e.g. `sha1=` in X-Hub-Signature-256, `md5=`).
+    WrongScheme { found: String },
+    /// Not `<scheme>=<hex>`: bad hex, wrong length, empty.
+    Malformed { reason: String },
+    /// Not checked: the capture says the request was refused before its body was complete
+    /// (`why` is e.g. `413 Payload Too Large`), so no signature could match.
+    Incomplete { why: String },
+    /// Well-formed but does not match. Prefixes are the first 8 hex chars (never the secret).
+    Mismatch {
+        scheme: Scheme,
+        expected_prefix: String,
+        got_prefix: String,
+        diagnosis: Option<Diagnosis>,
+    },
+}
+
+impl Verdict {
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Verdict::Valid { .. })
+    }
+
+    /// `valid` | `invalid` | `missing`: the label used in listen's NDJSON.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Valid { .. } => "valid",
+            Verdict::Missing => "missing",
+            _ => "invalid",
+        }
+    }
+
+    pub fn scheme(&self) -> Option<Scheme> {
+        match self {
+            Verdict::Valid { scheme, .. } | Verdict::Mismatch { scheme, .. } => Some(*scheme),
+            _ => None,
+        }
+    }
+
+    /// One line saying what is wrong (or that it is valid).
+    pub fn reason(&self) -> Cow<'static, str> {
+        let text = match self {
+            Verdict::Valid { legacy: false, .. } => return "signature valid".into(),
+            Verdict::Valid { legacy: true, .. } => {
+                return "legacy X-Hub-Signature (sha1) valid; no X-Hub-Signature-256 was sent"
+                    .into()
+            }
+            Verdict::Missing => return "no X-Hub-Signature-256 header".into(),
+            Verdict::WrongScheme { found } => {
+                format!("unsupported signature scheme `{found}=` (expected sha256=)")
+            }
+            Verdict::Malformed { reason } => format!("malformed signature: {reason}"),
+            Verdict::Incomplete { why } => format!(
+                "not verified: listen refused this request before its body was complete ({why})"
+            ),
+            Verdict::Mismatch {
+                expected_prefix,
+                got_prefix,
+                diagnosis: Some(d),
+                ..
+            } => format!(
+                "signature mismatch (expected {expected_prefix}…, got {got_prefix}…): {}",
+                d.explanation
+            ),
+            Verdict::Mismatch {
+                expected_prefix,
+                got_prefix,
+                diagnosis: None,
+                ..
+            } => format!(
+                "signature mismatch (expected {expected_prefix}…, got {got_prefix}…): the secret is most likely wrong"
+            ),
+        };
+        Cow::Owned(text)
+    }
+
+    /// How to fix it, when there is something to say.
+    pub fn hint(&self) -> Option<Cow<'static, str>> {
+        match self {
+            Verdict::Valid { legacy: true, .. } => {
+                Some("modern senders sign with X-Hub-Signature-256 (HMAC-SHA256); prefer it".into())
+            }
+            Verdict::Valid { .. } => None,
+            Verdict::Missing => Some(
+                "the sender must send X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>".into(),
+            ),
+            Verdict::Incomplete { .. } => Some(
+                "the delivery never reached a handler; resend it (for 413, raise listen --max-body)"
+                    .into(),
+            ),
+            Verdict::WrongScheme { .. } | Verdict::Malformed { .. } => Some(
+                "the header value must be `sha256=` followed by 64 lowercase hex characters".into(),
+            ),
+            Verdict::Mismatch { diagnosis: Some(d), .. } => Some(variant_hint(d.variant).into()),
+            Verdict::Mismatch { diagnosis: None, .. } => Some(
+                "check that sender and verifier use the same webhook secret (not the verify token)".into(),
+            ),
+        }
+    }
+}
+
+/// Verify a request from its headers (any order, names matched case-insensitively).
+/// Uses `X-Hub-Signature-256` when present, else the legacy `X-Hub-Signature: sha1=`.
+pub fn verify_headers<'a>(
+    secret: &[u8],
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: &[u8],
+) -> Verdict {
+    let mut sha256 = None;
+    let mut legacy = None;
+    for (name, value) in headers {
+        if sha256.is_none() && name.eq_ignore_ascii_case(HEADER_SHA256) {
+            sha256 = Some(value);
+        } else if legacy.is_none() && name.eq_ignore_ascii_case(HEADER_SHA1) {
+            legacy = Some(value);
+        }
+    }
+    match (sha256, legacy) {
+        (Some(v), _) => verify_value(secret, v, body),
+        (None, Some(v)) => match parse_value(v) {
+            Ok((Scheme::Sha1, _)) => match verify_value_allowing(secret, v, body, true) {
+                Verdict::Valid { scheme, .. } => Verdict::Valid {
+                    scheme,
+                    legacy: true,
+                },
+                other => other,
+            },
+            _ => verify_value_allowing(secret, v, body, true),
+        },
+        (None, None) => Verdict::Missing,
+    }
+}
+
+/// Verify one `X-Hub-Signature-256` value (`sha256=<hex>`).
+pub fn verify_value(secret: &[u8], value: &str, body: &[u8]) -> Verdict {
+    verify_value_allowing(secret, value, body, false)
+}
+
+/// Verify a value; `allow_sha1` accepts `sha1=` (legacy header or explicit user choice).
+pub fn verify_value_allowing(secret: &[u8], value: &str, body: &[u8], allow_sha1: bool) -> Verdict {
+    let (scheme, got) = match parse_value(value) {
+        Ok(p) => p,
+        Err(v) => return v,
+    };
+    if scheme == Scheme::Sha1 && !allow_sha1 {
+        return Verdict::WrongScheme {
+            found: "sha1".into(),
+        };
+    }
+    if mac_matches(scheme, secret, body, &got) {
+        return Verdict::Valid {
+            scheme,
+            legacy: false,
+        };
+    }
+    mismatch(scheme, secret, body, &got)
+}
+
+/// The verdict for a body whose MAC is not `got`, with its diagnosis.
+fn mismatch(scheme: Scheme, secret: &[u8], body: &[u8], got: &[u8]) -> Verdict {
+    let expected = mac(scheme, secret, body);
+    Verdict::Mismatch {
+        scheme,
+        expected_prefix: hex(&expected)[..8].to_string(),
+        got_prefix: hex(got)[..8].to_string(),
+        diagnosis: diagnose(scheme, secret, body, got),
+    }
+}
+
+/// Parse `scheme=hex` into the scheme and the MAC bytes.
+pub fn parse_value(value: &str) -> Result<(Scheme, Vec<u8>), Verdict> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Verdict::Malformed {
+            reason: "the header is empty".into(),
+        });
+    }
+    let Some((scheme, hexpart)) = value.split_once('=') else {
+        return Err(Verdict::Malformed {
+            reason: "no `sha256=` prefix (a bare hex digest?)".into(),
+        });
+    };
+    let scheme = match scheme.trim() {
+        s if s.eq_ignore_ascii_case("sha256") => Scheme::Sha256,
+        s if s.eq_ignore_ascii_case("sha1") => Scheme::Sha1,
+        other => {
+            return Err(Verdict::WrongScheme {
+                found: other.to_ascii_lowercase().chars().take(16).collect(),
+            })
+        }
+    };
+    let want = match scheme {
+        Scheme::Sha256 => 64,
+        Scheme::Sha1 => 40,
+    };
+    let hexpart = hexpart.trim();
+    if hexpart.len() != want {
+        return Err(Verdict::Malformed {
+            reason: format!(
+                "{} hex digest has {} characters, expected {want}",
+                scheme.as_str(),
+                hexpart.len()
+            ),
+        });
+    }
+    match unhex(hexpart) {
+        Some(bytes) => Ok((scheme, bytes)),
+        None => Err(Verdict::Malformed {
+            reason: "the digest is not hexadecimal".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const MESSAGES: &[u8] = include_bytes!("../../../tests/data/vector-messages.json");
+    pub(crate) const ESCAPED: &[u8] =
+        br#"{"text":{"body":"mang\u00e9 \/ caf\u00e9 @ \ud83d\ude2e"}}"#;
+    pub(crate) const UNESCAPED: &[u8] = "{\"text\":{\"body\":\"mangé / café @ 😮\"}}".as_bytes();
+    pub(crate) const SECRET: &[u8] = b"s3cret";
+
+    #[test]
+    fn github_vector() {
+        assert_eq!(
+            sign(b"It's a Secret to Everybody", b"Hello, World!"),
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+        );
+    }
+
+    #[test]
+    fn reference_vectors() {
+        assert_eq!(
+            sign(SECRET, MESSAGES),
+            "sha256=1a79931c7aff73e7ac9c11657e09d99c107cf017727d1ebfe45aaa4462854f56"
+        );
+        assert_eq!(
+            sign(SECRET, ESCAPED),
+            "sha256=89f85910e050bb36418b9e0d410203267cfe99ea51a4fd473020c58e77ffa62f"
+        );
+        assert_eq!(
+            sign(SECRET, UNESCAPED),
+            "sha256=046dca3b7d410d0664ba6f90da0b6ac27067048a6b7e3d8c63a3554601009642"
+        );
+        for body in [MESSAGES, ESCAPED, UNESCAPED] {
+            let v = verify_value(SECRET, &sign(SECRET, body), body);
+            assert_eq!(
+                v,
+                Verdict::Valid {
+                    scheme: Scheme::Sha256,
+                    legacy: false
+                }
+            );
+            assert_eq!(v.reason(), "signature valid");
+            assert_eq!(v.hint(), None);
+        }
+    }
+
+    #[test]
+    fn valid_and_mismatch() {
+        let sig = sign(b"s3cret", b"{}");
+        assert!(verify_value(b"s3cret", &sig, b"{}").is_valid());
+        let v = verify_value(b"other", &sig, b"{}");
+        assert!(matches!(v, Verdict::Mismatch { .. }), "{v:?}");
+    }
+
+    #[test]
+    fn no_reason_or_hint_contains_the_secret() {
+        let secret: &[u8] = b"Zebra-Secret-9f3";
+        let cases: Vec<(Vec<u8>, &[u8], String)> = vec![
+            (MESSAGES.to_vec(), MESSAGES, sign(secret, MESSAGES)),
+            (MESSAGES.to_vec(), MESSAGES, sign(b"other", MESSAGES)),
+            (UNESCAPED.to_vec(), ESCAPED, sign(secret, UNESCAPED)),
+            (ESCAPED.to_vec(), UNESCAPED, sign(secret, ESCAPED)),
+            (
+                MESSAGES.to_vec(),
+                MESSAGES,
+                sign(b"Zebra-Secret-9f3\n", MESSAGES),
+            ),
+            (MESSAGES.to_vec(), MESSAGES, "sha1=abc".into()),
+            (MESSAGES.to_vec(), MESSAGES, "md5=abc".into()),
+            (MESSAGES.to_vec(), MESSAGES, String::new()),
+        ];
+        let needle = "Zebra-Secret";
+        for (_, captured, sig) in &cases {
+            for s in [secret, b" Zebra-Secret-9f3 "] {
+                let v = verify_value(s, sig, captured);
+                let text = format!("{} {:?} {v:?}", v.reason(), v.hint());
+                assert!(!text.contains(needle), "{text}");
+            }
+        }
+        for v in VARIANTS {
+            assert!(!v.explanation.contains(needle) && !v.hint.contains(needle));
+        }
+    }
+
+    #[test]
+    fn header_name_is_case_insensitive() {
+        let sig = sign(SECRET, MESSAGES);
+        for name in [
+            "X-Hub-Signature-256",
+            "x-hub-signature-256",
+            "X-HUB-SIGNATURE-256",
+        ] {
+            let v = verify_headers(
+                SECRET,
+                [("Content-Type", "application/json"), (name, sig.as_str())],
+                MESSAGES,
+            );
+            assert!(v.is_valid(), "{name}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn sha1_in_sha256_header_is_wrong_scheme() {
+        let sha1 = sign_sha1(SECRET, MESSAGES);
+        let v = verify_headers(SECRET, [("X-Hub-Signature-256", sha1.as_str())], MESSAGES);
+        assert_eq!(
+            v,
+            Verdict::WrongScheme {
+                found: "sha1".into()
+            }
+        );
+        assert!(v.reason().contains("sha1="), "{}", v.reason());
+        assert_eq!(v.scheme(), None);
+        assert_eq!(v.label(), "invalid");
+        let v = verify_value(SECRET, "md5=0123", MESSAGES);
+        assert_eq!(
+            v,
+            Verdict::WrongScheme {
+                found: "md5".into()
+            }
+        );
+    }
+
+    #[test]
+    fn missing_and_legacy() {
+        assert_eq!(
+            verify_headers(b"k", [("Content-Type", "x")], b"{}"),
+            Verdict::Missing
+        );
+        assert_eq!(Verdict::Missing.label(), "missing");
+        let legacy = sign_sha1(b"k", b"{}");
+        let v = verify_headers(b"k", [("x-hub-signature", legacy.as_str())], b"{}");
+        assert_eq!(
+            v,
+            Verdict::Valid {
+                scheme: Scheme::Sha1,
+                legacy: true
+            }
+        );
+        assert!(v.reason().contains("legacy"));
+        // When both are present the SHA-256 header decides.
+        let bad = sign(b"other", b"{}");
+        let v = verify_headers(
+            b"k",
+            [
+                ("X-Hub-Signature", legacy.as_str()),
+                ("X-Hub-Signature-256", bad.as_str()),
+            ],
+            b"{}",
+        );
+        assert!(
+            matches!(
+                v,
+                Verdict::Mismatch {
+                    scheme: Scheme::Sha256,
+                    ..
+                }
+            ),
+            "{v:?}"
+        );
+        // A legacy mismatch is a sha1 mismatch.
+        let v = verify_headers(b"other", [("X-Hub-Signature", legacy.as_str())], b"{}");
+        assert!(
+            matches!(
+                v,
+                Verdict::Mismatch {
+                    scheme: Scheme::Sha1,
+                    ..
+                }
+            ),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn malformed_values() {
+        let cases = [
+            ("", "empty"),
+            ("   ", "empty"),
+            ("sha256=", "0 characters"),
+            ("sha256=abc", "3 characters"),
+            (&*format!("sha256={}", "g".repeat(64)), "not hexadecimal"),
+            (&*format!("sha256={}", "a".repeat(66)), "66 characters"),
+            (&*"a".repeat(64), "no `sha256=` prefix"),
+        ];
+        for (value, what) in cases {
+            let v = verify_value(SECRET, value, MESSAGES);
+            match &v {
+                Verdict::Malformed { reason } => {
+                    assert!(reason.contains(what), "{value}: {reason}")
+                }
+                other => panic!("{value}: {other:?}"),
+            }
+            assert!(v.hint().unwrap().contains("64 lowercase hex"));
+        }
+        // Upper-case hex is still hex.
+        let sig = sign(SECRET, MESSAGES)
+            .to_uppercase()
+            .replace("SHA256", "sha256");
+        assert!(verify_value(SECRET, &sig, MESSAGES).is_valid());
+    }
+
+    #[test]
+    fn stream_verification() {
+        let sig = sign(SECRET, MESSAGES);
+        let r = verify_reader(SECRET, &sig, false, MESSAGES, 1 << 20).unwrap();
+        assert!(r.verdict.is_valid());
+        assert_eq!(r.len, MESSAGES.len() as u64);
+        assert_eq!(r.body.as_deref(), Some(MESSAGES));
+
+        // Small enough to keep: diagnosed like the in-memory path.
+        let r = verify_reader(SECRET, &sign(SECRET, UNESCAPED), false, ESCAPED, 1 << 20).unwrap();
+        assert_eq!(
+            r.verdict,
+            verify_value(SECRET, &sign(SECRET, UNESCAPED), ESCAPED)
+        );
+
+        // Too large to keep: not diagnosed, and says so.
+        let r = verify_reader(SECRET, &sign(b"x", MESSAGES), false, MESSAGES, 16).unwrap();
+        assert_eq!(r.body, None);
+        match &r.verdict {
+            Verdict::Mismatch {
+                diagnosis: Some(d),
+                expected_prefix,
+                ..
+            } => {
+                assert_eq!(d.variant, NOT_DIAGNOSED);
+                assert_eq!(expected_prefix, &sign(SECRET, MESSAGES)[7..15]);
+            }
+            other => panic!("{other:?}"),
+        }
+
+        let r = verify_reader(
+            SECRET,
+            &sign_sha1(SECRET, MESSAGES),
+            false,
+            MESSAGES,
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(
+            r.verdict,
+            Verdict::WrongScheme {
+                found: "sha1".into()
+            }
+        );
+        assert_eq!(r.body.as_deref(), Some(MESSAGES));
+        let r = verify_reader(
+            SECRET,
+            &sign_sha1(SECRET, MESSAGES),
+            true,
+            MESSAGES,
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(r.verdict.scheme(), Some(Scheme::Sha1));
+        assert!(r.verdict.is_valid());
+    }
+}
