@@ -1,4 +1,4 @@
-//! Helpers for `tests/lint.rs`: webhook endpoints with configurable (mis)behaviour served over
+//! Helpers for the `lint` tests: webhook endpoints with configurable (mis)behaviour served over
 //! HTTP or HTTPS (rustls, rcgen-made certificates), a JSON Schema validator for the subset the
 //! committed schema uses, and a small XML well-formedness parser for the JUnit report.
 #![allow(dead_code)]
@@ -6,23 +6,20 @@
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
-use sha2::Sha256;
+
+use super::{hmac_sha256_hex, Run};
 
 pub const SECRET: &str = "s3cret-for-lint-tests";
 pub const TOKEN: &str = "verify-me-123";
 
-use super::certs::server_config;
-#[allow(unused_imports)] // re-exported for tests/lint.rs
-pub use super::certs::{now_unix, self_signed, Ca, ServerCert, Validity};
+use super::certs::{server_config, ServerCert};
 
 // ---------------------------------------------------------------------------------------------
 // Endpoints
@@ -159,16 +156,6 @@ pub fn serve(behaviour: Behaviour, cert: Option<&ServerCert>) -> Endpoint {
         stop,
         accept: Some(accept),
     }
-}
-
-pub fn hmac_hex(secret: &[u8], body: &[u8]) -> String {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap();
-    m.update(body);
-    m.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -310,7 +297,7 @@ fn post(
     sig: Option<String>,
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, String) {
-    let expect = |bytes: &[u8]| format!("sha256={}", hmac_hex(SECRET.as_bytes(), bytes));
+    let expect = |bytes: &[u8]| format!("sha256={}", hmac_sha256_hex(SECRET.as_bytes(), bytes));
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let valid = match b.verify {
         Verify::Nothing => true,
@@ -342,37 +329,9 @@ fn post(
 // ---------------------------------------------------------------------------------------------
 // Running lint
 
-/// `cmzon-hook` in a clean environment: no secret, URL or proxy variables, no color, and an
-/// empty working directory (no `cmzon-hook.toml` is picked up).
-pub fn cmzon(cwd: &Path) -> Command {
-    super::hermetic(cwd)
-}
-
-/// The outcome of one `lint` run.
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
+/// Run `lint` (or any command) to completion; its output must be UTF-8.
 pub fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("cmzon-hook runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
+    Run::utf8(cmd.output().expect("cmzon-hook runs"))
 }
 
 /// The check with this id in a `--json` document.
@@ -542,7 +501,7 @@ fn type_matches(t: &str, x: &Value) -> bool {
 
 /// The committed schema for `lint --json`.
 pub fn lint_schema() -> Value {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lint.schema.json");
+    let p = super::source_tree().join("tests/data/lint.schema.json");
     serde_json::from_str(&std::fs::read_to_string(p).expect("schema file")).expect("schema is JSON")
 }
 

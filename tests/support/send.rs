@@ -282,36 +282,17 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// A private CA and a server certificate for 127.0.0.1 and localhost signed by it.
-pub type TestCa = super::certs::TlsServer;
-
-/// A fresh CA with a leaf for 127.0.0.1 and localhost.
-pub fn test_ca() -> TestCa {
-    TestCa::new(&["127.0.0.1", "localhost"], super::certs::Validity::Long)
-}
-
-/// The binary with no inherited cmzon/proxy environment, run in `dir` (no stray config file).
-pub fn cmd(dir: &std::path::Path) -> assert_cmd::Command {
-    super::hermetic(dir)
-}
-
-/// Lowercase hex HMAC-SHA256, computed independently of the crate under test.
-pub fn hmac_sha256_hex(key: &[u8], body: &[u8]) -> String {
-    use hmac::{KeyInit, Mac};
-    let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
-    m.update(body);
-    m.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Whether the request's `X-Hub-Signature-256` is HMAC-SHA256([`SECRET`], body), checked
 /// independently of the crate.
 pub fn signature_valid(req: &Recorded) -> bool {
     req.header("X-Hub-Signature-256")
-        == Some(format!("sha256={}", hmac_sha256_hex(SECRET.as_bytes(), &req.body)).as_str())
+        == Some(
+            format!(
+                "sha256={}",
+                super::hmac_sha256_hex(SECRET.as_bytes(), &req.body)
+            )
+            .as_str(),
+        )
 }
 
 /// Panic when the secret shows up in any output.

@@ -2,9 +2,7 @@
 //! else, on success and on failure. `listen --json`, `init --json` and `demo --json` are
 //! covered beside their commands (tests/listen.rs, tests/init.rs, tests/demo.rs).
 
-mod common;
-
-use common::hermetic as bin;
+use crate::support::cmzon;
 use serde_json::Value;
 
 /// Every stdout line parses as JSON; returns them.
@@ -27,7 +25,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["sign", "--json", "--secret", "k"])
         .write_stdin("{}")
         .output()
@@ -35,7 +33,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     assert!(out.status.success());
     assert_eq!(ndjson(&out.stdout)[0]["bytes"], 2);
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["fixtures", "list", "--json"])
         .output()
         .unwrap();
@@ -45,13 +43,13 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
         .iter()
         .all(|f| f["name"].is_string() && f["kind"].is_string()));
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["fixtures", "show", "status_failed"])
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["object"], "whatsapp_business_account");
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["fixtures", "show", "status_failed", "--compact"])
         .output()
         .unwrap();
@@ -75,7 +73,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     };
     let lines = [&good, &bad].map(cmzon_hook::capture::to_jsonl_line);
     std::fs::write(d.join("cap.jsonl"), lines.join("\n") + "\n").unwrap();
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["verify", "--json", "--secret", "k", "cap.jsonl"])
         .output()
         .unwrap();
@@ -87,7 +85,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     );
 
     let url = format!("http://127.0.0.1:{}/webhook", closed_port());
-    let out = bin(d)
+    let out = cmzon(d)
         .args([
             "send",
             "status_failed",
@@ -105,7 +103,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     assert!(v[0]["error"].is_string());
     assert_eq!(v.last().unwrap()["summary"]["failed"], 1);
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args([
             "send",
             "messages",
@@ -121,7 +119,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     assert!(out.status.success());
     assert_eq!(ndjson(&out.stdout)[0]["method"], "POST");
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args([
             "lint",
             &url,

@@ -7,14 +7,16 @@
 //! tests/send.rs already covers: 5xx then 2xx with --retries, a hanging server with
 //! --timeout, a 302 redirect, an untrusted CA, an unresolvable host.
 
-mod common;
+use crate::support;
 
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::harden::{answer, cert, read_request, reset, Cert, FaultServer};
-use common::send::{cmd, Server, SECRET};
+use crate::support::certs::{TlsServer, Validity};
+use crate::support::cmzon;
+use crate::support::faults::{answer, read_request, reset, FaultServer};
+use crate::support::send::{Server, SECRET};
 use serde_json::Value;
 
 struct Sent {
@@ -43,7 +45,7 @@ impl Sent {
 fn send(url: &str, args: &[&str]) -> Sent {
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let out = cmd(dir.path())
+    let out = cmzon(dir.path())
         .env("CMZON_WEBHOOK_SECRET", SECRET)
         .args(["send", "messages", "--to", url, "--json"])
         .args(args)
@@ -243,7 +245,7 @@ fn every_redirect_is_a_failure_reported_with_its_location_and_never_retried() {
         (308, "/relative/path".to_string()),
     ] {
         let loc = location.clone();
-        let server = Server::http(move |_, _| common::send::Action::redirect(status, &loc));
+        let server = Server::http(move |_, _| support::send::Action::redirect(status, &loc));
         let r = send(&server.url("/hook"), &refs(&retries(3)));
         assert_eq!(r.code, 1, "{status}");
         assert_eq!(server.requests().len(), 1, "{status}: 3xx is not retried");
@@ -256,7 +258,7 @@ fn every_redirect_is_a_failure_reported_with_its_location_and_never_retried() {
     assert!(elsewhere.requests().is_empty(), "a redirect was followed");
 }
 
-fn tls_send(cert: &Cert, url: &str, extra: &[&str]) -> Sent {
+fn tls_send(cert: &TlsServer, url: &str, extra: &[&str]) -> Sent {
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &cert.ca_pem).unwrap();
@@ -267,9 +269,9 @@ fn tls_send(cert: &Cert, url: &str, extra: &[&str]) -> Sent {
 
 #[test]
 fn expired_and_wrong_host_certificates_are_tls_failures_never_retried() {
-    let expired = cert(&["127.0.0.1", "localhost"], true);
+    let expired = TlsServer::new(&["127.0.0.1", "localhost"], Validity::Expired);
     let server = Server::https(expired.server.clone(), |_, _| {
-        common::send::Action::status(200)
+        support::send::Action::status(200)
     });
     let r = tls_send(&expired, &server.url("/hook"), &refs(&retries(2)));
     assert_eq!(r.code, 1);
@@ -288,9 +290,9 @@ fn expired_and_wrong_host_certificates_are_tls_failures_never_retried() {
     let r = tls_send(&expired, &server.url("/hook"), &["--insecure"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 
-    let other_host = cert(&["webhooks.example.com"], false);
+    let other_host = TlsServer::new(&["webhooks.example.com"], Validity::Long);
     let server = Server::https(other_host.server.clone(), |_, _| {
-        common::send::Action::status(200)
+        support::send::Action::status(200)
     });
     for url in [
         server.url("/hook"),
@@ -323,9 +325,9 @@ fn wrong_scheme_either_way_is_a_clear_failure() {
     assert_eq!(r.summary()["errors"]["tls"], 1);
 
     // http:// to a TLS server: its answer is not HTTP.
-    let cert = cert(&["127.0.0.1"], false);
+    let cert = TlsServer::new(&["127.0.0.1"], Validity::Long);
     let tls = Server::https(cert.server.clone(), |_, _| {
-        common::send::Action::status(200)
+        support::send::Action::status(200)
     });
     let r = send(
         &tls.url("/hook").replace("https://", "http://"),

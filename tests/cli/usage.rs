@@ -4,8 +4,10 @@ use std::process::Stdio;
 
 use assert_cmd::Command;
 
+use crate::support::{cmzon, cmzon_process, source_tree};
+
 fn bin() -> Command {
-    Command::cargo_bin("cmzon-hook").unwrap()
+    cmzon(source_tree())
 }
 
 fn assert_usage_error(args: &[&str], needle: &str) {
@@ -68,8 +70,7 @@ fn missing_secret_names_every_way_to_give_one() {
 
 #[test]
 fn a_closed_stdout_is_not_an_error() {
-    let exe = assert_cmd::cargo::cargo_bin("cmzon-hook");
-    let mut child = std::process::Command::new(exe)
+    let mut child = cmzon_process(source_tree())
         .arg("man")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

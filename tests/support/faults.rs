@@ -15,11 +15,6 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 
-/// `CMZON_HOOK_HEAVY=1` turns on the heavier variants (bigger bursts, more connections).
-pub fn heavy() -> bool {
-    std::env::var("CMZON_HOOK_HEAVY").is_ok_and(|v| v == "1")
-}
-
 /// The longest any single exchange in these tests may take.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -33,7 +28,7 @@ pub fn wamid(tag: &str, n: usize) -> String {
 
 /// A realistic text-message delivery whose message id is [`wamid`]`(tag, n)`.
 pub fn numbered_body(tag: &str, n: usize) -> Vec<u8> {
-    super::core::text_message(&wamid(tag, n), &format!("burst message {n}"))
+    super::captures::text_message(&wamid(tag, n), &format!("burst message {n}"))
 }
 
 /// The first message id in a delivery body, if it has one.
@@ -291,26 +286,6 @@ pub fn answer(stream: &mut TcpStream, status: u16, extra: &str) {
         "HTTP/1.1 {status} Whatever\r\nContent-Length: 0\r\nConnection: close\r\n{extra}\r\n"
     );
     let _ = stream.flush();
-}
-
-// ---------------------------------------------------------------------------------------
-// Certificates
-
-/// A CA, and the server side of a certificate it signed, with the given names and validity.
-/// A CA (PEM) and a server configuration for a leaf it signed: see `certs`.
-pub type Cert = super::certs::TlsServer;
-
-/// `names`: the leaf's subject alternative names; `expired`: valid only in 2019.
-pub fn cert(names: &[&str], expired: bool) -> Cert {
-    use super::certs::Validity;
-    Cert::new(
-        names,
-        if expired {
-            Validity::Expired
-        } else {
-            Validity::Long
-        },
-    )
 }
 
 // ---------------------------------------------------------------------------------------

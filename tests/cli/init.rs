@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
+use crate::support::{cmzon, source_tree};
+
 fn bin() -> Command {
-    let mut c = Command::cargo_bin("cmzon-hook").unwrap();
-    c.env_remove("CMZON_WEBHOOK_SECRET")
-        .env_remove("WEBHOOK_SECRET");
-    c
+    cmzon(source_tree())
 }
 
 #[test]

@@ -116,7 +116,7 @@ impl Listener {
     /// `cmzon-hook listen --port 0 ARGS` with color off, no secret from the environment and
     /// `cwd` as working directory (so no stray config file applies), plus `envs`.
     pub fn start(cwd: &Path, args: &[&str], envs: &[(&str, &str)]) -> Listener {
-        let mut cmd = super::hermetic_process(cwd);
+        let mut cmd = super::cmzon_process(cwd);
         cmd.arg("listen")
             .args(["--port", "0"])
             .args(args)
