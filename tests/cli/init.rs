@@ -6,18 +6,16 @@ use std::process::{Command as StdCommand, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-
 use crate::support::{cmzon, source_tree};
-
-fn bin() -> Command {
-    cmzon(source_tree())
-}
 
 #[test]
 fn without_a_terminal_it_names_the_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin().current_dir(dir.path()).arg("init").output().unwrap();
+    let out = cmzon(source_tree())
+        .current_dir(dir.path())
+        .arg("init")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8(out.stderr).unwrap();
@@ -35,7 +33,7 @@ fn without_a_terminal_it_names_the_flags() {
 #[test]
 fn flags_write_a_config_that_commands_then_use() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args([
             "init",
@@ -63,7 +61,7 @@ fn flags_write_a_config_that_commands_then_use() {
 
     // The written config is live: `sign` takes the secret through secret_env.
     std::fs::write(dir.path().join("b"), b"x").unwrap();
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .env("APP_SECRET", "k")
         .args(["sign", "b"])
@@ -75,14 +73,14 @@ fn flags_write_a_config_that_commands_then_use() {
     );
 
     // A second init does not clobber it without --force.
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args(["init", "--url", "https://other.example/"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args(["init", "--force", "--url", "https://other.example/"])
         .output()
@@ -96,7 +94,7 @@ fn flags_write_a_config_that_commands_then_use() {
 #[test]
 fn json_output_has_the_path_and_config() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args([
             "init",
@@ -124,13 +122,13 @@ fn json_output_has_the_path_and_config() {
 #[test]
 fn bad_flag_values_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args(["init", "--url", "not a url"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args(["init", "--secret-env", "A-B"])
         .output()

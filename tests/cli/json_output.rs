@@ -3,6 +3,7 @@
 //! covered beside their commands (tests/listen.rs, tests/init.rs, tests/demo.rs).
 
 use crate::support::cmzon;
+use crate::support::listen::closed_port;
 use serde_json::Value;
 
 /// Every stdout line parses as JSON; returns them.
@@ -12,12 +13,6 @@ fn ndjson(stdout: &[u8]) -> Vec<Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect()
-}
-
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
 }
 
 #[test]

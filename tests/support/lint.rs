@@ -5,21 +5,21 @@
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use assert_cmd::Command;
 use serde_json::Value;
 
+use super::server::LocalServer;
 use super::{hmac_sha256_hex, Run};
 
 pub const SECRET: &str = "s3cret-for-lint-tests";
 pub const TOKEN: &str = "verify-me-123";
 
-use super::certs::{server_config, ServerCert};
+use super::certs::{accept_tls, server_config, ServerCert};
 
 // ---------------------------------------------------------------------------------------------
 // Endpoints
@@ -87,19 +87,7 @@ pub struct Endpoint {
     pub url: String,
     pub addr: SocketAddr,
     pub seen: Arc<Mutex<Vec<Seen>>>,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
-}
-
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(t) = self.accept.take() {
-            let _ = t.join();
-        }
-    }
+    _server: LocalServer,
 }
 
 /// Most connections one endpoint serves (bounds every test).
@@ -107,54 +95,39 @@ const MAX_CONNECTIONS: usize = 500;
 
 /// Serve `behaviour` on 127.0.0.1, port 0, at `/webhook`; HTTPS when `cert` is given.
 pub fn serve(behaviour: Behaviour, cert: Option<&ServerCert>) -> Endpoint {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
     let scheme = if cert.is_some() { "https" } else { "http" };
-    let url = format!("{scheme}://127.0.0.1:{}/webhook", addr.port());
     let tls = cert.map(server_config);
-    let stop = Arc::new(AtomicBool::new(false));
     let seen = Arc::new(Mutex::new(Vec::new()));
     let ids = Arc::new(Mutex::new(HashSet::new()));
-    let accept = {
-        let stop = stop.clone();
+    let server = {
         let seen = seen.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming().take(MAX_CONNECTIONS) {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(tcp) = conn else { continue };
-                let (b, tls, seen, ids) =
-                    (behaviour.clone(), tls.clone(), seen.clone(), ids.clone());
-                std::thread::spawn(move || {
-                    let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
-                    let _ = tcp.set_write_timeout(Some(Duration::from_secs(5)));
-                    match tls {
-                        Some(cfg) => {
-                            let Ok(conn) = rustls::ServerConnection::new(cfg) else {
-                                return;
-                            };
-                            let mut s = rustls::StreamOwned::new(conn, tcp);
-                            if handle(&mut s, &b, &seen, &ids).is_ok() {
-                                s.conn.send_close_notify();
-                                let _ = s.flush();
-                            }
-                        }
-                        None => {
-                            let mut tcp = tcp;
-                            let _ = handle(&mut tcp, &b, &seen, &ids);
-                        }
+        let stop = Arc::new(AtomicBool::new(false));
+        LocalServer::start_with(MAX_CONNECTIONS, stop, move |_, tcp| {
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = tcp.set_write_timeout(Some(Duration::from_secs(5)));
+            match &tls {
+                Some(cfg) => {
+                    let Some(mut s) = accept_tls(cfg, tcp) else {
+                        return;
+                    };
+                    if handle(&mut s, &behaviour, &seen, &ids).is_ok() {
+                        s.conn.send_close_notify();
+                        let _ = s.flush();
                     }
-                });
+                }
+                None => {
+                    let mut tcp = tcp;
+                    let _ = handle(&mut tcp, &behaviour, &seen, &ids);
+                }
             }
         })
     };
+    let url = format!("{scheme}://127.0.0.1:{}/webhook", server.addr.port());
     Endpoint {
         url,
-        addr,
+        addr: server.addr,
         seen,
-        stop,
-        accept: Some(accept),
+        _server: server,
     }
 }
 

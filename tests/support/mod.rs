@@ -10,6 +10,7 @@ pub mod fixtures;
 pub mod lint;
 pub mod listen;
 pub mod send;
+pub mod server;
 
 use std::path::Path;
 use std::time::Duration;

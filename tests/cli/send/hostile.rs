@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use crate::support::certs::{TlsServer, Validity};
 use crate::support::cmzon;
-use crate::support::faults::{answer, read_request, reset, FaultServer};
+use crate::support::faults::{answer, read_request, reset};
 use crate::support::send::{Server, SECRET};
+use crate::support::server::LocalServer;
 use serde_json::Value;
 
 struct Sent {
@@ -85,7 +86,7 @@ fn refs(a: &[String]) -> Vec<&str> {
 
 #[test]
 fn a_server_that_resets_is_a_connection_error_and_is_retried() {
-    let server = FaultServer::start(|_, s| reset(s));
+    let server = LocalServer::start(|_, s| reset(s));
     let r = send(&server.url("/hook"), &refs(&retries(2)));
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(server.connections(), 3, "one attempt and two retries");
@@ -105,7 +106,7 @@ fn a_server_that_resets_is_a_connection_error_and_is_retried() {
     );
 
     // Reset once, then answer: the retry delivers.
-    let server = FaultServer::start(|n, mut s| {
+    let server = LocalServer::start(|n, mut s| {
         if n == 0 {
             reset(s)
         } else {
@@ -121,7 +122,7 @@ fn a_server_that_resets_is_a_connection_error_and_is_retried() {
 
 #[test]
 fn a_server_that_closes_without_answering_names_the_cause() {
-    let server = FaultServer::start(|_, mut s| {
+    let server = LocalServer::start(|_, mut s| {
         let _ = read_request(&mut s);
         // Orderly close, no answer.
     });
@@ -162,7 +163,7 @@ fn garbage_and_half_answers_are_failed_deliveries() {
         ),
     ];
     for (reply, needle) in cases {
-        let server = FaultServer::start(move |_, mut s| {
+        let server = LocalServer::start(move |_, mut s| {
             let _ = read_request(&mut s);
             let _ = s.write_all(reply);
         });
@@ -180,7 +181,7 @@ fn garbage_and_half_answers_are_failed_deliveries() {
     }
 
     // A head that never ends: bounded, not buffered forever.
-    let server = FaultServer::start(|_, mut s| {
+    let server = LocalServer::start(|_, mut s| {
         let _ = read_request(&mut s);
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\nX-Flood: ");
         let chunk = vec![b'a'; 64 * 1024];
@@ -195,7 +196,7 @@ fn garbage_and_half_answers_are_failed_deliveries() {
     assert!(r.took < Duration::from_secs(4), "took {:?}", r.took);
 
     // HTTP/1.0, close-delimited body: a normal success.
-    let server = FaultServer::start(|_, mut s| {
+    let server = LocalServer::start(|_, mut s| {
         let _ = read_request(&mut s);
         let _ = s.write_all(b"HTTP/1.0 200 OK\r\n\r\nthanks");
     });
@@ -207,7 +208,7 @@ fn garbage_and_half_answers_are_failed_deliveries() {
 #[test]
 fn a_trickling_server_is_cut_off_at_the_timeout() {
     // One byte of the answer every 100 ms: each read succeeds, the whole takes ~4 s.
-    let server = FaultServer::start(|_, mut s| {
+    let server = LocalServer::start(|_, mut s| {
         let _ = read_request(&mut s);
         for b in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" {
             if s.write_all(&[*b]).is_err() {
@@ -223,7 +224,7 @@ fn a_trickling_server_is_cut_off_at_the_timeout() {
     assert_eq!(r.summary()["errors"]["timeout"], 1);
 
     // Accepts, reads nothing, answers nothing: retried, each attempt bounded.
-    let server = FaultServer::start(|_, s| {
+    let server = LocalServer::start(|_, s| {
         std::thread::sleep(Duration::from_secs(3));
         drop(s);
     });
@@ -314,7 +315,7 @@ fn expired_and_wrong_host_certificates_are_tls_failures_never_retried() {
 #[test]
 fn wrong_scheme_either_way_is_a_clear_failure() {
     // https:// to a plain HTTP server, which answers the TLS hello with a 400 like most do.
-    let plain = FaultServer::start(|_, mut s| {
+    let plain = LocalServer::start(|_, mut s| {
         let mut hello = [0u8; 64];
         let _ = std::io::Read::read(&mut s, &mut hello);
         let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
@@ -342,7 +343,7 @@ fn wrong_scheme_either_way_is_a_clear_failure() {
 fn faults_mid_run_do_not_stop_the_other_deliveries() {
     // Every third connection is reset; the rest answer. With keep-alive off on the server
     // side each delivery gets its own connection.
-    let server = FaultServer::start(|n, mut s| {
+    let server = LocalServer::start(|n, mut s| {
         if n % 3 == 0 {
             reset(s)
         } else {
