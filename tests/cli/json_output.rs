@@ -1,6 +1,6 @@
 //! `--json` on every command that produces a result: stdout is JSON (or NDJSON) and nothing
 //! else, on success and on failure. `listen --json`, `init --json` and `demo --json` are
-//! covered beside their commands (tests/listen.rs, tests/init.rs, tests/demo.rs).
+//! covered beside their commands (the `listen`, `init` and `demo` modules).
 
 use crate::support::cmzon;
 use crate::support::listen::closed_port;

@@ -1,4 +1,4 @@
-//! Hardening: secret hygiene. Every command runs with a recognisable secret, given by flag,
+//! Secret hygiene. Every command runs with a recognisable secret, given by flag,
 //! by file, by environment variable and through a config file, on success and failure paths
 //! and with `-v`; the secret (as is, hex, base64 at any alignment, percent-encoded) must
 //! appear in no stdout, no stderr and no file any command wrote (captures, JUnit reports,

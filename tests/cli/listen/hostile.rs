@@ -1,4 +1,4 @@
-//! Hardening: `listen` under fault. Slow-loris connections, clients that vanish mid-body,
+//! Hostile input: `listen` under fault. Slow-loris connections, clients that vanish mid-body,
 //! bodies at and over `--max-body`, header floods, non-UTF-8 and invalid JSON bodies, a burst
 //! of keep-alive deliveries, and SIGINT in the middle of a burst. The process must stay up,
 //! answer every honest delivery promptly, and leave a capture file whose every line parses.

@@ -1,10 +1,10 @@
-//! Hardening: `send` under fault. Servers that reset, close without answering, answer
+//! Hostile servers: `send` under fault. Servers that reset, close without answering, answer
 //! garbage or half an answer, trickle, redirect, or present an expired or wrong-host
 //! certificate. Each gives the documented outcome (`send --help`): exit 1 with the error
 //! kind named, never a panic, never a followed redirect, retries only where documented
 //! (connection errors, timeouts, 5xx; not TLS failures, not 3xx).
 //!
-//! tests/send.rs already covers: 5xx then 2xx with --retries, a hanging server with
+//! The parent module `send` already covers: 5xx then 2xx with --retries, a hanging server with
 //! --timeout, a 302 redirect, an untrusted CA, an unresolvable host.
 
 use crate::support;
