@@ -6,7 +6,7 @@ use std::process::{Command as StdCommand, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::support::{cmzon, source_tree};
+use crate::support::{cmzon, source_tree, AMBIENT_ENV};
 
 #[test]
 fn without_a_terminal_it_names_the_flags() {
@@ -145,10 +145,16 @@ struct Pty {
 }
 
 impl Pty {
-    fn spawn(cmdline: &str) -> Pty {
-        let mut child = StdCommand::new("script")
-            .args(["-qefc", cmdline, "/dev/null"])
-            .env_remove("CMZON_WEBHOOK_SECRET")
+    /// Run `cmdline` under `script`, which records the session in `typescript`.
+    fn spawn(cmdline: &str, typescript: &std::path::Path) -> Pty {
+        // The binary runs under `script`, so `cmzon_process` cannot build this command; it
+        // gets the same clean environment.
+        let mut script = StdCommand::new("script");
+        script.args(["-qefc", cmdline]).arg(typescript);
+        for v in AMBIENT_ENV {
+            script.env_remove(v);
+        }
+        let mut child = script
             .env("NO_COLOR", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -208,11 +214,10 @@ fn interactive_walkthrough_in_a_pty() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("cmzon-hook.toml");
     let exe = assert_cmd::cargo::cargo_bin("cmzon-hook");
-    let mut pty = Pty::spawn(&format!(
-        "{} init --output {}",
-        exe.display(),
-        target.display()
-    ));
+    let mut pty = Pty::spawn(
+        &format!("{} init --output {}", exe.display(), target.display()),
+        &dir.path().join("typescript"),
+    );
     pty.expect("Webhook URL");
     pty.send("https://hooks.example/webhook\r");
     pty.expect("Where does the webhook secret come from?");

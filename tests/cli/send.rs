@@ -716,8 +716,12 @@ fn from_capture_replays_exact_bodies_resigned_or_with_their_signature() {
 /// "another machine" for the checks while all traffic stays local), else `None`.
 fn hostname_on_loopback() -> Option<String> {
     use std::net::ToSocketAddrs;
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
-    let name = name.trim().to_string();
+    // The kernel's node name, as `hostname` prints it (`uname` is in coreutils).
+    let out = std::process::Command::new("uname")
+        .arg("-n")
+        .output()
+        .ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
     if name.is_empty() || name.eq_ignore_ascii_case("localhost") || name.contains('.') {
         return None;
     }
