@@ -1,13 +1,15 @@
 //! `cmzon-hook send` end to end: the real binary against recording servers on 127.0.0.1:0
 //! (plain HTTP, and HTTPS with an rcgen CA).
 
-mod common;
+mod hostile; // `send` against servers that misbehave
+
+use crate::support;
 
 use std::time::{Duration, Instant};
 
-use common::send::{
-    assert_no_secret, cmd, hmac_sha256_hex, signature_valid, test_ca, Action, Server, SECRET,
-};
+use crate::support::certs::{TlsServer, Validity};
+use crate::support::send::{assert_no_secret, signature_valid, Action, Server, SECRET};
+use crate::support::{cmzon, hmac_sha256_hex};
 use serde_json::Value;
 
 fn stdout(out: &std::process::Output) -> String {
@@ -21,7 +23,7 @@ fn stderr(out: &std::process::Output) -> String {
 /// Run `send` with the secret and `args`, in a fresh directory.
 fn send(args: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
-    let out = cmd(dir.path())
+    let out = cmzon(dir.path())
         .arg("send")
         .args(["--secret", SECRET])
         .args(args)
@@ -365,7 +367,7 @@ fn no_payload_without_a_terminal_lists_fixtures_and_never_prompts() {
 
 #[test]
 fn https_needs_the_ca_and_verifies_it() {
-    let ca = test_ca();
+    let ca = TlsServer::new(&["127.0.0.1", "localhost"], Validity::Long);
     let server = Server::https(ca.server.clone(), |_, _| Action::status(200));
     let dir = tempfile::tempdir().unwrap();
     let ca_path = dir.path().join("ca.pem");
@@ -425,7 +427,7 @@ fn unresolvable_host_is_a_failed_delivery() {
 fn url_comes_from_flag_or_env_and_is_checked() {
     let server = Server::ok();
     let dir = tempfile::tempdir().unwrap();
-    let out = cmd(dir.path())
+    let out = cmzon(dir.path())
         .args(["send", "messages", "--secret", SECRET])
         .env("CMZON_WEBHOOK_URL", server.url("/from-env"))
         .output()
@@ -454,7 +456,7 @@ fn files_directories_and_stdin_are_sent_byte_exact() {
     std::fs::write(payloads.join("a.json"), a).unwrap();
     std::fs::write(payloads.join("skip.txt"), "not json").unwrap();
     let stdin_body = "{\"from\":\"stdin\"}\r\n";
-    let out = cmd(dir.path())
+    let out = cmzon(dir.path())
         .args(["send", "--secret", SECRET, "--to", &server.url("/hook")])
         .args(["payloads", "-", "-H", "X-Extra: 1"])
         .write_stdin(stdin_body)
@@ -507,7 +509,7 @@ fn proxies_from_the_environment_are_honoured() {
     let proxy = Server::ok();
     let dir = tempfile::tempdir().unwrap();
     // The target port is closed: only the proxy can answer.
-    let out = cmd(dir.path())
+    let out = cmzon(dir.path())
         .args(["send", "messages", "--secret", SECRET])
         .args(["--to", "http://127.0.0.1:9/via-proxy"])
         .env("HTTP_PROXY", proxy.url(""))
@@ -627,7 +629,7 @@ fn from_capture_skips_requests_listen_rejected() {
 
 #[test]
 fn from_capture_replays_exact_bodies_resigned_or_with_their_signature() {
-    let escaped = include_bytes!("data/vector-escaped.json");
+    let escaped = support::captures::VECTOR_ESCAPED;
     let escaped_sig = "sha256=89f85910e050bb36418b9e0d410203267cfe99ea51a4fd473020c58e77ffa62f";
     let bodies: [&[u8]; 3] = [escaped, b"{\"a\": 1}\r\n", b"not json at all\xff"];
     let dir = tempfile::tempdir().unwrap();
@@ -664,7 +666,7 @@ fn from_capture_replays_exact_bodies_resigned_or_with_their_signature() {
 
     // --keep-signature: the captured header goes out as it was; no secret needed.
     let server = Server::ok();
-    let out = cmd(dir.path())
+    let out = cmzon(dir.path())
         .args(["send", "--from-capture", "cap.jsonl", "--keep-signature"])
         .args(["--to", &server.url("/replay")])
         .output()
@@ -714,8 +716,12 @@ fn from_capture_replays_exact_bodies_resigned_or_with_their_signature() {
 /// "another machine" for the checks while all traffic stays local), else `None`.
 fn hostname_on_loopback() -> Option<String> {
     use std::net::ToSocketAddrs;
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
-    let name = name.trim().to_string();
+    // The kernel's node name, as `hostname` prints it (`uname` is in coreutils).
+    let out = std::process::Command::new("uname")
+        .arg("-n")
+        .output()
+        .ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
     if name.is_empty() || name.eq_ignore_ascii_case("localhost") || name.contains('.') {
         return None;
     }

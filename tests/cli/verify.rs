@@ -1,14 +1,15 @@
 //! `cmzon-hook verify`: every capture format, every failure reason and diagnosis variant, exit
 //! codes, `--json`, and that the secret never shows up in any output.
 
-mod common;
+mod parallel; // `verify` on captures read in blocks and verified on several threads
 
 use std::io::Write;
 use std::path::Path;
 
+use crate::support::captures::*;
+use crate::support::{cmzon, Run};
 use cmzon_hook::capture::CapturedRequest;
 use cmzon_hook::webhook::signature::{sign, sign_sha1};
-use common::core::*;
 use serde_json::{json, Value};
 
 fn dir() -> tempfile::TempDir {
@@ -16,7 +17,7 @@ fn dir() -> tempfile::TempDir {
 }
 
 fn verify(dir: &Path, args: &[&str]) -> Run {
-    let mut c = cmd(dir);
+    let mut c = cmzon(dir);
     c.arg("verify").args(["--secret", SECRET]).args(args);
     run(c, SECRET)
 }
@@ -182,7 +183,7 @@ fn formats_are_detected_from_content_not_extension() {
     assert_eq!(r.json_lines()[0]["source"], "looks-like.har:1");
 
     // Capture from stdin.
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["verify", "--secret", SECRET, "--json", "-"])
         .write_stdin(std::fs::read(d.path().join("looks-like.har")).unwrap());
     let r = run(c, SECRET);
@@ -365,7 +366,7 @@ fn escaping_vectors_through_body_and_signature() {
     std::fs::write(d.path().join("escaped.json"), VECTOR_ESCAPED).unwrap();
     std::fs::write(d.path().join("unescaped.json"), VECTOR_UNESCAPED).unwrap();
     let vector = |args: &[&str]| {
-        let mut c = cmd(d.path());
+        let mut c = cmzon(d.path());
         c.args(["verify", "--secret", VECTOR_SECRET]).args(args);
         run(c, VECTOR_SECRET)
     };
@@ -395,7 +396,7 @@ fn escaping_vectors_through_body_and_signature() {
         "{line}"
     );
     // A pasted header line works as the value; stdin works as the body.
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args([
         "verify",
         "--secret",
@@ -422,7 +423,7 @@ fn secret_variants_are_diagnosed() {
     std::fs::write(d.path().join("b.json"), &body).unwrap();
     // The verifier's secret has stray whitespace; the signer's has not.
     let sig = sign(SECRET.as_bytes(), &body);
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["verify", "--json", "--body", "b.json", "--signature", &sig])
         .args(["--secret", &format!(" {SECRET}\t")]);
     let r = run(c, SECRET);
@@ -514,7 +515,7 @@ fn usage_errors_exit_2() {
     assert!(r.stderr.contains("--signature"), "{}", r.stderr);
 
     std::fs::write(d.path().join("c.jsonl"), "").unwrap();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["verify", "c.jsonl"]);
     let r = run(c, SECRET);
     assert_eq!(r.code, 2);
@@ -539,15 +540,15 @@ fn secret_from_file_and_env_and_never_in_output_even_verbose() {
     std::fs::write(d.path().join("secret"), format!("{SECRET}\n")).unwrap();
     let mut runs = Vec::new();
     for verbose in [&[][..], &["-v"][..], &["-vv", "--json"][..]] {
-        let mut file = cmd(d.path());
+        let mut file = cmzon(d.path());
         file.args(["verify", "--secret-file", "secret", "c.jsonl"])
             .args(verbose);
-        let mut primary = cmd(d.path());
+        let mut primary = cmzon(d.path());
         primary
             .env("CMZON_WEBHOOK_SECRET", SECRET)
             .args(["verify", "c.jsonl"])
             .args(verbose);
-        let mut fallback = cmd(d.path());
+        let mut fallback = cmzon(d.path());
         fallback
             .env("WEBHOOK_SECRET", SECRET)
             .args(["verify", "c.jsonl"])

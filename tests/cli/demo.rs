@@ -1,15 +1,13 @@
 //! End-to-end tests of `cmzon-hook demo`: the real binary runs the whole tour (endpoint,
 //! deliveries, capture verification, lint) on a free loopback port and must finish by itself.
 
-mod common;
-
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::support::cmzon;
 use assert_cmd::Command;
 use cmzon_hook::webhook::fixtures;
-use common::core::cmd;
 use serde_json::Value;
 
 /// The demo takes well under a second; this only bounds a hang.
@@ -17,7 +15,7 @@ const BOUND: Duration = Duration::from_secs(60);
 
 /// `demo` with colors off, no proxy, and its temporary capture in `tmp`.
 fn demo(tmp: &Path) -> Command {
-    let mut c = cmd(tmp);
+    let mut c = cmzon(tmp);
     c.arg("demo")
         .env("TMPDIR", tmp)
         .env_remove("HTTP_PROXY")

@@ -2,15 +2,17 @@
 //! over HTTP and HTTPS (rcgen certificates served by rustls), with each misbehaviour the
 //! checks exist for. Every run's `--json` document is validated against the committed schema.
 
-mod common;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;
 
-use common::lint::{
-    assert_verdicts, check, cmzon, hmac_hex, parse_xml, run, schema_errors, self_signed, serve,
-    Behaviour, Ca, Handshake, Run, Validity, Verify, SECRET, TOKEN,
+use crate::support::certs::{self_signed, Ca, Validity};
+use crate::support::lint::{
+    assert_verdicts, check, parse_xml, run, schema_errors, serve, Behaviour, Handshake, Verify,
+    SECRET, TOKEN,
 };
+use crate::support::{cmzon, hmac_sha256_hex, Run};
 use serde_json::{json, Value};
 
 const IDS: [&str; 11] = [
@@ -109,7 +111,7 @@ fn correct_endpoint_over_http_passes_everything_but_https() {
 
     // What the endpoint saw is what a sender sends.
     let seen = ep.seen.lock().unwrap();
-    let sig = |s: &common::lint::Seen| {
+    let sig = |s: &support::lint::Seen| {
         s.headers
             .iter()
             .find(|(n, _)| n == "x-hub-signature-256")
@@ -125,7 +127,7 @@ fn correct_endpoint_over_http_passes_everything_but_https() {
         sig(raw_body),
         Some(format!(
             "sha256={}",
-            hmac_hex(SECRET.as_bytes(), &raw_body.body)
+            hmac_sha256_hex(SECRET.as_bytes(), &raw_body.body)
         )),
         "signed over the exact bytes"
     );

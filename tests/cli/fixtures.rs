@@ -1,17 +1,18 @@
 //! `cmzon-hook fixtures list|show` end to end, and the catalogue's consistency with `fixtures/`.
 
-mod common;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::fixtures::{fixture_files, render_compact};
+use crate::support::{cmzon, source_tree};
 use cmzon_hook::webhook::event::{self, Event};
 use cmzon_hook::webhook::fixtures::{self, Layout, TokenSource};
-use common::fixtures::{cmzon, fixture_files, render_compact};
 use serde_json::Value;
 
 fn stdout_of(args: &[&str]) -> String {
-    let out = cmzon().args(args).output().unwrap();
+    let out = cmzon(source_tree()).args(args).output().unwrap();
     assert!(
         out.status.success(),
         "{args:?}: {}",
@@ -22,7 +23,7 @@ fn stdout_of(args: &[&str]) -> String {
 
 /// Runs a command that must fail with exit 2, nothing on stdout; returns stderr.
 fn usage_error(args: &[&str]) -> String {
-    let out = cmzon().args(args).output().unwrap();
+    let out = cmzon(source_tree()).args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{args:?}");
     assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
     String::from_utf8(out.stderr).unwrap()
@@ -55,7 +56,7 @@ fn catalogue_matches_the_fixtures_directory() {
     }
     for f in fixtures::catalogue() {
         let on_disk = std::fs::read_to_string(
-            common::fixtures::fixtures_dir().join(format!("{}.json", f.name)),
+            support::fixtures::fixtures_dir().join(format!("{}.json", f.name)),
         )
         .unwrap();
         assert_eq!(f.template, on_disk, "{} is embedded as on disk", f.name);
@@ -237,7 +238,7 @@ fn set_reproduces_the_seed_vector_and_its_signature() {
     );
     let want = r#"{"object":"whatsapp_business_account","entry":[{"id":"WHATSAPP_BUSINESS_ACCOUNT_ID","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1234567890","phone_number_id":"PHONE_NUMBER_ID"},"messages":[{"from":"1234567890","id":"wamid.xxx","timestamp":"1234567890","text":{"body":"Hello, I need help with my order"},"type":"text"}]},"field":"messages"}]}]}"#;
     assert_eq!(String::from_utf8(body.clone()).unwrap(), want);
-    let sig = cmzon()
+    let sig = cmzon(source_tree())
         .args(["sign", "--secret", "s3cret"])
         .write_stdin(body)
         .output()

@@ -1,8 +1,7 @@
 //! `cmzon-hook sign`: exact output, every secret source, errors, and no secret in any output.
 
-mod common;
-
-use common::core::*;
+use crate::support::captures::*;
+use crate::support::{cmzon, source_tree};
 
 fn dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -12,7 +11,7 @@ fn dir() -> tempfile::TempDir {
 fn prints_exactly_the_signature_of_a_file_and_of_stdin() {
     let d = dir();
     std::fs::write(d.path().join("m.json"), VECTOR_MESSAGES).unwrap();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["sign", "--secret", VECTOR_SECRET, "m.json"]);
     let r = run(c, VECTOR_SECRET);
     assert_eq!(r.code, 0);
@@ -27,7 +26,7 @@ fn prints_exactly_the_signature_of_a_file_and_of_stdin() {
             &["sign", "--secret", VECTOR_SECRET][..],
             &["sign", "--secret", VECTOR_SECRET, "-"],
         ] {
-            let mut c = cmd(d.path());
+            let mut c = cmzon(d.path());
             c.args(args).write_stdin(body);
             let r = run(c, VECTOR_SECRET);
             assert_eq!(
@@ -37,7 +36,7 @@ fn prints_exactly_the_signature_of_a_file_and_of_stdin() {
         }
     }
 
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["sign", "--secret", "It's a Secret to Everybody"])
         .write_stdin("Hello, World!");
     let r = run(c, "It's a Secret to Everybody");
@@ -50,7 +49,7 @@ fn prints_exactly_the_signature_of_a_file_and_of_stdin() {
 #[test]
 fn header_flag_prints_the_whole_header_line() {
     let d = dir();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["sign", "--header", "--secret", VECTOR_SECRET])
         .write_stdin(VECTOR_MESSAGES);
     let r = run(c, VECTOR_SECRET);
@@ -61,7 +60,7 @@ fn header_flag_prints_the_whole_header_line() {
 #[test]
 fn empty_body_is_signed_too() {
     let d = dir();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["sign", "--secret", SECRET]).write_stdin("");
     let r = run(c, SECRET);
     assert_eq!(r.code, 0);
@@ -85,23 +84,23 @@ fn secret_from_every_source() {
     // A secret file written with echo: the trailing newline is not part of the secret.
     std::fs::write(d.path().join("secret.txt"), format!("{SECRET}\n")).unwrap();
 
-    let mut flag = cmd(d.path());
+    let mut flag = cmzon(d.path());
     flag.args(["sign", "--secret", SECRET, "body.json"]);
-    let mut file = cmd(d.path());
+    let mut file = cmzon(d.path());
     file.args(["sign", "--secret-file", "secret.txt", "body.json"]);
-    let mut primary = cmd(d.path());
+    let mut primary = cmzon(d.path());
     primary
         .env("CMZON_WEBHOOK_SECRET", SECRET)
         .args(["sign", "body.json"]);
-    let mut fallback = cmd(d.path());
+    let mut fallback = cmzon(d.path());
     fallback
         .env("WEBHOOK_SECRET", SECRET)
         .args(["sign", "body.json"]);
-    let mut both = cmd(d.path());
+    let mut both = cmzon(d.path());
     both.env("CMZON_WEBHOOK_SECRET", SECRET)
         .env("WEBHOOK_SECRET", "not-this-one")
         .args(["sign", "body.json"]);
-    let mut flag_over_env = cmd(d.path());
+    let mut flag_over_env = cmzon(d.path());
     flag_over_env
         .env("CMZON_WEBHOOK_SECRET", "not-this-one")
         .args(["sign", "--secret", SECRET, "body.json"]);
@@ -123,7 +122,7 @@ fn secret_from_every_source() {
 #[test]
 fn missing_secret_exits_2_naming_the_three_ways() {
     let d = dir();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.arg("sign").write_stdin("{}");
     let r = run(c, SECRET);
     assert_eq!(r.code, 2);
@@ -142,7 +141,7 @@ fn missing_secret_exits_2_naming_the_three_ways() {
 #[test]
 fn unreadable_input_exits_2_without_the_secret() {
     let d = dir();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["sign", "--secret", SECRET, "missing.json"]);
     let r = run(c, SECRET);
     assert_eq!(r.code, 2);
@@ -153,7 +152,7 @@ fn unreadable_input_exits_2_without_the_secret() {
         r.stderr
     );
 
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["sign", "--secret-file", "nope.txt"])
         .write_stdin("{}");
     let r = run(c, SECRET);
@@ -168,7 +167,7 @@ fn unreadable_input_exits_2_without_the_secret() {
     assert!(!r.stderr.contains("nope.txt"), "{}", r.stderr);
 
     std::fs::write(d.path().join("empty"), "").unwrap();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["sign", "--secret-file", "empty"]).write_stdin("{}");
     let r = run(c, SECRET);
     assert_eq!(r.code, 2);
@@ -183,10 +182,10 @@ fn a_signature_from_sign_verifies() {
         text_message("wamid.A", "café / 😮"),
     )
     .unwrap();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["sign", "--secret", SECRET, "b.json"]);
     let sig = run(c, SECRET).stdout.trim().to_string();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args([
         "verify",
         "--secret",
@@ -207,10 +206,7 @@ fn a_signature_from_sign_verifies() {
 
 #[test]
 fn json_output_names_signature_header_and_length() {
-    let out = assert_cmd::Command::cargo_bin("cmzon-hook")
-        .unwrap()
-        .env_remove("CMZON_WEBHOOK_SECRET")
-        .env_remove("WEBHOOK_SECRET")
+    let out = cmzon(source_tree())
         .args(["sign", "--json", "--secret", "It's a Secret to Everybody"])
         .write_stdin("Hello, World!")
         .output()

@@ -145,6 +145,18 @@ pub fn server_config(cert: &ServerCert) -> Arc<rustls::ServerConfig> {
     )
 }
 
+/// The server side of TLS over an accepted connection (the handshake runs on first use).
+pub type TlsStream = rustls::StreamOwned<rustls::ServerConnection, std::net::TcpStream>;
+
+/// Wrap an accepted connection in TLS with `config`; `None` when rustls refuses the config.
+pub fn accept_tls(
+    config: &Arc<rustls::ServerConfig>,
+    tcp: std::net::TcpStream,
+) -> Option<TlsStream> {
+    let conn = rustls::ServerConnection::new(config.clone()).ok()?;
+    Some(rustls::StreamOwned::new(conn, tcp))
+}
+
 /// A CA (as PEM, for `--ca-cert`) and a server configuration for a leaf it signed.
 pub struct TlsServer {
     pub ca_pem: String,

@@ -116,7 +116,7 @@ impl Listener {
     /// `cmzon-hook listen --port 0 ARGS` with color off, no secret from the environment and
     /// `cwd` as working directory (so no stray config file applies), plus `envs`.
     pub fn start(cwd: &Path, args: &[&str], envs: &[(&str, &str)]) -> Listener {
-        let mut cmd = super::hermetic_process(cwd);
+        let mut cmd = super::cmzon_process(cwd);
         cmd.arg("listen")
             .args(["--port", "0"])
             .args(args)
@@ -399,12 +399,15 @@ impl Drop for App {
     }
 }
 
-/// A loopback URL where nothing listens (bound, then released).
-pub fn dead_url() -> String {
+/// A loopback port with nothing listening on it (bound on port 0, then released).
+pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    drop(l);
-    format!("http://127.0.0.1:{port}/hook")
+    l.local_addr().unwrap().port()
+}
+
+/// A loopback URL where nothing listens.
+pub fn dead_url() -> String {
+    format!("http://127.0.0.1:{}/hook", closed_port())
 }
 
 /// The capture file's lines, parsed.

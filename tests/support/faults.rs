@@ -1,24 +1,16 @@
-//! Helpers for the hardening suite (tests/harden_*.rs): a keep-alive HTTP/1.1 client for
-//! bursts, uniquely numbered signed deliveries, a fault-injecting TCP server for `send`,
-//! certificates that are expired or for another host, and a scan for a leaked secret in
+//! Helpers for the hostile-input tests (`listen::hostile`, `send::hostile`,
+//! `secret_hygiene`): a keep-alive HTTP/1.1 client for bursts, uniquely numbered signed
+//! deliveries, the pieces a faulty server is scripted from, and a scan for a leaked secret in
 //! every output and every file a command wrote. Every loop and server here is bounded in
 //! count and time.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-
-/// `CMZON_HOOK_HEAVY=1` turns on the heavier variants (bigger bursts, more connections).
-pub fn heavy() -> bool {
-    std::env::var("CMZON_HOOK_HEAVY").is_ok_and(|v| v == "1")
-}
 
 /// The longest any single exchange in these tests may take.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(20);
@@ -33,7 +25,7 @@ pub fn wamid(tag: &str, n: usize) -> String {
 
 /// A realistic text-message delivery whose message id is [`wamid`]`(tag, n)`.
 pub fn numbered_body(tag: &str, n: usize) -> Vec<u8> {
-    super::core::text_message(&wamid(tag, n), &format!("burst message {n}"))
+    super::captures::text_message(&wamid(tag, n), &format!("burst message {n}"))
 }
 
 /// The first message id in a delivery body, if it has one.
@@ -176,77 +168,7 @@ pub fn as_refs<'a>(h: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
 }
 
 // ---------------------------------------------------------------------------------------
-// A fault-injecting server
-
-/// What a [`FaultServer`] connection handler gets: the connection's number (0-based, in
-/// arrival order) and the stream.
-pub type Fault = Arc<dyn Fn(usize, TcpStream) + Send + Sync>;
-
-/// A plain TCP server on 127.0.0.1:0 that hands each connection to a handler (each on its
-/// own thread) and counts connections. At most 64 connections; dropping it stops accepting.
-pub struct FaultServer {
-    pub addr: SocketAddr,
-    connections: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
-}
-
-impl FaultServer {
-    pub fn start(handler: impl Fn(usize, TcpStream) + Send + Sync + 'static) -> FaultServer {
-        let handler: Fault = Arc::new(handler);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().unwrap();
-        let connections = Arc::new(AtomicUsize::new(0));
-        let stop = Arc::new(AtomicBool::new(false));
-        let accept = {
-            let connections = connections.clone();
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                for _ in 0..64 {
-                    let Ok((stream, _)) = listener.accept() else {
-                        break;
-                    };
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let n = connections.fetch_add(1, Ordering::SeqCst);
-                    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                    let h = handler.clone();
-                    std::thread::spawn(move || h(n, stream));
-                }
-            })
-        };
-        FaultServer {
-            addr,
-            connections,
-            stop,
-            accept: Some(accept),
-        }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    pub fn https_url(&self, path: &str) -> String {
-        format!("https://{}{path}", self.addr)
-    }
-
-    /// Connections accepted so far.
-    pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for FaultServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
-    }
-}
+// Scripting a faulty server (see `server::LocalServer`)
 
 /// Read a request head and its Content-Length body (bounded: 1 MiB, the stream's timeout).
 /// Returns the raw bytes, or what arrived before EOF or an error.
@@ -291,26 +213,6 @@ pub fn answer(stream: &mut TcpStream, status: u16, extra: &str) {
         "HTTP/1.1 {status} Whatever\r\nContent-Length: 0\r\nConnection: close\r\n{extra}\r\n"
     );
     let _ = stream.flush();
-}
-
-// ---------------------------------------------------------------------------------------
-// Certificates
-
-/// A CA, and the server side of a certificate it signed, with the given names and validity.
-/// A CA (PEM) and a server configuration for a leaf it signed: see `certs`.
-pub type Cert = super::certs::TlsServer;
-
-/// `names`: the leaf's subject alternative names; `expired`: valid only in 2019.
-pub fn cert(names: &[&str], expired: bool) -> Cert {
-    use super::certs::Validity;
-    Cert::new(
-        names,
-        if expired {
-            Validity::Expired
-        } else {
-            Validity::Long
-        },
-    )
 }
 
 // ---------------------------------------------------------------------------------------

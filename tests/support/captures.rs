@@ -1,11 +1,12 @@
-//! Helpers for the sign/verify tests: a hermetic command, capture files, secret checks.
+//! Helpers for the sign/verify tests: the reference vectors, capture files, secret checks.
 #![allow(dead_code)]
 
 use std::path::Path;
 
 use assert_cmd::Command;
 use cmzon_hook::capture::{to_jsonl_line, CapturedRequest};
-use serde_json::Value;
+
+use super::Run;
 
 /// A secret recognisable in any output, so tests can prove it never appears.
 pub const SECRET: &str = "Zq-TEST-secret-7f3a91";
@@ -22,38 +23,9 @@ pub const SIG_ESCAPED: &str =
 pub const SIG_UNESCAPED: &str =
     "sha256=046dca3b7d410d0664ba6f90da0b6ac27067048a6b7e3d8c63a3554601009642";
 
-/// `cmzon-hook` run in `dir` (so no cmzon-hook.toml of the developer's is picked up), with
-/// no secret in the environment and colors off.
-pub fn cmd(dir: &Path) -> Command {
-    super::hermetic(dir)
-}
-
-/// What a run printed, and how it ended.
-#[derive(Debug)]
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// Stdout as JSON values, one per line (panics on a non-JSON line).
-    pub fn json_lines(&self) -> Vec<Value> {
-        self.stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-            .collect()
-    }
-}
-
 /// Run the command and check that `secret` appears in neither stdout nor stderr.
 pub fn run(mut cmd: Command, secret: &str) -> Run {
-    let out = cmd.output().expect("cmzon-hook runs");
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let run = Run::lossy(cmd.output().expect("cmzon-hook runs"));
     assert!(
         !run.stdout.contains(secret) && !run.stderr.contains(secret),
         "the secret leaked: {run:?}"

@@ -1,10 +1,11 @@
 //! `verify` on a capture read in many blocks and verified on several threads: the output is
 //! in file order, bad lines are reported in order, and the counts add up.
 
-mod common;
+use crate::support;
 
+use crate::support::captures::*;
+use crate::support::cmzon;
 use cmzon_hook::capture::to_jsonl_line;
-use common::core::*;
 
 /// A capture of `n` lines: mostly signed text messages (every 7th signed with another
 /// secret), some blank lines and some lines that are not JSON. Returns the text, the
@@ -45,7 +46,7 @@ fn large_capture_is_reported_in_file_order() {
     assert!(text.len() > 1 << 21, "spans many read blocks");
     std::fs::write(d.path().join("cap.jsonl"), &text).unwrap();
 
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["verify", "--secret", SECRET, "--json", "cap.jsonl"]);
     let r = run(c, SECRET);
     assert_eq!(r.code, 2, "bad lines make the exit 2: {}", r.stderr);
@@ -77,7 +78,7 @@ fn large_capture_is_reported_in_file_order() {
     );
     assert!(r.stderr.contains(&summary), "{}", r.stderr);
 
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["verify", "--secret", SECRET, "cap.jsonl"]);
     let human = run(c, SECRET);
     let marks: Vec<String> = human
@@ -98,7 +99,7 @@ fn stdin_capture_reads_the_same_as_the_file() {
     let d = tempfile::tempdir().unwrap();
     let (text, requests, _) = capture(1200);
     std::fs::write(d.path().join("cap.jsonl"), &text).unwrap();
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["verify", "--secret", SECRET, "--json", "-"])
         .write_stdin(text.into_bytes());
     let r = run(c, SECRET);
@@ -130,10 +131,10 @@ fn mapped_capture_reads_the_same_as_stdin() {
     assert!(text.len() > 2 << 20, "large enough to be mapped");
     std::fs::write(d.path().join("cap.jsonl"), &text).unwrap();
 
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["verify", "--secret", SECRET, "--json", "cap.jsonl"]);
     let mapped = run(c, SECRET);
-    let mut c = cmd(d.path());
+    let mut c = cmzon(d.path());
     c.args(["verify", "--secret", SECRET, "--json", "-"])
         .write_stdin(text.clone().into_bytes());
     let read = run(c, SECRET);
@@ -173,7 +174,7 @@ fn capture_truncated_while_mapped_is_an_error_not_a_crash() {
     let big = text.repeat(30 * (1 << 20) / text.len() + 1);
     std::fs::write(&path, &big).unwrap();
 
-    let mut c = common::hermetic_process(d.path());
+    let mut c = support::cmzon_process(d.path());
     c.args(["verify", "--secret", SECRET, "--json", "cap.jsonl"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -1,15 +1,17 @@
 //! End-to-end tests of `cmzon-hook listen`: the real binary on port 0, real HTTP.
 
-mod common;
+mod hostile; // `listen` under fault (slow clients, floods, hostile bodies)
+
+use crate::support;
 
 use std::io::Write;
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::listen::{capture_lines, dead_url, exchange, App, Listener, PATIENCE};
 use base64::Engine as _;
 use cmzon_hook::webhook::fixtures::{self, Layout, TokenSource};
-use common::listen::{capture_lines, dead_url, exchange, App, Listener, PATIENCE};
 use serde_json::Value;
 
 const SECRET: &str = "Zq9-listen-test-secret";
@@ -461,10 +463,7 @@ fn capture_is_byte_exact_and_round_trips() {
         &["--save", cap.to_str().unwrap()],
         &env_secret(),
     );
-    let escaped =
-        std::fs::read("/work/shared/reference/vector-escaped.json").unwrap_or_else(|_| {
-            br#"{"text":{"body":"mang\u00e9 \/ caf\u00e9 @ \ud83d\ude2e"}}"#.to_vec()
-        });
+    let escaped = support::captures::VECTOR_ESCAPED.to_vec();
     let mut bodies = vec![
         render("messages"),
         render("batch"),
@@ -489,7 +488,7 @@ fn capture_is_byte_exact_and_round_trips() {
         );
     }
     // The capture verifies with the same secret.
-    let out = common::hermetic_process(dir.path())
+    let out = support::cmzon_process(dir.path())
         .args(["verify", cap.to_str().unwrap()])
         .env("CMZON_WEBHOOK_SECRET", SECRET)
         .output()
@@ -799,7 +798,7 @@ fn ctrl_c_finishes_a_request_in_flight() {
     assert_eq!(capture_lines(&cap).len(), 1);
 }
 
-fn stopped_addr(s: &common::listen::Stopped) -> String {
+fn stopped_addr(s: &support::listen::Stopped) -> String {
     let ready = s.stderr.iter().find(|l| l.starts_with("Ready: ")).unwrap();
     let url = ready.trim_start_matches("Ready: listening on http://");
     url[..url.find('/').unwrap()].to_string()
@@ -846,7 +845,7 @@ fn bad_flags_are_usage_errors() {
         (vec!["--forward-to", "ftp://x"], "--forward-to"),
         (vec!["--max-body", "0"], "--max-body"),
     ] {
-        let out = common::hermetic_process(dir.path())
+        let out = support::cmzon_process(dir.path())
             .arg("listen")
             .args(["--port", "0"])
             .args(&args)
@@ -863,7 +862,7 @@ fn bad_flags_are_usage_errors() {
     // A port in use names the fix.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let out = common::hermetic_process(dir.path())
+    let out = support::cmzon_process(dir.path())
         .args(["listen", "--port", &port])
         .output()
         .unwrap();

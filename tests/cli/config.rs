@@ -1,7 +1,7 @@
 //! Config file precedence, end to end: flags > env > cmzon-hook.toml > defaults.
 //! `sign` shows which secret won, since each source holds a different secret.
 
-mod common;
+use crate::support;
 
 use assert_cmd::Command;
 use cmzon_hook::webhook::signature::sign;
@@ -9,7 +9,7 @@ use cmzon_hook::webhook::signature::sign;
 const BODY: &[u8] = b"{\"object\":\"whatsapp_business_account\"}";
 
 fn cmd(dir: &std::path::Path) -> Command {
-    let mut c = common::hermetic(dir);
+    let mut c = support::cmzon(dir);
     c.env_remove("MY_SECRET");
     c
 }

@@ -1,24 +1,18 @@
 //! The completion scripts under `completions/` and the man page (`completions/cmzon-hook.1`) are generated
 //! from the CLI; these tests fail when they are out of date.
-//! Refresh them with: `CMZON_HOOK_UPDATE_DOCS=1 cargo test --test docs`.
+//! Refresh them with: `CMZON_HOOK_UPDATE_DOCS=1 cargo test --test cli docs::`.
 
-use std::path::PathBuf;
-
-use assert_cmd::Command;
+use crate::support::{cmzon, source_tree};
 
 fn check_generated(args: &[&str], rel_path: &str) {
-    let out = Command::cargo_bin("cmzon-hook")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
+    let out = cmzon(source_tree()).args(args).output().unwrap();
     assert!(
         out.status.success(),
         "{args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!out.stdout.is_empty(), "{args:?} printed nothing");
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel_path);
+    let path = source_tree().join(rel_path);
     if std::env::var_os("CMZON_HOOK_UPDATE_DOCS").is_some() {
         std::fs::write(&path, &out.stdout).unwrap();
         return;
@@ -26,7 +20,7 @@ fn check_generated(args: &[&str], rel_path: &str) {
     let committed = std::fs::read(&path).unwrap_or_default();
     assert!(
         committed == out.stdout,
-        "{rel_path} is out of date with the CLI; run: CMZON_HOOK_UPDATE_DOCS=1 cargo test --test docs"
+        "{rel_path} is out of date with the CLI; run: CMZON_HOOK_UPDATE_DOCS=1 cargo test --test cli docs::"
     );
 }
 
@@ -50,8 +44,7 @@ fn man_page_is_current() {
 
 #[test]
 fn unknown_shell_is_a_usage_error() {
-    let out = Command::cargo_bin("cmzon-hook")
-        .unwrap()
+    let out = cmzon(source_tree())
         .args(["completions", "tcsh"])
         .output()
         .unwrap();

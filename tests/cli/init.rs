@@ -6,19 +6,16 @@ use std::process::{Command as StdCommand, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-
-fn bin() -> Command {
-    let mut c = Command::cargo_bin("cmzon-hook").unwrap();
-    c.env_remove("CMZON_WEBHOOK_SECRET")
-        .env_remove("WEBHOOK_SECRET");
-    c
-}
+use crate::support::{cmzon, source_tree, AMBIENT_ENV};
 
 #[test]
 fn without_a_terminal_it_names_the_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin().current_dir(dir.path()).arg("init").output().unwrap();
+    let out = cmzon(source_tree())
+        .current_dir(dir.path())
+        .arg("init")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8(out.stderr).unwrap();
@@ -36,7 +33,7 @@ fn without_a_terminal_it_names_the_flags() {
 #[test]
 fn flags_write_a_config_that_commands_then_use() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args([
             "init",
@@ -64,7 +61,7 @@ fn flags_write_a_config_that_commands_then_use() {
 
     // The written config is live: `sign` takes the secret through secret_env.
     std::fs::write(dir.path().join("b"), b"x").unwrap();
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .env("APP_SECRET", "k")
         .args(["sign", "b"])
@@ -76,14 +73,14 @@ fn flags_write_a_config_that_commands_then_use() {
     );
 
     // A second init does not clobber it without --force.
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args(["init", "--url", "https://other.example/"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args(["init", "--force", "--url", "https://other.example/"])
         .output()
@@ -97,7 +94,7 @@ fn flags_write_a_config_that_commands_then_use() {
 #[test]
 fn json_output_has_the_path_and_config() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args([
             "init",
@@ -125,13 +122,13 @@ fn json_output_has_the_path_and_config() {
 #[test]
 fn bad_flag_values_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args(["init", "--url", "not a url"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = bin()
+    let out = cmzon(source_tree())
         .current_dir(dir.path())
         .args(["init", "--secret-env", "A-B"])
         .output()
@@ -148,10 +145,16 @@ struct Pty {
 }
 
 impl Pty {
-    fn spawn(cmdline: &str) -> Pty {
-        let mut child = StdCommand::new("script")
-            .args(["-qefc", cmdline, "/dev/null"])
-            .env_remove("CMZON_WEBHOOK_SECRET")
+    /// Run `cmdline` under `script`, which records the session in `typescript`.
+    fn spawn(cmdline: &str, typescript: &std::path::Path) -> Pty {
+        // The binary runs under `script`, so `cmzon_process` cannot build this command; it
+        // gets the same clean environment.
+        let mut script = StdCommand::new("script");
+        script.args(["-qefc", cmdline]).arg(typescript);
+        for v in AMBIENT_ENV {
+            script.env_remove(v);
+        }
+        let mut child = script
             .env("NO_COLOR", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -211,11 +214,10 @@ fn interactive_walkthrough_in_a_pty() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("cmzon-hook.toml");
     let exe = assert_cmd::cargo::cargo_bin("cmzon-hook");
-    let mut pty = Pty::spawn(&format!(
-        "{} init --output {}",
-        exe.display(),
-        target.display()
-    ));
+    let mut pty = Pty::spawn(
+        &format!("{} init --output {}", exe.display(), target.display()),
+        &dir.path().join("typescript"),
+    );
     pty.expect("Webhook URL");
     pty.send("https://hooks.example/webhook\r");
     pty.expect("Where does the webhook secret come from?");

@@ -2,14 +2,10 @@
 
 use std::process::Stdio;
 
-use assert_cmd::Command;
-
-fn bin() -> Command {
-    Command::cargo_bin("cmzon-hook").unwrap()
-}
+use crate::support::{cmzon, cmzon_process, source_tree};
 
 fn assert_usage_error(args: &[&str], needle: &str) {
-    let out = bin().args(args).output().unwrap();
+    let out = cmzon(source_tree()).args(args).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{args:?}");
     assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
     let err = String::from_utf8(out.stderr).unwrap();
@@ -32,12 +28,12 @@ fn usage_errors_have_one_format_and_exit_2() {
 
 #[test]
 fn help_and_version_exit_0_and_document_exit_codes() {
-    let out = bin().arg("--help").output().unwrap();
+    let out = cmzon(source_tree()).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
     assert!(help.contains("Exit codes:"), "{help}");
     assert!(help.contains("CMZON_WEBHOOK_SECRET"));
-    let out = bin().arg("--version").output().unwrap();
+    let out = cmzon(source_tree()).arg("--version").output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout)
         .unwrap()
@@ -46,7 +42,7 @@ fn help_and_version_exit_0_and_document_exit_codes() {
 
 #[test]
 fn missing_secret_names_every_way_to_give_one() {
-    let out = bin()
+    let out = cmzon(source_tree())
         .env_remove("CMZON_WEBHOOK_SECRET")
         .env_remove("WEBHOOK_SECRET")
         .current_dir(tempfile::tempdir().unwrap().path())
@@ -68,8 +64,7 @@ fn missing_secret_names_every_way_to_give_one() {
 
 #[test]
 fn a_closed_stdout_is_not_an_error() {
-    let exe = assert_cmd::cargo::cargo_bin("cmzon-hook");
-    let mut child = std::process::Command::new(exe)
+    let mut child = cmzon_process(source_tree())
         .arg("man")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -105,7 +100,7 @@ fn every_command_documents_its_exit_codes() {
         &["demo"],
     ] {
         for flag in ["-h", "--help"] {
-            let out = bin().args(cmd).arg(flag).output().unwrap();
+            let out = cmzon(source_tree()).args(cmd).arg(flag).output().unwrap();
             assert!(out.status.success(), "{cmd:?} {flag}");
             let help = String::from_utf8(out.stdout).unwrap();
             assert!(

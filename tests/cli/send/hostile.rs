@@ -1,20 +1,23 @@
-//! Hardening: `send` under fault. Servers that reset, close without answering, answer
+//! Hostile servers: `send` under fault. Servers that reset, close without answering, answer
 //! garbage or half an answer, trickle, redirect, or present an expired or wrong-host
 //! certificate. Each gives the documented outcome (`send --help`): exit 1 with the error
 //! kind named, never a panic, never a followed redirect, retries only where documented
 //! (connection errors, timeouts, 5xx; not TLS failures, not 3xx).
 //!
-//! tests/send.rs already covers: 5xx then 2xx with --retries, a hanging server with
+//! The parent module `send` already covers: 5xx then 2xx with --retries, a hanging server with
 //! --timeout, a 302 redirect, an untrusted CA, an unresolvable host.
 
-mod common;
+use crate::support;
 
 use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::harden::{answer, cert, read_request, reset, Cert, FaultServer};
-use common::send::{cmd, Server, SECRET};
+use crate::support::certs::{TlsServer, Validity};
+use crate::support::cmzon;
+use crate::support::faults::{answer, read_request, reset};
+use crate::support::send::{Server, SECRET};
+use crate::support::server::LocalServer;
 use serde_json::Value;
 
 struct Sent {
@@ -43,7 +46,7 @@ impl Sent {
 fn send(url: &str, args: &[&str]) -> Sent {
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let out = cmd(dir.path())
+    let out = cmzon(dir.path())
         .env("CMZON_WEBHOOK_SECRET", SECRET)
         .args(["send", "messages", "--to", url, "--json"])
         .args(args)
@@ -83,7 +86,7 @@ fn refs(a: &[String]) -> Vec<&str> {
 
 #[test]
 fn a_server_that_resets_is_a_connection_error_and_is_retried() {
-    let server = FaultServer::start(|_, s| reset(s));
+    let server = LocalServer::start(|_, s| reset(s));
     let r = send(&server.url("/hook"), &refs(&retries(2)));
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(server.connections(), 3, "one attempt and two retries");
@@ -103,7 +106,7 @@ fn a_server_that_resets_is_a_connection_error_and_is_retried() {
     );
 
     // Reset once, then answer: the retry delivers.
-    let server = FaultServer::start(|n, mut s| {
+    let server = LocalServer::start(|n, mut s| {
         if n == 0 {
             reset(s)
         } else {
@@ -119,7 +122,7 @@ fn a_server_that_resets_is_a_connection_error_and_is_retried() {
 
 #[test]
 fn a_server_that_closes_without_answering_names_the_cause() {
-    let server = FaultServer::start(|_, mut s| {
+    let server = LocalServer::start(|_, mut s| {
         let _ = read_request(&mut s);
         // Orderly close, no answer.
     });
@@ -160,7 +163,7 @@ fn garbage_and_half_answers_are_failed_deliveries() {
         ),
     ];
     for (reply, needle) in cases {
-        let server = FaultServer::start(move |_, mut s| {
+        let server = LocalServer::start(move |_, mut s| {
             let _ = read_request(&mut s);
             let _ = s.write_all(reply);
         });
@@ -178,7 +181,7 @@ fn garbage_and_half_answers_are_failed_deliveries() {
     }
 
     // A head that never ends: bounded, not buffered forever.
-    let server = FaultServer::start(|_, mut s| {
+    let server = LocalServer::start(|_, mut s| {
         let _ = read_request(&mut s);
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\nX-Flood: ");
         let chunk = vec![b'a'; 64 * 1024];
@@ -193,7 +196,7 @@ fn garbage_and_half_answers_are_failed_deliveries() {
     assert!(r.took < Duration::from_secs(4), "took {:?}", r.took);
 
     // HTTP/1.0, close-delimited body: a normal success.
-    let server = FaultServer::start(|_, mut s| {
+    let server = LocalServer::start(|_, mut s| {
         let _ = read_request(&mut s);
         let _ = s.write_all(b"HTTP/1.0 200 OK\r\n\r\nthanks");
     });
@@ -205,7 +208,7 @@ fn garbage_and_half_answers_are_failed_deliveries() {
 #[test]
 fn a_trickling_server_is_cut_off_at_the_timeout() {
     // One byte of the answer every 100 ms: each read succeeds, the whole takes ~4 s.
-    let server = FaultServer::start(|_, mut s| {
+    let server = LocalServer::start(|_, mut s| {
         let _ = read_request(&mut s);
         for b in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" {
             if s.write_all(&[*b]).is_err() {
@@ -221,7 +224,7 @@ fn a_trickling_server_is_cut_off_at_the_timeout() {
     assert_eq!(r.summary()["errors"]["timeout"], 1);
 
     // Accepts, reads nothing, answers nothing: retried, each attempt bounded.
-    let server = FaultServer::start(|_, s| {
+    let server = LocalServer::start(|_, s| {
         std::thread::sleep(Duration::from_secs(3));
         drop(s);
     });
@@ -243,7 +246,7 @@ fn every_redirect_is_a_failure_reported_with_its_location_and_never_retried() {
         (308, "/relative/path".to_string()),
     ] {
         let loc = location.clone();
-        let server = Server::http(move |_, _| common::send::Action::redirect(status, &loc));
+        let server = Server::http(move |_, _| support::send::Action::redirect(status, &loc));
         let r = send(&server.url("/hook"), &refs(&retries(3)));
         assert_eq!(r.code, 1, "{status}");
         assert_eq!(server.requests().len(), 1, "{status}: 3xx is not retried");
@@ -256,7 +259,7 @@ fn every_redirect_is_a_failure_reported_with_its_location_and_never_retried() {
     assert!(elsewhere.requests().is_empty(), "a redirect was followed");
 }
 
-fn tls_send(cert: &Cert, url: &str, extra: &[&str]) -> Sent {
+fn tls_send(cert: &TlsServer, url: &str, extra: &[&str]) -> Sent {
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, &cert.ca_pem).unwrap();
@@ -267,9 +270,9 @@ fn tls_send(cert: &Cert, url: &str, extra: &[&str]) -> Sent {
 
 #[test]
 fn expired_and_wrong_host_certificates_are_tls_failures_never_retried() {
-    let expired = cert(&["127.0.0.1", "localhost"], true);
+    let expired = TlsServer::new(&["127.0.0.1", "localhost"], Validity::Expired);
     let server = Server::https(expired.server.clone(), |_, _| {
-        common::send::Action::status(200)
+        support::send::Action::status(200)
     });
     let r = tls_send(&expired, &server.url("/hook"), &refs(&retries(2)));
     assert_eq!(r.code, 1);
@@ -288,9 +291,9 @@ fn expired_and_wrong_host_certificates_are_tls_failures_never_retried() {
     let r = tls_send(&expired, &server.url("/hook"), &["--insecure"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 
-    let other_host = cert(&["webhooks.example.com"], false);
+    let other_host = TlsServer::new(&["webhooks.example.com"], Validity::Long);
     let server = Server::https(other_host.server.clone(), |_, _| {
-        common::send::Action::status(200)
+        support::send::Action::status(200)
     });
     for url in [
         server.url("/hook"),
@@ -312,7 +315,7 @@ fn expired_and_wrong_host_certificates_are_tls_failures_never_retried() {
 #[test]
 fn wrong_scheme_either_way_is_a_clear_failure() {
     // https:// to a plain HTTP server, which answers the TLS hello with a 400 like most do.
-    let plain = FaultServer::start(|_, mut s| {
+    let plain = LocalServer::start(|_, mut s| {
         let mut hello = [0u8; 64];
         let _ = std::io::Read::read(&mut s, &mut hello);
         let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
@@ -323,9 +326,9 @@ fn wrong_scheme_either_way_is_a_clear_failure() {
     assert_eq!(r.summary()["errors"]["tls"], 1);
 
     // http:// to a TLS server: its answer is not HTTP.
-    let cert = cert(&["127.0.0.1"], false);
+    let cert = TlsServer::new(&["127.0.0.1"], Validity::Long);
     let tls = Server::https(cert.server.clone(), |_, _| {
-        common::send::Action::status(200)
+        support::send::Action::status(200)
     });
     let r = send(
         &tls.url("/hook").replace("https://", "http://"),
@@ -340,7 +343,7 @@ fn wrong_scheme_either_way_is_a_clear_failure() {
 fn faults_mid_run_do_not_stop_the_other_deliveries() {
     // Every third connection is reset; the rest answer. With keep-alive off on the server
     // side each delivery gets its own connection.
-    let server = FaultServer::start(|n, mut s| {
+    let server = LocalServer::start(|n, mut s| {
         if n % 3 == 0 {
             reset(s)
         } else {

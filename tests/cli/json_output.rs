@@ -1,10 +1,9 @@
 //! `--json` on every command that produces a result: stdout is JSON (or NDJSON) and nothing
 //! else, on success and on failure. `listen --json`, `init --json` and `demo --json` are
-//! covered beside their commands (tests/listen.rs, tests/init.rs, tests/demo.rs).
+//! covered beside their commands (the `listen`, `init` and `demo` modules).
 
-mod common;
-
-use common::hermetic as bin;
+use crate::support::cmzon;
+use crate::support::listen::closed_port;
 use serde_json::Value;
 
 /// Every stdout line parses as JSON; returns them.
@@ -16,18 +15,12 @@ fn ndjson(stdout: &[u8]) -> Vec<Value> {
         .collect()
 }
 
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 #[test]
 fn sign_fixtures_verify_send_and_lint_print_only_json() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["sign", "--json", "--secret", "k"])
         .write_stdin("{}")
         .output()
@@ -35,7 +28,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     assert!(out.status.success());
     assert_eq!(ndjson(&out.stdout)[0]["bytes"], 2);
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["fixtures", "list", "--json"])
         .output()
         .unwrap();
@@ -45,13 +38,13 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
         .iter()
         .all(|f| f["name"].is_string() && f["kind"].is_string()));
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["fixtures", "show", "status_failed"])
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["object"], "whatsapp_business_account");
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["fixtures", "show", "status_failed", "--compact"])
         .output()
         .unwrap();
@@ -75,7 +68,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     };
     let lines = [&good, &bad].map(cmzon_hook::capture::to_jsonl_line);
     std::fs::write(d.join("cap.jsonl"), lines.join("\n") + "\n").unwrap();
-    let out = bin(d)
+    let out = cmzon(d)
         .args(["verify", "--json", "--secret", "k", "cap.jsonl"])
         .output()
         .unwrap();
@@ -87,7 +80,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     );
 
     let url = format!("http://127.0.0.1:{}/webhook", closed_port());
-    let out = bin(d)
+    let out = cmzon(d)
         .args([
             "send",
             "status_failed",
@@ -105,7 +98,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     assert!(v[0]["error"].is_string());
     assert_eq!(v.last().unwrap()["summary"]["failed"], 1);
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args([
             "send",
             "messages",
@@ -121,7 +114,7 @@ fn sign_fixtures_verify_send_and_lint_print_only_json() {
     assert!(out.status.success());
     assert_eq!(ndjson(&out.stdout)[0]["method"], "POST");
 
-    let out = bin(d)
+    let out = cmzon(d)
         .args([
             "lint",
             &url,

@@ -1,4 +1,4 @@
-//! Hardening: `listen` under fault. Slow-loris connections, clients that vanish mid-body,
+//! Hostile input: `listen` under fault. Slow-loris connections, clients that vanish mid-body,
 //! bodies at and over `--max-body`, header floods, non-UTF-8 and invalid JSON bodies, a burst
 //! of keep-alive deliveries, and SIGINT in the middle of a burst. The process must stay up,
 //! answer every honest delivery promptly, and leave a capture file whose every line parses.
@@ -6,7 +6,7 @@
 //! Quick by default; `CMZON_HOOK_HEAVY=1` runs the heavy variants (10,000-request burst,
 //! 1,000 idle connections).
 
-mod common;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -16,10 +16,13 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::support::captures::SECRET;
+use crate::support::faults::{
+    as_refs, message_id, numbered_body, signed_headers, wamid, KeepAlive,
+};
+use crate::support::heavy;
+use crate::support::listen::{exchange, Listener};
 use cmzon_hook::capture::{read_captures, CapturedRequest};
-use common::core::SECRET;
-use common::harden::{as_refs, heavy, message_id, numbered_body, signed_headers, wamid, KeepAlive};
-use common::listen::{exchange, Listener};
 use serde_json::Value;
 
 const REJECTED: &str = "X-Cmzon-Hook-Rejected";
@@ -453,7 +456,7 @@ fn hostile_bodies_are_answered_captured_byte_exact_and_never_reach_the_terminal_
     let deep_array = "[".repeat(100_000).into_bytes();
     let deep_object = "{\"a\":".repeat(50_000).into_bytes();
     let escape_text =
-        common::core::text_message("wamid.ESC", "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}");
+        support::captures::text_message("wamid.ESC", "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}");
     let mut escape_raw = b"\x1b[2J\x1b[31mnot json\x07".to_vec();
     escape_raw.extend_from_slice(b"\r\nX-Injected: 1");
     // (body, expected status)

@@ -1,4 +1,4 @@
-//! Hardening: parsers never panic. Property tests over everything that reads input a user or
+//! Parsers never panic. Property tests over everything that reads input a user or
 //! the network controls: signature header values, `--set` paths, capture JSONL / HAR / raw
 //! HTTP readers, event extraction and the listen printer. Inputs are arbitrary bytes *and*
 //! near-valid structures (real fixtures and captures, mutated), which reach far deeper into
@@ -8,7 +8,8 @@
 //!
 //! 256 cases per property by default; `CMZON_HOOK_HEAVY=1` runs 8x as many.
 
-mod common;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -25,7 +26,7 @@ use proptest::test_runner::Config;
 use serde_json::{json, Value};
 
 fn config() -> Config {
-    let cases = if common::harden::heavy() { 2048 } else { 256 };
+    let cases = if support::heavy() { 2048 } else { 256 };
     Config {
         cases,
         failure_persistence: None,

@@ -1,13 +1,11 @@
 //! Helpers for tests that need fixture payloads or the fixture catalogue on disk.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
+use std::path::PathBuf;
 
 /// The `fixtures/` directory of the source tree.
 pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    super::source_tree().join("fixtures")
 }
 
 /// Names of the `*.json` files under `fixtures/` (without the extension), sorted.
@@ -27,15 +25,10 @@ pub fn fixture_files() -> Vec<String> {
     names
 }
 
-/// `cmzon-hook` with color off, ready for arguments.
-pub fn cmzon() -> Command {
-    super::hermetic(Path::new(env!("CARGO_MANIFEST_DIR")))
-}
-
 /// The exact wire bytes of a fresh render of a fixture (`fixtures show NAME --compact`),
 /// with `--set` overrides.
 pub fn render_compact(name: &str, sets: &[&str]) -> Vec<u8> {
-    let mut cmd = cmzon();
+    let mut cmd = super::cmzon(super::source_tree());
     cmd.args(["fixtures", "show", name, "--compact"]);
     for s in sets {
         cmd.args(["--set", s]);

@@ -1,14 +1,15 @@
 //! Helpers for `send` tests: a recording HTTP/1.1 server (plain or TLS) on 127.0.0.1:0 that
-//! answers from a script, keeps every request's raw bytes, and stops when dropped; an rcgen CA
-//! with a leaf for 127.0.0.1/localhost; and a `Command` for the binary with a clean environment.
+//! answers from a script, keeps every request's raw bytes, and stops when dropped.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use super::certs::accept_tls;
+use super::server::LocalServer;
 
 /// The secret every send test signs with.
 pub const SECRET: &str = "t3st-s3cret-value";
@@ -70,8 +71,8 @@ pub struct Server {
     pub addr: SocketAddr,
     pub tls: bool,
     requests: Arc<Mutex<Vec<Recorded>>>,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
+    // Stops accepting, and ends any `Action::Hang`, when dropped.
+    _server: LocalServer,
 }
 
 impl Server {
@@ -106,50 +107,31 @@ impl Server {
     }
 
     fn start(tls: Option<Arc<rustls::ServerConfig>>, script: Script) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let is_tls = tls.is_some();
-        let accept = {
+        // Bounded: at most 256 connections per server.
+        let server = {
             let requests = requests.clone();
-            let stop = stop.clone();
-            std::thread::spawn(move || {
-                // Bounded: at most 256 connections per server.
-                for _ in 0..256 {
-                    let Ok((stream, _)) = listener.accept() else {
-                        break;
-                    };
-                    if stop.load(Ordering::SeqCst) {
-                        break;
+            LocalServer::start_with(256, stop.clone(), move |_, stream| {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let _ = stream.set_nodelay(true);
+                match &tls {
+                    None => serve(stream, &requests, &script, &stop),
+                    Some(cfg) => {
+                        let Some(tls_stream) = accept_tls(cfg, stream) else {
+                            return;
+                        };
+                        serve(tls_stream, &requests, &script, &stop)
                     }
-                    let requests = requests.clone();
-                    let stop = stop.clone();
-                    let script = script.clone();
-                    let tls = tls.clone();
-                    std::thread::spawn(move || {
-                        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-                        let _ = stream.set_nodelay(true);
-                        match tls {
-                            None => serve(stream, &requests, &script, &stop),
-                            Some(cfg) => {
-                                let Ok(conn) = rustls::ServerConnection::new(cfg) else {
-                                    return;
-                                };
-                                let tls_stream = rustls::StreamOwned::new(conn, stream);
-                                serve(tls_stream, &requests, &script, &stop)
-                            }
-                        }
-                    });
                 }
             })
         };
         Server {
-            addr,
+            addr: server.addr,
             tls: is_tls,
             requests,
-            stop,
-            accept: Some(accept),
+            _server: server,
         }
     }
 
@@ -161,16 +143,6 @@ impl Server {
     /// Requests received so far, in arrival order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.requests.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(h) = self.accept.take() {
-            let _ = h.join();
-        }
     }
 }
 
@@ -282,36 +254,17 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-/// A private CA and a server certificate for 127.0.0.1 and localhost signed by it.
-pub type TestCa = super::certs::TlsServer;
-
-/// A fresh CA with a leaf for 127.0.0.1 and localhost.
-pub fn test_ca() -> TestCa {
-    TestCa::new(&["127.0.0.1", "localhost"], super::certs::Validity::Long)
-}
-
-/// The binary with no inherited cmzon/proxy environment, run in `dir` (no stray config file).
-pub fn cmd(dir: &std::path::Path) -> assert_cmd::Command {
-    super::hermetic(dir)
-}
-
-/// Lowercase hex HMAC-SHA256, computed independently of the crate under test.
-pub fn hmac_sha256_hex(key: &[u8], body: &[u8]) -> String {
-    use hmac::{KeyInit, Mac};
-    let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
-    m.update(body);
-    m.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Whether the request's `X-Hub-Signature-256` is HMAC-SHA256([`SECRET`], body), checked
 /// independently of the crate.
 pub fn signature_valid(req: &Recorded) -> bool {
     req.header("X-Hub-Signature-256")
-        == Some(format!("sha256={}", hmac_sha256_hex(SECRET.as_bytes(), &req.body)).as_str())
+        == Some(
+            format!(
+                "sha256={}",
+                super::hmac_sha256_hex(SECRET.as_bytes(), &req.body)
+            )
+            .as_str(),
+        )
 }
 
 /// Panic when the secret shows up in any output.

@@ -1,17 +1,17 @@
-//! Hardening: secret hygiene. Every command runs with a recognisable secret, given by flag,
+//! Secret hygiene. Every command runs with a recognisable secret, given by flag,
 //! by file, by environment variable and through a config file, on success and failure paths
 //! and with `-v`; the secret (as is, hex, base64 at any alignment, percent-encoded) must
 //! appear in no stdout, no stderr and no file any command wrote (captures, JUnit reports,
 //! configs written by `init`).
 
-mod common;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::core::{request, signed_request, text_message, write_jsonl};
-use common::harden::{assert_clean, files_under};
-use common::listen::{dead_url, Listener};
+use crate::support::captures::{request, signed_request, text_message, write_jsonl};
+use crate::support::faults::{assert_clean, files_under};
+use crate::support::listen::{dead_url, Listener};
 
 /// The secret every run here uses: unlike any other string in the tool.
 const S: &str = "Zq-HARDEN-s3cr3t-4b1d9e77";
@@ -98,7 +98,7 @@ impl Harness {
         more_env: &[(&str, &str)],
     ) -> Out {
         let (extra, env) = self.secret_args(src);
-        let mut cmd = common::hermetic_process(self.work.path());
+        let mut cmd = support::cmzon_process(self.work.path());
         cmd.args(args)
             .args(&extra)
             .stdin(if stdin.is_some() {
@@ -316,8 +316,8 @@ fn verify_never_shows_the_secret_on_any_verdict() {
 #[test]
 fn send_never_shows_the_secret_in_any_mode() {
     let h = Harness::new();
-    let server = common::send::Server::ok();
-    let failing = common::send::Server::statuses(&[500]);
+    let server = support::send::Server::ok();
+    let failing = support::send::Server::statuses(&[500]);
     let url = server.url("/hook");
     let dead = dead_url();
     let bad = failing.url("/hook");
@@ -632,7 +632,7 @@ fn a_secret_put_where_a_name_or_path_belongs_is_not_echoed() {
     ];
     for (i, text) in cases.iter().enumerate() {
         let cfg = h.input(&format!("misplaced-{i}.toml"), text.as_bytes());
-        let out = common::hermetic_process(h.work.path())
+        let out = support::cmzon_process(h.work.path())
             .args(["sign", &body, "--config", &cfg])
             .output()
             .unwrap();
@@ -641,7 +641,7 @@ fn a_secret_put_where_a_name_or_path_belongs_is_not_echoed() {
             leaks.push(format!("{text:?} -> {text_out}"));
         }
     }
-    let out = common::hermetic_process(h.work.path())
+    let out = support::cmzon_process(h.work.path())
         .args(["sign", &body, "--secret-file", S])
         .output()
         .unwrap();

@@ -1,28 +1,25 @@
-//! Helpers for `tests/lint.rs`: webhook endpoints with configurable (mis)behaviour served over
+//! Helpers for the `lint` tests: webhook endpoints with configurable (mis)behaviour served over
 //! HTTP or HTTPS (rustls, rcgen-made certificates), a JSON Schema validator for the subset the
 //! committed schema uses, and a small XML well-formedness parser for the JUnit report.
 #![allow(dead_code)]
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
-use sha2::Sha256;
+
+use super::server::LocalServer;
+use super::{hmac_sha256_hex, Run};
 
 pub const SECRET: &str = "s3cret-for-lint-tests";
 pub const TOKEN: &str = "verify-me-123";
 
-use super::certs::server_config;
-#[allow(unused_imports)] // re-exported for tests/lint.rs
-pub use super::certs::{now_unix, self_signed, Ca, ServerCert, Validity};
+use super::certs::{accept_tls, server_config, ServerCert};
 
 // ---------------------------------------------------------------------------------------------
 // Endpoints
@@ -90,19 +87,7 @@ pub struct Endpoint {
     pub url: String,
     pub addr: SocketAddr,
     pub seen: Arc<Mutex<Vec<Seen>>>,
-    stop: Arc<AtomicBool>,
-    accept: Option<JoinHandle<()>>,
-}
-
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(t) = self.accept.take() {
-            let _ = t.join();
-        }
-    }
+    _server: LocalServer,
 }
 
 /// Most connections one endpoint serves (bounds every test).
@@ -110,65 +95,40 @@ const MAX_CONNECTIONS: usize = 500;
 
 /// Serve `behaviour` on 127.0.0.1, port 0, at `/webhook`; HTTPS when `cert` is given.
 pub fn serve(behaviour: Behaviour, cert: Option<&ServerCert>) -> Endpoint {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
     let scheme = if cert.is_some() { "https" } else { "http" };
-    let url = format!("{scheme}://127.0.0.1:{}/webhook", addr.port());
     let tls = cert.map(server_config);
-    let stop = Arc::new(AtomicBool::new(false));
     let seen = Arc::new(Mutex::new(Vec::new()));
     let ids = Arc::new(Mutex::new(HashSet::new()));
-    let accept = {
-        let stop = stop.clone();
+    let server = {
         let seen = seen.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming().take(MAX_CONNECTIONS) {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(tcp) = conn else { continue };
-                let (b, tls, seen, ids) =
-                    (behaviour.clone(), tls.clone(), seen.clone(), ids.clone());
-                std::thread::spawn(move || {
-                    let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
-                    let _ = tcp.set_write_timeout(Some(Duration::from_secs(5)));
-                    match tls {
-                        Some(cfg) => {
-                            let Ok(conn) = rustls::ServerConnection::new(cfg) else {
-                                return;
-                            };
-                            let mut s = rustls::StreamOwned::new(conn, tcp);
-                            if handle(&mut s, &b, &seen, &ids).is_ok() {
-                                s.conn.send_close_notify();
-                                let _ = s.flush();
-                            }
-                        }
-                        None => {
-                            let mut tcp = tcp;
-                            let _ = handle(&mut tcp, &b, &seen, &ids);
-                        }
+        let stop = Arc::new(AtomicBool::new(false));
+        LocalServer::start_with(MAX_CONNECTIONS, stop, move |_, tcp| {
+            let _ = tcp.set_read_timeout(Some(Duration::from_secs(5)));
+            let _ = tcp.set_write_timeout(Some(Duration::from_secs(5)));
+            match &tls {
+                Some(cfg) => {
+                    let Some(mut s) = accept_tls(cfg, tcp) else {
+                        return;
+                    };
+                    if handle(&mut s, &behaviour, &seen, &ids).is_ok() {
+                        s.conn.send_close_notify();
+                        let _ = s.flush();
                     }
-                });
+                }
+                None => {
+                    let mut tcp = tcp;
+                    let _ = handle(&mut tcp, &behaviour, &seen, &ids);
+                }
             }
         })
     };
+    let url = format!("{scheme}://127.0.0.1:{}/webhook", server.addr.port());
     Endpoint {
         url,
-        addr,
+        addr: server.addr,
         seen,
-        stop,
-        accept: Some(accept),
+        _server: server,
     }
-}
-
-pub fn hmac_hex(secret: &[u8], body: &[u8]) -> String {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap();
-    m.update(body);
-    m.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -310,7 +270,7 @@ fn post(
     sig: Option<String>,
     body: &[u8],
 ) -> (u16, Vec<(String, String)>, String) {
-    let expect = |bytes: &[u8]| format!("sha256={}", hmac_hex(SECRET.as_bytes(), bytes));
+    let expect = |bytes: &[u8]| format!("sha256={}", hmac_sha256_hex(SECRET.as_bytes(), bytes));
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let valid = match b.verify {
         Verify::Nothing => true,
@@ -342,37 +302,9 @@ fn post(
 // ---------------------------------------------------------------------------------------------
 // Running lint
 
-/// `cmzon-hook` in a clean environment: no secret, URL or proxy variables, no color, and an
-/// empty working directory (no `cmzon-hook.toml` is picked up).
-pub fn cmzon(cwd: &Path) -> Command {
-    super::hermetic(cwd)
-}
-
-/// The outcome of one `lint` run.
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
+/// Run `lint` (or any command) to completion; its output must be UTF-8.
 pub fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().expect("cmzon-hook runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
+    Run::utf8(cmd.output().expect("cmzon-hook runs"))
 }
 
 /// The check with this id in a `--json` document.
@@ -542,7 +474,7 @@ fn type_matches(t: &str, x: &Value) -> bool {
 
 /// The committed schema for `lint --json`.
 pub fn lint_schema() -> Value {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lint.schema.json");
+    let p = super::source_tree().join("tests/data/lint.schema.json");
     serde_json::from_str(&std::fs::read_to_string(p).expect("schema file")).expect("schema is JSON")
 }
 
