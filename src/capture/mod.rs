@@ -30,7 +30,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::json::scan::{self, Scanner};
+use crate::json::scan::Scanner;
+use crate::json::write::{write_str, write_u64};
 
 /// One request as it travelled: headers in received order with original case (repeats kept)
 /// and the exact body bytes.
@@ -896,7 +897,7 @@ fn jsonl_size_hint(request: &CapturedRequest) -> usize {
 /// request.
 pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
     let opt_str = |out: &mut Vec<u8>, v: Option<&str>| match v {
-        Some(s) => scan::write_str(out, s),
+        Some(s) => write_str(out, s),
         None => out.extend_from_slice(b"null"),
     };
     let key = |out: &mut Vec<u8>, field: usize| {
@@ -905,7 +906,7 @@ pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
     };
     key(out, 0);
     match request.id {
-        Some(n) => scan::write_u64(out, n),
+        Some(n) => write_u64(out, n),
         None => out.extend_from_slice(b"null"),
     }
     key(out, 1);
@@ -913,11 +914,11 @@ pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
     key(out, 2);
     opt_str(out, request.remote_addr.as_deref());
     key(out, 3);
-    scan::write_str(out, &request.method);
+    write_str(out, &request.method);
     key(out, 4);
-    scan::write_str(out, &request.path);
+    write_str(out, &request.path);
     key(out, 5);
-    scan::write_str(out, &request.query);
+    write_str(out, &request.query);
     key(out, 6);
     out.push(b'[');
     for (i, (name, value)) in request.headers.iter().enumerate() {
@@ -925,16 +926,16 @@ pub fn write_jsonl_line(out: &mut Vec<u8>, request: &CapturedRequest) {
             out.push(b',');
         }
         out.push(b'[');
-        scan::write_str(out, name);
+        write_str(out, name);
         out.push(b',');
-        scan::write_str(out, value);
+        write_str(out, value);
         out.push(b']');
     }
     out.push(b']');
     match std::str::from_utf8(&request.body) {
         Ok(text) => {
             key(out, 7);
-            scan::write_str(out, text);
+            write_str(out, text);
         }
         Err(_) => {
             key(out, 8);
