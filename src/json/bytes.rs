@@ -55,8 +55,8 @@ fn find_special_swar(bytes: &[u8], mut pos: usize) -> Option<(usize, u8)> {
     None
 }
 
-/// How [`simple_run`] stopped.
-pub(super) enum Run {
+/// Where [`simple_run`] stopped.
+pub(super) enum RunStop {
     /// After the closing quote.
     End,
     /// At a control character, which a string cannot hold.
@@ -68,16 +68,16 @@ pub(super) enum Run {
 
 /// Decode sixteen bytes at a time, appending to `out`, while they hold only plain bytes and
 /// `\"` / `\/` escapes, up to and including the closing quote; the rest is left to the
-/// caller. Without SSSE3 it does nothing ([`Run::Other`]).
+/// caller. Without SSSE3 it does nothing ([`RunStop::Other`]).
 #[inline]
-pub(super) fn simple_run(bytes: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Run {
+pub(super) fn simple_run(bytes: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> RunStop {
     simd::simple_run(bytes, pos, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod simd {
-    use super::Run;
+    use super::RunStop;
     use std::arch::x86_64::*;
 
     /// Sixteen bytes as a vector (two loads the compiler joins; no raw pointer).
@@ -117,12 +117,12 @@ mod simd {
         super::find_special_swar(bytes, pos)
     }
 
-    pub(super) fn simple_run(bytes: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Run {
+    pub(super) fn simple_run(bytes: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> RunStop {
         if is_x86_feature_detected!("ssse3") {
             // SAFETY: the CPU has SSSE3 (just checked); that is all the function needs.
             unsafe { simple_run_ssse3(bytes, pos, out) }
         } else {
-            Run::Other
+            RunStop::Other
         }
     }
 
@@ -150,7 +150,7 @@ mod simd {
     static COMPRESS_HI: [i64; 256] = compress_table(8);
 
     #[target_feature(enable = "ssse3")]
-    fn simple_run_ssse3(bytes: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Run {
+    fn simple_run_ssse3(bytes: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> RunStop {
         while let Some(chunk) = bytes.get(*pos..*pos + 16) {
             let v = load(chunk);
             let eq = |c: u8| _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u32;
@@ -166,7 +166,7 @@ mod simd {
             // decoded here (a backslash after a backslash, `\\`, is left to the caller too).
             let letters = backslash << 1;
             if backslash & letters != 0 || letters & !(quote | slash) != 0 {
-                return Run::Other;
+                return RunStop::Other;
             }
             let end = quote & !letters;
             let stop = if end != 0 {
@@ -176,7 +176,7 @@ mod simd {
             };
             let take = (1u32 << stop) - 1;
             if control & take != 0 {
-                return Run::Invalid;
+                return RunStop::Invalid;
             }
             // Drop the backslashes and whatever lies from `stop` on; pack the rest, each
             // half's kept bytes at its start.
@@ -197,23 +197,23 @@ mod simd {
             *pos += stop as usize;
             if end != 0 {
                 *pos += 1;
-                return Run::End;
+                return RunStop::End;
             }
         }
-        Run::Other
+        RunStop::Other
     }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 mod simd {
-    use super::Run;
+    use super::RunStop;
 
     pub(super) fn find_special(bytes: &[u8], pos: usize) -> Option<(usize, u8)> {
         super::find_special_swar(bytes, pos)
     }
 
-    pub(super) fn simple_run(_: &[u8], _: &mut usize, _: &mut Vec<u8>) -> Run {
-        Run::Other
+    pub(super) fn simple_run(_: &[u8], _: &mut usize, _: &mut Vec<u8>) -> RunStop {
+        RunStop::Other
     }
 }
 

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 
 use serde_json::Number;
 
-use super::bytes::{find_special, next_special, simple_run, special_bytes, Run};
+use super::bytes::{find_special, next_special, simple_run, special_bytes, RunStop};
 
 /// Nesting deeper than this is left to serde_json (whose own limit is 128).
 pub const MAX_DEPTH: u32 = 64;
@@ -90,8 +90,8 @@ impl<'a> Scanner<'a> {
     pub fn string(&mut self) -> Option<Cow<'a, str>> {
         Some(match self.raw_string::<true>()? {
             // Cut at ASCII quotes: whole characters of a text that is UTF-8.
-            Raw::Plain(start, end) => Cow::Borrowed(&self.text[start..end]),
-            Raw::Decoded(bytes) => Cow::Owned(String::from_utf8(bytes).ok()?),
+            StringRead::Plain(start, end) => Cow::Borrowed(&self.text[start..end]),
+            StringRead::Decoded(bytes) => Cow::Owned(String::from_utf8(bytes).ok()?),
         })
     }
 
@@ -101,13 +101,13 @@ impl<'a> Scanner<'a> {
     #[inline]
     pub fn string_bytes(&mut self) -> Option<Cow<'a, [u8]>> {
         Some(match self.raw_string::<true>()? {
-            Raw::Plain(start, end) => Cow::Borrowed(&self.bytes()[start..end]),
-            Raw::Decoded(bytes) => Cow::Owned(bytes),
+            StringRead::Plain(start, end) => Cow::Borrowed(&self.bytes()[start..end]),
+            StringRead::Decoded(bytes) => Cow::Owned(bytes),
         })
     }
 
     #[inline]
-    fn raw_string<const FAST: bool>(&mut self) -> Option<Raw> {
+    fn raw_string<const FAST: bool>(&mut self) -> Option<StringRead> {
         self.eat(b'"')?;
         let bytes = self.bytes();
         let start = self.pos;
@@ -116,9 +116,9 @@ impl<'a> Scanner<'a> {
         match special {
             b'"' => {
                 self.pos += 1;
-                Some(Raw::Plain(start, at))
+                Some(StringRead::Plain(start, at))
             }
-            b'\\' => self.escaped::<FAST>(start).map(Raw::Decoded),
+            b'\\' => self.escaped::<FAST>(start).map(StringRead::Decoded),
             _ => None,
         }
     }
@@ -135,9 +135,9 @@ impl<'a> Scanner<'a> {
         loop {
             if FAST {
                 match simple_run(bytes, &mut self.pos, &mut out) {
-                    Run::End => return Some(out),
-                    Run::Invalid => return None,
-                    Run::Other => {}
+                    RunStop::End => return Some(out),
+                    RunStop::Invalid => return None,
+                    RunStop::Other => {}
                 }
             }
             // One step a byte at a time: an escape, a run of plain bytes, or the end.
@@ -270,7 +270,7 @@ impl<'a> Scanner<'a> {
 }
 
 /// A string read: where it lies in the text (it holds no escape), or its decoded bytes.
-enum Raw {
+enum StringRead {
     Plain(usize, usize),
     Decoded(Vec<u8>),
 }
@@ -287,8 +287,8 @@ mod tests {
         // The byte-at-a-time decoder reads every string the same, and stops at the same place.
         let mut slow = Scanner::new(json, 0);
         let bytes = match slow.raw_string::<false>() {
-            Some(Raw::Plain(a, b)) => Some(json.as_bytes()[a..b].to_vec()),
-            Some(Raw::Decoded(bytes)) => Some(bytes),
+            Some(StringRead::Plain(a, b)) => Some(json.as_bytes()[a..b].to_vec()),
+            Some(StringRead::Decoded(bytes)) => Some(bytes),
             None => None,
         };
         assert_eq!(bytes.as_deref(), Some(out.as_bytes()), "{json}");
