@@ -1,24 +1,25 @@
-//! Capture files mapped into memory: `verify` reads a large JSONL capture without copying it
-//! (no `read` into a buffer, no copy into blocks), its workers parsing straight from the page
-//! cache.
+//! Large JSONL captures mapped into memory (Unix only; elsewhere they are read): `verify`'s
+//! workers parse blocks straight from the page cache, nothing copied.
 //!
 //! A mapping has one hazard that reading does not: if another process truncates the file
 //! while it is mapped, touching the lost pages raises `SIGBUS`, which would kill the process
 //! with no word of why. [`map`] installs a handler that says what happened and exits with
 //! the input-error code instead. (`listen --save` only ever appends, so this takes a
 //! truncation by something else: an editor, `> capture.jsonl`, a log rotation.)
+#![allow(unsafe_code)]
 
 use std::fs::File;
+use std::ops::Range;
 use std::sync::{Arc, Once};
 
 use memmap2::Mmap;
 
 /// Files smaller than this are read: mapping costs more than copying them.
-pub const MIN_LEN: u64 = 1 << 20;
+pub(super) const MIN_LEN: u64 = 1 << 20;
 
 /// Map `file` for reading, or `None` when it is not worth it or not possible (not a regular
 /// file, small, or the mapping fails): the caller then reads it.
-pub fn map(file: &File) -> Option<Arc<Mmap>> {
+pub(super) fn map(file: &File) -> Option<Arc<Mmap>> {
     let meta = file.metadata().ok()?;
     if !meta.is_file() || meta.len() < MIN_LEN || usize::try_from(meta.len()).is_err() {
         return None;
@@ -36,7 +37,7 @@ pub fn map(file: &File) -> Option<Arc<Mmap>> {
 }
 
 /// What a `SIGBUS` prints (a mapped capture lost pages: it was truncated while being read).
-pub const TRUNCATED: &str = "cmzon-hook: error: a capture file was truncated while it was being read; its requests past the cut cannot be verified\nhint: verify a copy (`cp capture.jsonl snapshot.jsonl`) when something else may rewrite the file\n";
+const TRUNCATED: &str = "cmzon-hook: error: a capture file was truncated while it was being read; its requests past the cut cannot be verified\nhint: verify a copy (`cp capture.jsonl snapshot.jsonl`) when something else may rewrite the file\n";
 
 fn guard_truncation() {
     static INSTALL: Once = Once::new();
@@ -55,6 +56,95 @@ fn guard_truncation() {
             libc::signal(libc::SIGBUS, handler as libc::sighandler_t);
         }
     });
+}
+
+/// A mapping as the bytes a [`std::io::Cursor`] reads (format detection, HAR, raw HTTP).
+pub(super) struct MappedBytes(pub(super) Arc<Mmap>);
+
+impl AsRef<[u8]> for MappedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// A mapped JSONL capture cut into blocks of whole lines, and how far it has been cut.
+pub(super) struct MappedBlocks {
+    map: Arc<Mmap>,
+    pos: usize,
+    /// How far pages have been mapped ahead of `pos`.
+    populated: usize,
+}
+
+/// Pages of a mapped capture are mapped this many bytes at a time (a multiple of the page
+/// size).
+const POPULATE: usize = 1 << 22;
+
+/// A block: a range of a mapping.
+#[derive(Debug, Clone)]
+pub(super) struct MappedBlock(Arc<Mmap>, Range<usize>);
+
+impl std::ops::Deref for MappedBlock {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0[self.1.clone()]
+    }
+}
+
+impl MappedBlocks {
+    /// Blocks of `map`, from `pos` (after a byte order mark).
+    pub(super) fn new(map: Arc<Mmap>, pos: usize) -> MappedBlocks {
+        MappedBlocks {
+            map,
+            pos,
+            populated: 0,
+        }
+    }
+
+    /// The next block: about `size` bytes of whole lines (a longer line whole), or `None`
+    /// at the end.
+    pub(super) fn next_block(&mut self, size: usize) -> Option<MappedBlock> {
+        if self.pos == self.map.len() {
+            return None;
+        }
+        #[cfg(target_os = "linux")]
+        self.populate_ahead(size);
+        let rest = &self.map[self.pos..];
+        let len = if rest.len() <= size {
+            rest.len()
+        } else {
+            match memchr::memrchr(b'\n', &rest[..size]) {
+                Some(end) => end + 1,
+                None => {
+                    memchr::memchr(b'\n', &rest[size..]).map_or(rest.len(), |end| size + end + 1)
+                }
+            }
+        };
+        let range = self.pos..self.pos + len;
+        self.pos += len;
+        Some(MappedBlock(self.map.clone(), range))
+    }
+
+    /// Map the pages of the next blocks in one call each, before anything touches them: a
+    /// fault per few pages costs more (this thread then counts their lines, workers parse
+    /// them). The first blocks' pages come first, so that workers start at once.
+    #[cfg(target_os = "linux")]
+    fn populate_ahead(&mut self, size: usize) {
+        let len = self.map.len();
+        while self.populated < len && self.populated < self.pos + 2 * size {
+            let step = if self.populated == 0 {
+                2 * size
+            } else {
+                POPULATE
+            };
+            let step = step.min(len - self.populated);
+            // Older kernels refuse the advice: pages are then mapped as they are touched.
+            let _ = self
+                .map
+                .advise_range(memmap2::Advice::PopulateRead, self.populated, step);
+            self.populated += step;
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use colored::Colorize;
 
-use crate::capture::{self, JsonlBlock, JsonlBlocks, Opened, RequestRef};
+use crate::capture::{self, JsonlBlock, JsonlBlocks, OpenedCapture, RequestRef};
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 use crate::json::write::{decimal, write_key, write_str};
@@ -117,8 +117,8 @@ fn verify_capture(report: &mut Report, path: &Path) -> Result<()> {
     let checker = Checker::new(report.secret, report.json, report.verbosity);
     match capture::open_captures(path) {
         Err(e) => report.unreadable(&e),
-        Ok(Opened::Jsonl(blocks)) => verify_blocks(report, &checker, blocks),
-        Ok(Opened::Requests(requests)) => {
+        Ok(OpenedCapture::Jsonl(blocks)) => verify_blocks(report, &checker, blocks),
+        Ok(OpenedCapture::Requests(requests)) => {
             for item in requests {
                 match item {
                     Ok(located) => {
