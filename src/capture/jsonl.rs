@@ -13,14 +13,10 @@ use base64::Engine;
 use serde::Deserialize;
 
 use super::file::Truncated;
-#[cfg(unix)]
-use super::mapped::{MappedBlock, MappedBlocks};
 use super::{decode_base64, json_message, CapturedRequest, Located, RequestRef};
 use crate::error::{Error, Result};
 use crate::json::scan::Scanner;
 use crate::json::write::{write_str, write_u64};
-#[cfg(unix)]
-use memmap2::Mmap;
 
 /// One capture line, as written by [`to_jsonl_line`]. (Its name shows in serde's messages.)
 #[derive(Debug, Deserialize)]
@@ -97,10 +93,6 @@ pub struct JsonlBlocks<R = Box<dyn BufRead + Send>> {
     /// Lines handed out so far (blank ones included).
     line_no: u64,
     done: bool,
-    /// Set when the capture is a file mapped into memory: blocks are cut from it instead
-    /// of read from `reader`.
-    #[cfg(unix)]
-    mapped: Option<MappedBlocks>,
 }
 
 /// One read's worth: a block is at most this (unless a line is longer), so handing blocks
@@ -112,27 +104,7 @@ pub(super) const BLOCK_SIZE: usize = 1 << 18;
 pub struct JsonlBlock {
     name: Arc<str>,
     first_line: u64,
-    data: BlockData,
-}
-
-/// A block's bytes: read into memory, or a range of a mapped file.
-#[derive(Debug, Clone)]
-enum BlockData {
-    Read(Vec<u8>),
-    #[cfg(unix)]
-    Mapped(MappedBlock),
-}
-
-impl std::ops::Deref for BlockData {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match self {
-            BlockData::Read(data) => data,
-            #[cfg(unix)]
-            BlockData::Mapped(block) => block,
-        }
-    }
+    data: Vec<u8>,
 }
 
 impl<R: BufRead> Iterator for JsonlBlocks<R> {
@@ -141,14 +113,6 @@ impl<R: BufRead> Iterator for JsonlBlocks<R> {
     fn next(&mut self) -> Option<Result<JsonlBlock>> {
         if self.done {
             return None;
-        }
-        #[cfg(unix)]
-        if let Some(mapped) = &mut self.mapped {
-            let Some(block) = mapped.next_block(BLOCK_SIZE) else {
-                self.done = true;
-                return None;
-            };
-            return Some(Ok(self.block(BlockData::Mapped(block))));
         }
         let mut data = Vec::new();
         loop {
@@ -185,7 +149,7 @@ impl<R: BufRead> Iterator for JsonlBlocks<R> {
                 }
             }
         }
-        Some(Ok(self.block(BlockData::Read(data))))
+        Some(Ok(self.block(data)))
     }
 }
 
@@ -198,22 +162,6 @@ impl<R: BufRead> JsonlBlocks<R> {
             reader,
             line_no,
             done: false,
-            #[cfg(unix)]
-            mapped: None,
-        }
-    }
-}
-
-#[cfg(unix)]
-impl JsonlBlocks {
-    /// Blocks cut from a mapped capture called `name`, from `pos` (after a byte order mark).
-    pub(super) fn mapped(name: &str, map: Arc<Mmap>, pos: usize) -> Self {
-        JsonlBlocks {
-            name: name.into(),
-            reader: Box::new(io::empty()),
-            line_no: 0,
-            done: false,
-            mapped: Some(MappedBlocks::new(map, pos)),
         }
     }
 }
@@ -226,15 +174,13 @@ impl<R: BufRead + Send + 'static> JsonlBlocks<R> {
             reader: Box::new(self.reader),
             line_no: self.line_no,
             done: self.done,
-            #[cfg(unix)]
-            mapped: self.mapped,
         }
     }
 }
 
 impl<R> JsonlBlocks<R> {
     /// The next block, numbered after the lines handed out before it.
-    fn block(&mut self, data: BlockData) -> JsonlBlock {
+    fn block(&mut self, data: Vec<u8>) -> JsonlBlock {
         let first_line = self.line_no;
         let newlines = count_newlines(&data);
         self.line_no += newlines + u64::from(!data.ends_with(b"\n"));

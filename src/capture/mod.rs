@@ -20,8 +20,6 @@
 mod file;
 mod har;
 mod jsonl;
-#[cfg(unix)]
-mod mapped;
 mod open;
 mod raw;
 #[cfg(test)]

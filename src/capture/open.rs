@@ -10,8 +10,6 @@ use serde_json::Value;
 use super::file::CaptureFile;
 use super::har::read_har;
 use super::jsonl::{JsonlBlocks, JsonlReader, BLOCK_SIZE};
-#[cfg(unix)]
-use super::mapped::{self, MappedBytes};
 use super::raw::{parse_request_line, RawReader};
 use super::{preview, read_error, Captures};
 use crate::error::{Error, Result};
@@ -64,33 +62,12 @@ pub fn open_captures(path: &Path) -> Result<OpenedCapture> {
             return Err(Error::input(format!("cannot read {name}: is a directory"))
                 .with_hint("give capture files, not directories"));
         }
-        #[cfg(unix)]
-        if let Some(map) = mapped::map(&file) {
-            return open_mapped(&name, map);
-        }
         Box::new(BufReader::with_capacity(BLOCK_SIZE, CaptureFile::new(file)))
     };
     Ok(match open_from(&name, reader)? {
         Detected::Jsonl(blocks) => OpenedCapture::Jsonl(blocks.boxed()),
         Detected::Requests(requests) => OpenedCapture::Requests(requests),
     })
-}
-
-/// [`open_captures`] over a file mapped into memory: JSONL blocks are slices of the mapping
-/// (nothing copied); HAR and raw HTTP are read from it as from the file.
-#[cfg(unix)]
-fn open_mapped(name: &str, map: std::sync::Arc<memmap2::Mmap>) -> Result<OpenedCapture> {
-    Ok(
-        match open_from(name, Cursor::new(MappedBytes(map.clone())))? {
-            // Blank lines before the first request are skipped (and counted) by the block
-            // reader as anywhere else; a byte order mark is skipped here.
-            Detected::Jsonl(_) => {
-                let start = if map.starts_with(BOM) { BOM.len() } else { 0 };
-                OpenedCapture::Jsonl(JsonlBlocks::mapped(name, map, start))
-            }
-            Detected::Requests(requests) => OpenedCapture::Requests(requests),
-        },
-    )
 }
 
 /// A capture's format, detected from its first non-blank line, and its reader for that
