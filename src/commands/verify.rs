@@ -15,10 +15,10 @@ use std::time::Instant;
 
 use colored::Colorize;
 
-use crate::capture::{self, JsonlBlock, JsonlBlocks, Opened, RequestRef};
+use crate::capture::{self, JsonlBlock, JsonlBlocks, OpenedCapture, RequestRef};
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
-use crate::json::scan;
+use crate::json::write::{decimal, write_key, write_str};
 use crate::output::Verbosity;
 use crate::webhook::event::{self, Document, EventView, ParseError};
 use crate::webhook::secret::{self, Secret};
@@ -117,8 +117,8 @@ fn verify_capture(report: &mut Report, path: &Path) -> Result<()> {
     let checker = Checker::new(report.secret, report.json, report.verbosity);
     match capture::open_captures(path) {
         Err(e) => report.unreadable(&e),
-        Ok(Opened::Jsonl(blocks)) => verify_blocks(report, &checker, blocks),
-        Ok(Opened::Requests(requests)) => {
+        Ok(OpenedCapture::Jsonl(blocks)) => verify_blocks(report, &checker, blocks),
+        Ok(OpenedCapture::Requests(requests)) => {
             for item in requests {
                 match item {
                     Ok(located) => {
@@ -337,7 +337,7 @@ impl<'a> Checker<'a> {
 
 /// `n` in decimal, appended (what `write!(s, "{n}")` gives, without the formatting machinery).
 fn push_decimal(s: &mut String, n: u64) {
-    s.push_str(scan::decimal(n, &mut [0; 20]));
+    s.push_str(decimal(n, &mut [0; 20]));
 }
 
 /// `sha256=` hex digits (64, lowercase or uppercase) as bytes, without a branch per digit.
@@ -475,9 +475,9 @@ impl<'a> JsonLine<'a> {
 
     fn write(&self, out: &mut Vec<u8>) {
         let text = |out: &mut Vec<u8>, key: &str, value: Option<&str>| {
-            scan::write_key(out, key);
+            write_key(out, key);
             match value {
-                Some(v) => scan::write_str(out, v),
+                Some(v) => write_str(out, v),
                 None => out.extend_from_slice(b"null"),
             }
             out.push(b',');
@@ -496,13 +496,13 @@ impl<'a> JsonLine<'a> {
             self.write_events(out);
             return;
         }
-        scan::write_key(out, "valid");
+        write_key(out, "valid");
         out.extend_from_slice(if self.valid { b"true," } else { b"false," });
         text(out, "scheme", self.scheme);
         text(out, "reason", Some(&self.reason));
         text(out, "hint", self.hint.as_deref());
         text(out, "diagnosis", self.diagnosis);
-        scan::write_key(out, "events");
+        write_key(out, "events");
         out.push(b'[');
         self.write_events(out);
     }

@@ -1,3 +1,7 @@
-//! JSON for the hot paths: a strict scanner and the writers.
+//! JSON for the hot paths: a strict scanner (`scan`) and the writer primitives (`write`) that
+//! the capture line, event, listen and verify writers share, over one set of byte kernels
+//! (`bytes`). Imports nothing of the crate: every other layer may use it.
 
+mod bytes;
 pub mod scan;
+pub mod write;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::Value;
 
-use crate::json::scan;
+use crate::json::write::{write_str, write_u64};
 use crate::webhook::event::{self, ErrorEvent, EventView, Fields};
 use crate::webhook::handshake::Handshake;
 use crate::webhook::signature::Verdict;
@@ -407,24 +407,24 @@ pub fn ndjson(r: &RequestRecord<'_>) -> String {
 /// fields (one is written per request, so without serde's per-value dispatch).
 pub fn write_ndjson(out: &mut Vec<u8>, r: &RequestRecord<'_>) {
     out.extend_from_slice(b"{\"id\":");
-    scan::write_u64(out, r.id);
+    write_u64(out, r.id);
     out.extend_from_slice(b",\"received_at\":");
-    scan::write_str(out, r.received_at);
+    write_str(out, r.received_at);
     out.extend_from_slice(b",\"method\":");
-    scan::write_str(out, r.method);
+    write_str(out, r.method);
     out.extend_from_slice(b",\"path\":");
-    scan::write_str(out, r.path);
+    write_str(out, r.path);
     out.extend_from_slice(b",\"signature\":");
-    scan::write_str(out, r.sig.label());
+    write_str(out, r.sig.label());
     out.extend_from_slice(b",\"events\":[");
     event::write_json_list(out, r.events);
     out.extend_from_slice(b"],\"duplicate_of\":");
     match r.duplicate_of {
-        Some(n) => scan::write_u64(out, n),
+        Some(n) => write_u64(out, n),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"status\":");
-    scan::write_u64(out, u64::from(r.status));
+    write_u64(out, u64::from(r.status));
     out.push(b'}');
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::model::{ErrorEvent, Event};
 use super::view::{EventView, Fields};
-use crate::json::scan;
+use crate::json::write::{write_key, write_str};
 
 impl EventView<'_> {
     /// Append this view's JSON, byte for byte what `serde_json::to_writer` writes for it
@@ -16,7 +16,7 @@ impl EventView<'_> {
         // `,"key":` is written whole (keys are plain ASCII), then the value.
         let field = |out: &mut Vec<u8>, key: &[u8], value: &str| {
             out.extend_from_slice(key);
-            scan::write_str(out, value);
+            write_str(out, value);
         };
         out.extend_from_slice(match self.0 {
             Fields::Message { .. } => br#"{"kind":"message""#,
@@ -66,7 +66,7 @@ impl EventView<'_> {
                 }
                 if !errors.is_empty() {
                     out.push(b',');
-                    scan::write_key(out, "errors");
+                    write_key(out, "errors");
                     out.push(b'[');
                     for (i, e) in errors.iter().enumerate() {
                         if i > 0 {
@@ -104,19 +104,19 @@ pub fn write_json_list(out: &mut Vec<u8>, events: &[EventView<'_>]) {
 
 /// `"code":…,"title":…` and the optional `message`, `details` ([`ErrorJson`]'s fields).
 fn write_error_fields(out: &mut Vec<u8>, e: &ErrorEvent) {
-    scan::write_key(out, "code");
+    write_key(out, "code");
     match e.code {
         Some(code) => out.extend_from_slice(code.to_string().as_bytes()),
         None => out.extend_from_slice(b"null"),
     }
     out.push(b',');
-    scan::write_key(out, "title");
-    scan::write_str(out, &e.title);
+    write_key(out, "title");
+    write_str(out, &e.title);
     for (key, value) in [("message", &e.message), ("details", &e.details)] {
         if let Some(v) = value {
             out.push(b',');
-            scan::write_key(out, key);
-            scan::write_str(out, v);
+            write_key(out, key);
+            write_str(out, v);
         }
     }
 }
