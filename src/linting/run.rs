@@ -119,16 +119,20 @@ impl Net {
                 "warning: --insecure: probes are sent even when the certificate is not trusted (the tls check still reports it)",
             ));
         }
-        let client = delivery::Client::new(&ClientOptions {
-            timeout,
-            ca_cert: opts.ca_cert.clone(),
-            insecure: opts.insecure,
-        })?;
+        let trust = Arc::new(trust);
+        // The status-only probes trust the same roots: the CA bundle is loaded once per run.
+        let client = delivery::Client::with_trust(
+            &ClientOptions {
+                timeout,
+                ca_cert: opts.ca_cert.clone(),
+                insecure: opts.insecure,
+            },
+            target.https.then(|| trust.clone()),
+        )?;
         progress(Progress::Line(&format!(
             "connecting to {} …",
             target.authority()
         )));
-        let trust = Arc::new(trust);
         let preflight = ProbeConfig {
             timeout,
             trust: trust.clone(),
