@@ -610,4 +610,52 @@ mod tests {
         let e = rustls::Error::InvalidCertificate(CertificateError::NotValidForName);
         assert_eq!(CertProblem::from_rustls(&e), CertProblem::NotValidForName);
     }
+
+    /// Serve `reply` to one connection on 127.0.0.1 and probe it.
+    fn probe_with(reply: &'static [u8]) -> std::result::Result<ProbeResponse, ProbeFailure> {
+        use std::io::Read;
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let target = Target::parse(&format!("http://{}/h", l.local_addr().unwrap())).unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(reply);
+        });
+        let cfg = ProbeConfig {
+            timeout: Duration::from_secs(5),
+            trust: Arc::new(TrustStore::empty()),
+            require_trusted: true,
+        };
+        let req = HttpRequest {
+            method: Method::Post,
+            path: String::new(),
+            headers: vec![],
+            body: b"{}".to_vec(),
+        };
+        let r = request(&target, &target.resolve().unwrap(), &cfg, &req);
+        server.join().unwrap();
+        r
+    }
+
+    #[test]
+    fn probes_read_responses_like_the_sender_but_keep_a_cut_body() {
+        let r = probe_with(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort").unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"short"[..]));
+        assert!(r.timings.ttfb.is_some());
+        // One chunked rule: `chunked` not last means the body runs to the close.
+        let r = probe_with(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n3\r\nabc")
+            .unwrap();
+        assert_eq!(r.body, b"3\r\nabc");
+        let e = probe_with(b"").unwrap_err();
+        assert!(e
+            .message
+            .ends_with("closed the connection without an HTTP response"));
+        let e = probe_with(b"SSH-2.0-OpenSSH\r\n\r\n").unwrap_err();
+        assert!(
+            e.message.contains("sent an invalid HTTP response"),
+            "{}",
+            e.message
+        );
+    }
 }
