@@ -3,7 +3,7 @@
 //! retries with backoff. Used by `send`, `lint` and `listen --forward-to`; knows nothing of the
 //! CLI or printing.
 //!
-//! Requests go over this crate's own connection layer ([`client`] on [`connect`] and [`wire`]).
+//! Requests go over this crate's own connection layer (`client` on `connect` and `wire`).
 //! reqwest is used only where it earns its place: when `HTTP(S)_PROXY`/`ALL_PROXY` configures a
 //! proxy for the URL's scheme (reqwest honours those and `NO_PROXY`), with the same TLS settings.
 

@@ -268,7 +268,7 @@ pub struct ProbeResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub location: Option<String>,
-    /// Up to [`MAX_RESPONSE_BODY`] bytes of the decoded body.
+    /// Up to [`MAX_RESPONSE_BODY`](crate::http::message::MAX_RESPONSE_BODY) bytes of the decoded body.
     pub body: Vec<u8>,
     pub timings: Timings,
     pub tls: Option<TlsReport>,
