@@ -14,7 +14,7 @@ use crate::http::message::{Failure, FailureKind, Method, Response};
 use crate::http::wire::{self, ReadFailure};
 
 /// An open connection and where it goes.
-struct Open {
+struct LiveConnection {
     link: Link,
     to: (String, u16, bool),
     /// Requests already answered on this connection.
@@ -24,7 +24,7 @@ struct Open {
 /// One worker's connection state: at most one keep-alive connection, reused while the
 /// server allows it, plus reusable buffers.
 pub struct Connection {
-    open: Option<Open>,
+    open: Option<LiveConnection>,
     /// The request being sent.
     wbuf: Vec<u8>,
     /// Received bytes not parsed yet.
@@ -41,7 +41,7 @@ impl Default for Connection {
 
 /// Why an exchange failed, before it becomes a [`Failure`].
 #[derive(Debug)]
-enum Fail {
+enum ExchangeError {
     Dns,
     Connect(io::Error),
     Tls(String),
@@ -52,18 +52,18 @@ enum Fail {
     Malformed(String),
 }
 
-impl From<ReadFailure> for Fail {
-    fn from(f: ReadFailure) -> Fail {
+impl From<ReadFailure> for ExchangeError {
+    fn from(f: ReadFailure) -> ExchangeError {
         match f {
-            ReadFailure::Timeout => Fail::Timeout,
-            ReadFailure::Closed(e) => Fail::Closed(e),
-            ReadFailure::Truncated => Fail::Io(io::Error::new(
+            ReadFailure::Timeout => ExchangeError::Timeout,
+            ReadFailure::Closed(e) => ExchangeError::Closed(e),
+            ReadFailure::Truncated => ExchangeError::Io(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "connection closed before the response was complete",
             )),
-            ReadFailure::Io(e) => Fail::Io(e),
-            ReadFailure::Malformed(m) => Fail::Malformed(m),
-            ReadFailure::HeadTooLarge => Fail::Malformed("response head too large".into()),
+            ReadFailure::Io(e) => ExchangeError::Io(e),
+            ReadFailure::Malformed(m) => ExchangeError::Malformed(m),
+            ReadFailure::HeadTooLarge => ExchangeError::Malformed("response head too large".into()),
         }
     }
 }
@@ -106,7 +106,7 @@ impl Connection {
             self.open = None;
         }
         let mut result = self.try_once(target, tls, &key, deadline);
-        if let Err((Fail::Closed(_), true)) = &result {
+        if let Err((ExchangeError::Closed(_), true)) = &result {
             self.open = None;
             result = self.try_once(target, tls, &key, deadline);
         }
@@ -128,18 +128,18 @@ impl Connection {
         tls: Option<&Arc<rustls::ClientConfig>>,
         key: &(String, u16, bool),
         deadline: Instant,
-    ) -> Result<Response, (Fail, bool)> {
+    ) -> Result<Response, (ExchangeError, bool)> {
         if self.open.is_none() {
             self.rbuf.clear();
             let stream = open(target, tls, deadline).map_err(|f| (f, false))?;
-            self.open = Some(Open {
+            self.open = Some(LiveConnection {
                 link: Link::new(stream),
                 to: key.clone(),
                 used: 0,
             });
         }
         let Some(open) = self.open.as_mut() else {
-            return Err((Fail::Malformed("no connection".into()), false));
+            return Err((ExchangeError::Malformed("no connection".into()), false));
         };
         let reused = open.used > 0;
         let sent = open
@@ -148,7 +148,7 @@ impl Connection {
             .and_then(|_| open.link.write_all(&self.wbuf))
             .and_then(|_| open.link.flush());
         if let Err(e) = sent {
-            return Err((Fail::from(wire::io_failure(e, true)), reused));
+            return Err((ExchangeError::from(wire::io_failure(e, true)), reused));
         }
         let mut reader = wire::ResponseReader::new(
             &mut open.link,
@@ -157,7 +157,9 @@ impl Connection {
             deadline,
             false,
         );
-        let got = reader.response().map_err(|f| (Fail::from(f), reused))?;
+        let got = reader
+            .response()
+            .map_err(|f| (ExchangeError::from(f), reused))?;
         open.used += 1;
         if !got.reusable {
             self.open = None;
@@ -180,26 +182,26 @@ fn open(
     target: &Endpoint,
     tls: Option<&Arc<rustls::ClientConfig>>,
     deadline: Instant,
-) -> Result<Stream, Fail> {
-    let addrs = target.addresses().map_err(|_| Fail::Dns)?;
+) -> Result<Stream, ExchangeError> {
+    let addrs = target.addresses().map_err(|_| ExchangeError::Dns)?;
     let tcp = connect::dial(&addrs, deadline).map_err(|f| match f {
-        DialFailure::NoAddress => Fail::Dns,
-        DialFailure::Timeout => Fail::Timeout,
-        DialFailure::Refused(e) => Fail::Connect(e),
+        DialFailure::NoAddress => ExchangeError::Dns,
+        DialFailure::Timeout => ExchangeError::Timeout,
+        DialFailure::Refused(e) => ExchangeError::Connect(e),
     })?;
     if !target.https {
         return Ok(Stream::Plain(tcp));
     }
     let Some(config) = tls else {
-        return Err(Fail::Tls("no TLS configuration".into()));
+        return Err(ExchangeError::Tls("no TLS configuration".into()));
     };
-    let name = target
-        .server_name()
-        .map_err(|_| Fail::Tls(format!("{:?} is not a valid TLS server name", target.host)))?;
+    let name = target.server_name().map_err(|_| {
+        ExchangeError::Tls(format!("{:?} is not a valid TLS server name", target.host))
+    })?;
     match connect::handshake(tcp, config.clone(), name, deadline) {
         Ok(s) => Ok(Stream::Tls(s)),
-        Err(e) if connect::is_timeout(&e) => Err(Fail::Timeout),
-        Err(e) => Err(Fail::Tls(match tls_cause(&e) {
+        Err(e) if connect::is_timeout(&e) => Err(ExchangeError::Timeout),
+        Err(e) => Err(ExchangeError::Tls(match tls_cause(&e) {
             Some(rustls::Error::InvalidMessage(_)) => {
                 "the server does not speak TLS here (a plain HTTP endpoint? try http://)"
                     .to_string()
@@ -210,28 +212,28 @@ fn open(
     }
 }
 
-fn failure(target: &Endpoint, f: Fail, latency: Duration) -> Failure {
+fn failure(target: &Endpoint, f: ExchangeError, latency: Duration) -> Failure {
     let host = &target.host_header;
     let (kind, message) = match f {
-        Fail::Dns => (
+        ExchangeError::Dns => (
             FailureKind::Dns,
             format!("cannot resolve host {}", target.host),
         ),
-        Fail::Connect(e) => (
+        ExchangeError::Connect(e) => (
             FailureKind::Connect,
             format!("cannot connect to {host}: {e}"),
         ),
-        Fail::Tls(m) => (FailureKind::Tls, format!("TLS failed with {host}: {m}")),
-        Fail::Timeout => (
+        ExchangeError::Tls(m) => (FailureKind::Tls, format!("TLS failed with {host}: {m}")),
+        ExchangeError::Timeout => (
             FailureKind::Timeout,
             format!("{host} did not answer within the timeout"),
         ),
-        Fail::Closed(e) => (
+        ExchangeError::Closed(e) => (
             FailureKind::Connect,
             format!("{host} closed the connection without answering: {e}"),
         ),
-        Fail::Io(e) => (FailureKind::Other, format!("request to {host} failed: {e}")),
-        Fail::Malformed(what) => (
+        ExchangeError::Io(e) => (FailureKind::Other, format!("request to {host} failed: {e}")),
+        ExchangeError::Malformed(what) => (
             FailureKind::Other,
             format!("{host} sent an invalid HTTP response: {what}"),
         ),

@@ -286,14 +286,17 @@ pub struct ProbeFailure {
     pub tls: Option<Box<TlsReport>>,
 }
 
+/// The old name of [`Preflight`], still used by `linting::checks` (rename it there).
+pub type Opened = Preflight;
+
 /// A connection that was opened (and, for HTTPS, handshaken) without sending anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opened {
+pub struct Preflight {
     pub timings: Timings,
     pub tls: Option<TlsReport>,
 }
 
-struct Fail {
+struct ProbeError {
     kind: FailureKind,
     message: String,
 }
@@ -326,7 +329,7 @@ pub fn open(
     target: &Target,
     addrs: &[SocketAddr],
     cfg: &ProbeConfig,
-) -> std::result::Result<Opened, ProbeFailure> {
+) -> std::result::Result<Preflight, ProbeFailure> {
     let start = Instant::now();
     let deadline = start + cfg.timeout;
     let mut timings = Timings::default();
@@ -334,7 +337,7 @@ pub fn open(
     let r = connect(target, addrs, cfg, start, deadline, &mut timings, &mut tls);
     timings.total = start.elapsed();
     match r {
-        Ok(_) => Ok(Opened { timings, tls }),
+        Ok(_) => Ok(Preflight { timings, tls }),
         Err(f) => Err(ProbeFailure {
             kind: f.kind,
             message: f.message,
@@ -388,20 +391,20 @@ fn connect(
     deadline: Instant,
     timings: &mut Timings,
     tls_out: &mut Option<TlsReport>,
-) -> std::result::Result<Stream, Fail> {
+) -> std::result::Result<Stream, ProbeError> {
     let authority = target.authority();
     let dialled = connect::dial(addrs, deadline);
     timings.connect = start.elapsed();
     let tcp = match dialled {
         Ok(t) => t,
         Err(DialFailure::Refused(e)) => {
-            return Err(Fail {
+            return Err(ProbeError {
                 kind: FailureKind::Connect,
                 message: format!("cannot connect to {authority}: {e}"),
             })
         }
         Err(DialFailure::Timeout | DialFailure::NoAddress) => {
-            return Err(Fail {
+            return Err(ProbeError {
                 kind: FailureKind::Timeout,
                 message: format!("cannot connect to {authority} within the timeout"),
             })
@@ -418,7 +421,7 @@ fn connect(
         strict: cfg.require_trusted,
         seen: seen.clone(),
     });
-    let tls_fail = |message: String| Fail {
+    let tls_fail = |message: String| ProbeError {
         kind: FailureKind::Tls,
         message,
     };
@@ -436,7 +439,7 @@ fn connect(
         }
         Err(e) => {
             let fail = if is_timeout(&e) {
-                Fail {
+                ProbeError {
                     kind: FailureKind::Timeout,
                     message: format!("TLS handshake with {authority} did not finish in time"),
                 }
@@ -491,16 +494,16 @@ fn exchange(
     req: &HttpRequest,
     deadline: Instant,
     timings: &mut Timings,
-) -> std::result::Result<(ResponseHead, Vec<u8>), Fail> {
+) -> std::result::Result<(ResponseHead, Vec<u8>), ProbeError> {
     let authority = target.authority();
     let io_fail = |e: io::Error, doing: &str| {
         if is_timeout(&e) {
-            Fail {
+            ProbeError {
                 kind: FailureKind::Timeout,
                 message: format!("{authority} did not answer within the timeout"),
             }
         } else {
-            Fail {
+            ProbeError {
                 kind: FailureKind::Other,
                 message: format!("{doing} {authority} failed: {e}"),
             }
@@ -520,7 +523,7 @@ fn exchange(
     if let Some(first) = reader.first_byte {
         timings.ttfb = Some(first.duration_since(sent));
     }
-    let invalid = |m: String| Fail {
+    let invalid = |m: String| ProbeError {
         kind: FailureKind::Other,
         message: format!("{authority} sent an invalid HTTP response: {m}"),
     };
@@ -533,12 +536,14 @@ fn exchange(
         Err(ReadFailure::Closed(e)) if e.kind() != io::ErrorKind::UnexpectedEof => {
             Err(io_fail(e, "reading from"))
         }
-        Err(ReadFailure::Closed(_) | ReadFailure::Truncated | ReadFailure::Io(_)) => Err(Fail {
-            kind: FailureKind::Other,
-            message: format!("{authority} closed the connection without an HTTP response"),
-        }),
+        Err(ReadFailure::Closed(_) | ReadFailure::Truncated | ReadFailure::Io(_)) => {
+            Err(ProbeError {
+                kind: FailureKind::Other,
+                message: format!("{authority} closed the connection without an HTTP response"),
+            })
+        }
         Err(ReadFailure::Malformed(m)) => Err(invalid(m)),
-        Err(ReadFailure::HeadTooLarge) => Err(Fail {
+        Err(ReadFailure::HeadTooLarge) => Err(ProbeError {
             kind: FailureKind::Other,
             message: format!("{authority} sent response headers over 64 KiB"),
         }),

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, ClientOptions, Method};
-use crate::http::probe::{self, Opened, ProbeConfig, ProbeFailure, Target, TrustStore};
+use crate::http::probe::{self, Preflight, ProbeConfig, ProbeFailure, Target, TrustStore};
 use crate::linting::checks::{
     self, CheckId, CheckResult, Gate, LatencyLimits, Outcome, ProbeSample, Report,
 };
@@ -99,7 +99,7 @@ pub fn run(opts: &Options, progress: &dyn Fn(Progress<'_>)) -> Result<Report> {
 /// The connection side: resolved addresses, the pre-flight result and both clients.
 struct Net {
     addrs: Vec<SocketAddr>,
-    opened: std::result::Result<Opened, ProbeFailure>,
+    opened: std::result::Result<Preflight, ProbeFailure>,
     gate: Gate,
     probe_cfg: ProbeConfig,
     client: delivery::Client,
