@@ -201,15 +201,15 @@ pub struct ReceivedResponse {
 
 /// Reads one response from a link, bytes left over from the previous one first.
 pub struct ResponseReader<'a> {
-    pub link: &'a mut Link,
+    link: &'a mut Link,
     /// Received bytes not consumed yet (kept across responses on a keep-alive link).
-    pub buf: &'a mut Vec<u8>,
+    buf: &'a mut Vec<u8>,
     /// Where reads land before being appended to `buf`.
-    pub scratch: &'a mut [u8],
-    pub deadline: Instant,
+    scratch: &'a mut [u8],
+    deadline: Instant,
     /// Lenient (what `lint` wants): once the head has arrived, a body cut short by the peer,
     /// or longer than 4 MiB, ends the response instead of failing it.
-    pub lenient: bool,
+    lenient: bool,
     /// When the first byte of the response arrived.
     pub first_byte: Option<Instant>,
     received: usize,
@@ -241,8 +241,8 @@ impl<'a> ResponseReader<'a> {
             self.link
                 .arm(self.deadline)
                 .map_err(|e| io_failure(e, !got_any))?;
-            let ended = match self.link.read(self.scratch) {
-                Ok(0) => true,
+            match self.link.read(self.scratch) {
+                Ok(0) => break,
                 Ok(n) => {
                     self.first_byte.get_or_insert_with(Instant::now);
                     self.received += n;
@@ -251,19 +251,18 @@ impl<'a> ResponseReader<'a> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 // A TLS peer that closes without close_notify: the end of the stream.
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => true,
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
                 Err(e) => return Err(io_failure(e, !got_any)),
-            };
-            debug_assert!(ended);
-            return Err(if got_any {
-                ReadFailure::Truncated
-            } else {
-                ReadFailure::Closed(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "connection closed",
-                ))
-            });
+            }
         }
+        Err(if got_any {
+            ReadFailure::Truncated
+        } else {
+            ReadFailure::Closed(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed",
+            ))
+        })
     }
 
     /// Read the next final response (interim 1xx answers are skipped).
