@@ -742,4 +742,43 @@ mod tests {
         assert_eq!(host_of("https://a.example:8443/x"), "a.example:8443");
         assert_eq!(host_of("http://127.0.0.1/x"), "127.0.0.1");
     }
+
+    #[test]
+    fn execute_goes_direct_on_one_kept_connection_with_reqwests_default_headers() {
+        use std::io::{Read, Write};
+        if proxy_configured(false, |k| std::env::var(k).ok()) {
+            return; // a proxy from the environment would take the request instead
+        }
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/h", l.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut heads = Vec::new();
+            for _ in 0..2 {
+                let mut buf = [0u8; 4096];
+                let n = s.read(&mut buf).unwrap();
+                heads.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    .unwrap();
+            }
+            heads
+        });
+        let client = Client::new(&ClientOptions::default()).unwrap();
+        let req = Request {
+            method: Method::Post,
+            url,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: b"{}".to_vec(),
+        };
+        for _ in 0..2 {
+            let r = client.execute(&req).unwrap();
+            assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+        }
+        let heads = server.join().unwrap();
+        assert!(
+            heads[1].contains(&format!("\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n")),
+            "{}",
+            heads[1]
+        );
+    }
 }
