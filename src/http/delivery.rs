@@ -1,24 +1,29 @@
 //! One signed request out, the way a real webhook sender makes it: a timeout, no redirects,
-//! TLS verified against the system store (plus an optional CA), proxies from the environment.
+//! TLS verified against the system store (plus an optional CA), proxies from the environment,
+//! retries with backoff. Used by `send`, `lint` and `listen --forward-to`; knows nothing of the
+//! CLI or printing.
 //!
-//! Used by `send`, `lint` and `listen --forward-to`. Knows nothing of the CLI or printing.
+//! Requests go over this crate's own connection layer (`client` on `connect` and `wire`).
+//! reqwest is used only where it earns its place: when `HTTP(S)_PROXY`/`ALL_PROXY` configures a
+//! proxy for the URL's scheme (reqwest honours those and `NO_PROXY`), with the same TLS settings.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
 use crate::error::{Error, Result};
-use crate::http::client;
+use crate::http::client::Connection;
+use crate::http::connect::Endpoint;
+pub use crate::http::message::{
+    Failure, FailureKind, Method, Response, MAX_RESPONSE_BODY, USER_AGENT,
+};
+use crate::http::tls::{self, TrustStore};
+use crate::http::wire;
 
-pub const USER_AGENT: &str = concat!("cmzon-hook/", env!("CARGO_PKG_VERSION"));
-
-/// Largest response body kept in memory (the rest is read and dropped).
-pub const MAX_RESPONSE_BODY: usize = 64 * 1024;
-
+/// How requests are made: the timeout, and the trust settings.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     pub timeout: Duration,
@@ -47,12 +52,6 @@ pub fn timeout_from_secs(secs: f64) -> Result<Duration> {
     Ok(Duration::from_secs_f64(secs))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-}
-
 /// An outgoing request: exact body bytes and headers in the order given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -62,27 +61,18 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        }
-    }
-}
-
 impl Request {
     /// The request as it travels over HTTP/1.1: request line, `Host`, the headers in order,
     /// `Content-Length` for a POST, a blank line, then the exact body bytes. Used by
     /// `send --dry-run`; errors when the URL cannot be parsed.
     pub fn to_http1(&self) -> Result<Vec<u8>> {
         let url = parse_url(&self.url)?;
-        let target = client::Target::from_url(&url).ok_or_else(|| {
+        let target = Endpoint::from_url(&url).ok_or_else(|| {
             Error::usage(format!("cannot send to {}", self.url))
                 .with_hint("use an http:// or https:// URL")
         })?;
         let mut out = Vec::with_capacity(256 + self.body.len());
-        client::write_request(
+        wire::write_request(
             &mut out,
             self.method,
             &target.path,
@@ -113,76 +103,37 @@ pub fn parse_url(url: &str) -> Result<reqwest::Url> {
     Ok(parsed)
 }
 
-/// The answer to one attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    pub status: u16,
-    /// `Location` of a 3xx (never followed).
-    pub location: Option<String>,
-    pub headers: Vec<(String, String)>,
-    /// Up to [`MAX_RESPONSE_BODY`] bytes of the response body.
-    pub body: Vec<u8>,
-    pub latency: Duration,
-}
-
-/// Why an attempt produced no HTTP response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FailureKind {
-    Dns,
-    Connect,
-    Tls,
-    Timeout,
-    Other,
-}
-
-impl FailureKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailureKind::Dns => "dns",
-            FailureKind::Connect => "connect",
-            FailureKind::Tls => "tls",
-            FailureKind::Timeout => "timeout",
-            FailureKind::Other => "other",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub kind: FailureKind,
-    /// One line, naming the host and the cause.
-    pub message: String,
-    pub latency: Duration,
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
 /// A blocking HTTP client configured like a webhook sender. Cheap to clone; share it across
-/// threads so connections are pooled.
+/// threads so connections are reused.
 ///
-/// [`Client::execute`] goes through reqwest (pooled, proxies honoured). For many requests from
-/// worker threads, [`Client::session`] gives each worker its own lean keep-alive HTTP/1.1
-/// connection ([`http1`]) and falls back to reqwest when a proxy is configured for the scheme.
+/// [`Client::execute`] makes one request on a pooled keep-alive connection; for many requests
+/// from worker threads, [`Client::session`] gives each worker its own. Either goes through
+/// reqwest instead when a proxy is configured for the URL's scheme.
 #[derive(Clone)]
 pub struct Client {
-    inner: reqwest::blocking::Client,
-    direct: Arc<Direct>,
+    settings: Arc<ClientSettings>,
 }
 
-/// Settings for direct (proxy-less) connections.
-struct Direct {
+/// What every connection of a [`Client`] shares.
+struct ClientSettings {
     timeout: Duration,
-    extra_roots: Vec<CertificateDer<'static>>,
     insecure: bool,
+    /// The run's trust store, when the caller loaded it already.
+    trust: Option<Arc<TrustStore>>,
+    /// `--ca-cert` certificates (when the trust store is ours to load).
+    extra_roots: Vec<CertificateDer<'static>>,
     /// Built on the first HTTPS connection (loading the system trust store takes a moment).
     tls: OnceLock<Arc<rustls::ClientConfig>>,
     proxy_http: bool,
     proxy_https: bool,
+    /// reqwest, built on first use: only for proxied requests.
+    proxied: OnceLock<std::result::Result<reqwest::blocking::Client, String>>,
+    /// Idle keep-alive connections for [`Client::execute`].
+    idle: Mutex<Vec<Connection>>,
 }
+
+/// Idle connections kept for [`Client::execute`].
+const MAX_IDLE: usize = 64;
 
 /// Whether the standard proxy variables configure a proxy for this scheme.
 pub fn proxy_configured(https: bool, env: impl Fn(&str) -> Option<String>) -> bool {
@@ -197,56 +148,46 @@ pub fn proxy_configured(https: bool, env: impl Fn(&str) -> Option<String>) -> bo
 }
 
 impl Client {
+    /// A client that loads the system trust store (plus `--ca-cert`) when it first needs it.
     pub fn new(opts: &ClientOptions) -> Result<Client> {
-        let mut b = reqwest::blocking::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(opts.timeout)
-            .connect_timeout(opts.timeout)
-            .user_agent(USER_AGENT)
-            .http1_title_case_headers()
-            .pool_max_idle_per_host(256);
+        Client::with_trust(opts, None)
+    }
+
+    /// A client that uses `trust` (the run's trust store, already loaded) when given one; with
+    /// `None` it loads the system store plus `opts.ca_cert` itself, on first need.
+    pub fn with_trust(opts: &ClientOptions, trust: Option<Arc<TrustStore>>) -> Result<Client> {
         let mut extra_roots = Vec::new();
-        if let Some(path) = &opts.ca_cert {
+        if let (None, Some(path)) = (&trust, &opts.ca_cert) {
             let pem = std::fs::read(path).map_err(|e| {
                 Error::file(path.display(), &e)
                     .with_hint("--ca-cert takes a PEM file with one or more CA certificates")
             })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| {
+            let not_pem = || {
                 Error::input(format!("{} is not a PEM certificate", path.display()))
                     .with_hint("--ca-cert takes a PEM file (-----BEGIN CERTIFICATE-----)")
-            })?;
-            if certs.is_empty() {
+            };
+            extra_roots = CertificateDer::pem_slice_iter(&pem)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|_| not_pem())?;
+            if extra_roots.is_empty() {
                 return Err(
                     Error::input(format!("{} holds no PEM certificate", path.display()))
                         .with_hint("--ca-cert takes a PEM file (-----BEGIN CERTIFICATE-----)"),
                 );
             }
-            for c in certs {
-                b = b.add_root_certificate(c);
-            }
-            extra_roots = CertificateDer::pem_slice_iter(&pem)
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|_| {
-                    Error::input(format!("{} is not a PEM certificate", path.display()))
-                        .with_hint("--ca-cert takes a PEM file (-----BEGIN CERTIFICATE-----)")
-                })?;
         }
-        if opts.insecure {
-            b = b.danger_accept_invalid_certs(true);
-        }
-        let inner = b
-            .build()
-            .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}")))?;
         let env = |k: &str| std::env::var(k).ok();
         Ok(Client {
-            inner,
-            direct: Arc::new(Direct {
+            settings: Arc::new(ClientSettings {
                 timeout: opts.timeout,
-                extra_roots,
                 insecure: opts.insecure,
+                trust,
+                extra_roots,
                 tls: OnceLock::new(),
                 proxy_http: proxy_configured(false, env),
                 proxy_https: proxy_configured(true, env),
+                proxied: OnceLock::new(),
+                idle: Mutex::new(Vec::new()),
             }),
         })
     }
@@ -255,17 +196,64 @@ impl Client {
     pub fn session(&self) -> Session<'_> {
         Session {
             client: self,
-            conn: client::Connection::new(),
+            conn: Connection::new(),
             target: None,
         }
     }
 
     /// Make one attempt. Never follows redirects; a 3xx comes back as a [`Response`].
     pub fn execute(&self, req: &Request) -> std::result::Result<Response, Failure> {
+        let target = reqwest::Url::parse(&req.url)
+            .ok()
+            .and_then(|u| Endpoint::from_url(&u));
+        let Some(target) = target.filter(|t| !self.settings.proxied_for(t)) else {
+            return self.execute_proxied(req);
+        };
+        let mut conn = self
+            .settings
+            .idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default();
+        // What reqwest adds to every request, kept for endpoints that look at them.
+        let mut headers = req.headers.clone();
+        for (name, value) in [("User-Agent", USER_AGENT), ("Accept", "*/*")] {
+            if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                headers.push((name.to_string(), value.to_string()));
+            }
+        }
+        let result = conn.exchange(
+            &target,
+            self.settings.tls_for(&target),
+            req.method,
+            &headers,
+            &req.body,
+            self.settings.timeout,
+        );
+        let mut idle = self.settings.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+        result
+    }
+
+    /// One attempt through reqwest (proxies from the environment).
+    fn execute_proxied(&self, req: &Request) -> std::result::Result<Response, Failure> {
         let start = Instant::now();
+        let inner = match self.settings.proxied() {
+            Ok(c) => c,
+            Err(m) => {
+                return Err(Failure {
+                    kind: FailureKind::Other,
+                    message: m.clone(),
+                    latency: start.elapsed(),
+                })
+            }
+        };
         let mut rb = match req.method {
-            Method::Get => self.inner.get(&req.url),
-            Method::Post => self.inner.post(&req.url),
+            Method::Get => inner.get(&req.url),
+            Method::Post => inner.post(&req.url),
         };
         for (n, v) in &req.headers {
             rb = rb.header(n.as_str(), v.as_str());
@@ -303,13 +291,51 @@ impl Client {
     }
 }
 
+impl ClientSettings {
+    /// A proxy is configured for the endpoint's scheme.
+    fn proxied_for(&self, target: &Endpoint) -> bool {
+        if target.https {
+            self.proxy_https
+        } else {
+            self.proxy_http
+        }
+    }
+
+    /// The TLS settings, for an HTTPS endpoint.
+    fn tls_for(&self, target: &Endpoint) -> Option<&Arc<rustls::ClientConfig>> {
+        target.https.then(|| self.tls())
+    }
+
+    fn tls(&self) -> &Arc<rustls::ClientConfig> {
+        self.tls.get_or_init(|| match &self.trust {
+            Some(trust) => tls::sender_config(trust, self.insecure),
+            None => tls::sender_config(&TrustStore::system_plus(&self.extra_roots), self.insecure),
+        })
+    }
+
+    fn proxied(&self) -> &std::result::Result<reqwest::blocking::Client, String> {
+        self.proxied.get_or_init(|| {
+            reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(self.timeout)
+                .connect_timeout(self.timeout)
+                .user_agent(USER_AGENT)
+                .http1_title_case_headers()
+                .pool_max_idle_per_host(256)
+                .use_preconfigured_tls(rustls::ClientConfig::clone(self.tls()))
+                .build()
+                .map_err(|e| format!("cannot set up the HTTP client: {e}"))
+        })
+    }
+}
+
 /// One worker's way to the endpoint: a direct keep-alive HTTP/1.1 connection, or the shared
 /// reqwest client when a proxy is configured for the URL's scheme.
 pub struct Session<'a> {
     client: &'a Client,
-    conn: client::Connection,
+    conn: Connection,
     /// The last URL and its parsed target (`None`: not directly reachable, use reqwest).
-    target: Option<(String, Option<client::Target>)>,
+    target: Option<(String, Option<Endpoint>)>,
 }
 
 impl Session<'_> {
@@ -318,34 +344,21 @@ impl Session<'_> {
         if self.target.as_ref().is_none_or(|(u, _)| *u != req.url) {
             let parsed = reqwest::Url::parse(&req.url)
                 .ok()
-                .and_then(|u| client::Target::from_url(&u));
+                .and_then(|u| Endpoint::from_url(&u));
             self.target = Some((req.url.clone(), parsed));
         }
-        let direct = &self.client.direct;
+        let settings = &self.client.settings;
         let target = match self.target.as_ref().and_then(|(_, t)| t.as_ref()) {
-            Some(t)
-                if !(if t.https {
-                    direct.proxy_https
-                } else {
-                    direct.proxy_http
-                }) =>
-            {
-                t
-            }
-            _ => return self.client.execute(req),
+            Some(t) if !settings.proxied_for(t) => t,
+            _ => return self.client.execute_proxied(req),
         };
-        let tls = target.https.then(|| {
-            direct
-                .tls
-                .get_or_init(|| client::tls_config(&direct.extra_roots, direct.insecure))
-        });
         self.conn.exchange(
             target,
-            tls,
+            settings.tls_for(target),
             req.method,
             &req.headers,
             &req.body,
-            direct.timeout,
+            settings.timeout,
         )
     }
 
@@ -469,19 +482,6 @@ where
         result = attempt();
     }
     Outcome { attempts, result }
-}
-
-impl Client {
-    /// Deliver `req` with retries, sleeping for real between attempts.
-    pub fn deliver(
-        &self,
-        req: &Request,
-        policy: &RetryPolicy,
-        rng: &mut fastrand::Rng,
-        stop: &dyn Fn() -> bool,
-    ) -> Outcome {
-        deliver_with(policy, rng, || self.execute(req), std::thread::sleep, stop)
-    }
 }
 
 /// Host (and port) of a URL for messages.
@@ -741,5 +741,44 @@ mod tests {
     fn host_of_urls() {
         assert_eq!(host_of("https://a.example:8443/x"), "a.example:8443");
         assert_eq!(host_of("http://127.0.0.1/x"), "127.0.0.1");
+    }
+
+    #[test]
+    fn execute_goes_direct_on_one_kept_connection_with_reqwests_default_headers() {
+        use std::io::{Read, Write};
+        if proxy_configured(false, |k| std::env::var(k).ok()) {
+            return; // a proxy from the environment would take the request instead
+        }
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/h", l.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut heads = Vec::new();
+            for _ in 0..2 {
+                let mut buf = [0u8; 4096];
+                let n = s.read(&mut buf).unwrap();
+                heads.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    .unwrap();
+            }
+            heads
+        });
+        let client = Client::new(&ClientOptions::default()).unwrap();
+        let req = Request {
+            method: Method::Post,
+            url,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: b"{}".to_vec(),
+        };
+        for _ in 0..2 {
+            let r = client.execute(&req).unwrap();
+            assert_eq!((r.status, r.body.as_slice()), (200, &b"ok"[..]));
+        }
+        let heads = server.join().unwrap();
+        assert!(
+            heads[1].contains(&format!("\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n")),
+            "{}",
+            heads[1]
+        );
     }
 }

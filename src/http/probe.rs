@@ -1,16 +1,15 @@
-//! A small, timed HTTP/1.1 client over `std::net::TcpStream` (+ rustls), for `lint`.
-//!
-//! `delivery` sends webhooks the way a sender does and hides the connection; `lint` also needs
-//! what `delivery` cannot show: per-request connect, TLS handshake and time-to-first-byte, the
+//! Timed probes for `lint`, over the same connection layer as every other request
+//! ([`connect`], [`wire`]): per-request connect, TLS handshake and time-to-first-byte, the
 //! peer's certificate chain and the negotiated TLS version, and the verdict on a certificate
 //! it does not trust (so it can say *why*). Every probe opens its own connection
 //! (`Connection: close`), like a sender's first delivery, and has one deadline.
 //!
 //! Certificates are always inspected; `ProbeConfig::require_trusted` decides whether an
-//! untrusted peer aborts the handshake (what a real sender does) or is only reported.
+//! untrusted peer aborts the handshake (what a real sender does) or is only reported. The
+//! roots come from the run's one [`TrustStore`].
 
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::io::{self, Write};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,112 +19,18 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSuppo
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::{
-    CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore,
-    SignatureScheme,
+    CertificateError, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 
-use crate::error::{Error, Result};
-use crate::http::delivery::{FailureKind, Method, MAX_RESPONSE_BODY, USER_AGENT};
-use crate::http::tls::Stream;
+use crate::http::connect::{self, is_timeout, DialFailure, Link, Stream};
+use crate::http::message::{header, FailureKind, Method, USER_AGENT};
+use crate::http::tls;
 pub use crate::http::tls::TrustStore;
+use crate::http::wire::{self, ReadFailure, ResponseHead};
 
-/// Largest response head (status line + headers) accepted.
-const MAX_HEAD: usize = 64 * 1024;
-/// Largest raw response read (framing included); the rest is not waited for.
-const MAX_RAW: usize = 4 * 1024 * 1024;
-
-/// Where an endpoint URL points: what a probe needs to connect and address it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub url: String,
-    pub https: bool,
-    /// Host without IPv6 brackets.
-    pub host: String,
-    pub port: u16,
-    /// Path and query, as sent in the request line.
-    pub path: String,
-    /// Value of the `Host` header (brackets for IPv6, port when not the default).
-    pub host_header: String,
-}
-
-impl Target {
-    /// Parse an endpoint URL. Anything but an absolute http(s) URL with a host is a usage error.
-    pub fn parse(url: &str) -> Result<Target> {
-        let hint = "give the full endpoint URL, e.g. https://example.com/webhook";
-        let u = reqwest::Url::parse(url.trim())
-            .map_err(|e| Error::usage(format!("not a valid URL `{url}`: {e}")).with_hint(hint))?;
-        let https = match u.scheme() {
-            "https" => true,
-            "http" => false,
-            other => {
-                return Err(
-                    Error::usage(format!("unsupported URL scheme `{other}:` in `{url}`"))
-                        .with_hint(hint),
-                )
-            }
-        };
-        let host = match u.host_str() {
-            Some(h) if !h.is_empty() => h.trim_start_matches('[').trim_end_matches(']').to_string(),
-            _ => {
-                return Err(Error::usage(format!("URL `{url}` has no host")).with_hint(hint));
-            }
-        };
-        let port = u
-            .port_or_known_default()
-            .unwrap_or(if https { 443 } else { 80 });
-        let bracketed = if host.contains(':') {
-            format!("[{host}]")
-        } else {
-            host.clone()
-        };
-        let host_header = match u.port() {
-            Some(p) => format!("{bracketed}:{p}"),
-            None => bracketed,
-        };
-        let mut path = u.path().to_string();
-        if let Some(q) = u.query() {
-            path.push('?');
-            path.push_str(q);
-        }
-        let mut clean = u.clone();
-        clean.set_fragment(None);
-        Ok(Target {
-            url: clean.to_string(),
-            https,
-            host,
-            port,
-            path,
-            host_header,
-        })
-    }
-
-    /// `host:port` for messages.
-    pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
-    }
-
-    /// Resolve the host. A host that does not resolve is a usage error (exit 2): the URL is
-    /// wrong, not the endpoint.
-    pub fn resolve(&self) -> Result<Vec<SocketAddr>> {
-        let hint = "check the host name in the URL (and this machine's DNS)";
-        let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| {
-                Error::usage(format!("cannot resolve host {}: {e}", self.host)).with_hint(hint)
-            })?
-            .collect();
-        if addrs.is_empty() {
-            return Err(
-                Error::usage(format!("host {} has no addresses", self.host)).with_hint(hint)
-            );
-        }
-        Ok(addrs)
-    }
-}
+/// The endpoint a probe goes to. (`lint` and `demo` still call it `Target`; it is the one
+/// [`connect::Endpoint`] every client uses.)
+pub use crate::http::connect::Endpoint as Target;
 
 /// Why a certificate chain is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -363,7 +268,7 @@ pub struct ProbeResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub location: Option<String>,
-    /// Up to [`MAX_RESPONSE_BODY`] bytes of the decoded body.
+    /// Up to [`MAX_RESPONSE_BODY`](crate::http::message::MAX_RESPONSE_BODY) bytes of the decoded body.
     pub body: Vec<u8>,
     pub timings: Timings,
     pub tls: Option<TlsReport>,
@@ -381,31 +286,17 @@ pub struct ProbeFailure {
     pub tls: Option<Box<TlsReport>>,
 }
 
+/// The old name of [`Preflight`], still used by `linting::checks` (rename it there).
+pub type Opened = Preflight;
+
 /// A connection that was opened (and, for HTTPS, handshaken) without sending anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opened {
+pub struct Preflight {
     pub timings: Timings,
     pub tls: Option<TlsReport>,
 }
 
-/// Socket timeouts so that the next blocking call ends by `deadline`.
-fn arm(tcp: &TcpStream, deadline: Instant) -> io::Result<()> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(io::Error::new(io::ErrorKind::TimedOut, "deadline passed"));
-    }
-    tcp.set_read_timeout(Some(left))?;
-    tcp.set_write_timeout(Some(left))
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-    )
-}
-
-struct Fail {
+struct ProbeError {
     kind: FailureKind,
     message: String,
 }
@@ -438,7 +329,7 @@ pub fn open(
     target: &Target,
     addrs: &[SocketAddr],
     cfg: &ProbeConfig,
-) -> std::result::Result<Opened, ProbeFailure> {
+) -> std::result::Result<Preflight, ProbeFailure> {
     let start = Instant::now();
     let deadline = start + cfg.timeout;
     let mut timings = Timings::default();
@@ -446,7 +337,7 @@ pub fn open(
     let r = connect(target, addrs, cfg, start, deadline, &mut timings, &mut tls);
     timings.total = start.elapsed();
     match r {
-        Ok(_) => Ok(Opened { timings, tls }),
+        Ok(_) => Ok(Preflight { timings, tls }),
         Err(f) => Err(ProbeFailure {
             kind: f.kind,
             message: f.message,
@@ -468,7 +359,7 @@ pub fn request(
     let mut timings = Timings::default();
     let mut tls = None;
     let result = connect(target, addrs, cfg, start, deadline, &mut timings, &mut tls)
-        .and_then(|mut conn| exchange(&mut conn, target, req, deadline, &mut timings));
+        .and_then(|conn| exchange(conn, target, req, deadline, &mut timings));
     timings.total = start.elapsed();
     match result {
         Ok(head_body) => {
@@ -500,96 +391,60 @@ fn connect(
     deadline: Instant,
     timings: &mut Timings,
     tls_out: &mut Option<TlsReport>,
-) -> std::result::Result<Stream, Fail> {
+) -> std::result::Result<Stream, ProbeError> {
     let authority = target.authority();
-    let mut last: Option<io::Error> = None;
-    let mut tcp = None;
-    for addr in addrs {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
-        }
-        match TcpStream::connect_timeout(addr, left) {
-            Ok(s) => {
-                tcp = Some(s);
-                break;
-            }
-            Err(e) => last = Some(e),
-        }
-    }
+    let dialled = connect::dial(addrs, deadline);
     timings.connect = start.elapsed();
-    let tcp = match tcp {
-        Some(t) => t,
-        None => {
-            return Err(match last {
-                Some(e) if !is_timeout(&e) => Fail {
-                    kind: FailureKind::Connect,
-                    message: format!("cannot connect to {authority}: {e}"),
-                },
-                _ => Fail {
-                    kind: FailureKind::Timeout,
-                    message: format!("cannot connect to {authority} within the timeout"),
-                },
+    let tcp = match dialled {
+        Ok(t) => t,
+        Err(DialFailure::Refused(e)) => {
+            return Err(ProbeError {
+                kind: FailureKind::Connect,
+                message: format!("cannot connect to {authority}: {e}"),
+            })
+        }
+        Err(DialFailure::Timeout | DialFailure::NoAddress) => {
+            return Err(ProbeError {
+                kind: FailureKind::Timeout,
+                message: format!("cannot connect to {authority} within the timeout"),
             })
         }
     };
-    let _ = tcp.set_nodelay(true);
     if !target.https {
         return Ok(Stream::Plain(tcp));
     }
 
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let seen = Arc::new(Mutex::new(Seen::default()));
     let verifier = Arc::new(InspectingVerifier {
         roots: cfg.trust.roots.clone(),
-        algs: provider.signature_verification_algorithms,
+        algs: tls::provider().signature_verification_algorithms,
         strict: cfg.require_trusted,
         seen: seen.clone(),
     });
-    let tls_fail = |message: String| Fail {
+    let tls_fail = |message: String| ProbeError {
         kind: FailureKind::Tls,
         message,
     };
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| tls_fail(format!("cannot set up TLS: {e}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier)
-        .with_no_client_auth();
-    let name = ServerName::try_from(target.host.clone())
-        .map_err(|_| tls_fail(format!("`{}` is not a valid TLS server name", target.host)))?;
-    let conn = ClientConnection::new(Arc::new(config), name)
-        .map_err(|e| tls_fail(format!("cannot start TLS with {authority}: {e}")))?;
+    let config =
+        tls::with_verifier(verifier).map_err(|e| tls_fail(format!("cannot set up TLS: {e}")))?;
+    let name = target.server_name().map_err(tls_fail)?;
     let tls_start = Instant::now();
-    let mut stream = rustls::StreamOwned::new(conn, tcp);
-    let mut outcome = Ok(());
-    while stream.conn.is_handshaking() {
-        if let Err(e) = arm(&stream.sock, deadline) {
-            outcome = Err(e);
-            break;
-        }
-        if let Err(e) = stream.conn.complete_io(&mut stream.sock) {
-            outcome = Err(e);
-            break;
-        }
-    }
+    let outcome = connect::handshake(tcp, Arc::new(config), name, deadline);
     timings.tls = Some(tls_start.elapsed());
-    let mut report = report_from(&seen, outcome.is_ok().then_some(&stream.conn));
+    let mut report = report_from(&seen, outcome.as_ref().ok().map(|s| &s.conn));
     match outcome {
-        Ok(()) => {
+        Ok(stream) => {
             *tls_out = Some(report);
-            Ok(Stream::Tls(Box::new(stream)))
+            Ok(Stream::Tls(stream))
         }
         Err(e) => {
             let fail = if is_timeout(&e) {
-                Fail {
+                ProbeError {
                     kind: FailureKind::Timeout,
                     message: format!("TLS handshake with {authority} did not finish in time"),
                 }
             } else {
-                let cause = e
-                    .get_ref()
-                    .and_then(|i| i.downcast_ref::<rustls::Error>())
+                let cause = connect::tls_cause(&e)
                     .map(|t| t.to_string())
                     .unwrap_or_else(|| e.to_string());
                 tls_fail(format!("TLS handshake with {authority} failed: {cause}"))
@@ -601,250 +456,99 @@ fn connect(
     }
 }
 
-/// Build the request bytes: request line, headers, blank line, body.
+/// Build the request bytes: request line, `Host`, `User-Agent`, `Accept`, `Connection:
+/// close`, the request's headers, `Content-Length` for a POST, blank line, body.
 pub fn request_bytes(target: &Target, req: &HttpRequest) -> Vec<u8> {
-    let method = match req.method {
-        Method::Get => "GET",
-        Method::Post => "POST",
-    };
     let path = if req.path.is_empty() {
         target.path.as_str()
     } else {
         req.path.as_str()
     };
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n",
-        target.host_header
+    let mut headers = vec![
+        ("Host".to_string(), target.host_header.clone()),
+        ("User-Agent".to_string(), USER_AGENT.to_string()),
+        ("Accept".to_string(), "*/*".to_string()),
+        ("Connection".to_string(), "close".to_string()),
+    ];
+    headers.extend(req.headers.iter().cloned());
+    let body: &[u8] = if req.method == Method::Post {
+        &req.body
+    } else {
+        &[]
+    };
+    let mut out = Vec::with_capacity(256 + body.len());
+    wire::write_request(
+        &mut out,
+        req.method,
+        path,
+        &target.host_header,
+        &headers,
+        body,
     );
-    for (n, v) in &req.headers {
-        head.push_str(n);
-        head.push_str(": ");
-        head.push_str(v);
-        head.push_str("\r\n");
-    }
-    if req.method == Method::Post {
-        head.push_str(&format!("Content-Length: {}\r\n", req.body.len()));
-    }
-    head.push_str("\r\n");
-    let mut out = head.into_bytes();
-    if req.method == Method::Post {
-        out.extend_from_slice(&req.body);
-    }
     out
 }
 
 fn exchange(
-    conn: &mut Stream,
+    stream: Stream,
     target: &Target,
     req: &HttpRequest,
     deadline: Instant,
     timings: &mut Timings,
-) -> std::result::Result<(Head, Vec<u8>), Fail> {
+) -> std::result::Result<(ResponseHead, Vec<u8>), ProbeError> {
     let authority = target.authority();
     let io_fail = |e: io::Error, doing: &str| {
         if is_timeout(&e) {
-            Fail {
+            ProbeError {
                 kind: FailureKind::Timeout,
                 message: format!("{authority} did not answer within the timeout"),
             }
         } else {
-            Fail {
+            ProbeError {
                 kind: FailureKind::Other,
                 message: format!("{doing} {authority} failed: {e}"),
             }
         }
     };
+    let mut link = Link::new(stream);
     let bytes = request_bytes(target, req);
-    arm(conn.tcp(), deadline).map_err(|e| io_fail(e, "sending to"))?;
-    conn.write_all(&bytes)
-        .and_then(|_| conn.flush())
+    link.arm(deadline)
+        .and_then(|_| link.write_all(&bytes))
+        .and_then(|_| link.flush())
         .map_err(|e| io_fail(e, "sending to"))?;
     let sent = Instant::now();
-
-    let mut raw: Vec<u8> = Vec::new();
-    let mut buf = [0u8; 16 * 1024];
-    let mut head: Option<(Head, usize)> = None;
-    loop {
-        arm(conn.tcp(), deadline).map_err(|e| io_fail(e, "reading from"))?;
-        let n = match conn.read(&mut buf) {
-            Ok(n) => n,
-            // A TLS peer that closes without close_notify: treat as the end of the stream.
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if !raw.is_empty() && !is_timeout(&e) => 0,
-            Err(e) => return Err(io_fail(e, "reading from")),
-        };
-        if n > 0 && timings.ttfb.is_none() {
-            timings.ttfb = Some(sent.elapsed());
+    let mut buf = Vec::new();
+    let mut scratch = vec![0u8; 16 * 1024];
+    let mut reader = wire::ResponseReader::new(&mut link, &mut buf, &mut scratch, deadline, true);
+    let got = reader.response();
+    if let Some(first) = reader.first_byte {
+        timings.ttfb = Some(first.duration_since(sent));
+    }
+    let invalid = |m: String| ProbeError {
+        kind: FailureKind::Other,
+        message: format!("{authority} sent an invalid HTTP response: {m}"),
+    };
+    match got {
+        Ok(r) => Ok((r.head, r.body)),
+        Err(ReadFailure::Timeout) => Err(io_fail(
+            io::Error::new(io::ErrorKind::TimedOut, "timed out"),
+            "reading from",
+        )),
+        Err(ReadFailure::Closed(e)) if e.kind() != io::ErrorKind::UnexpectedEof => {
+            Err(io_fail(e, "reading from"))
         }
-        raw.extend_from_slice(&buf[..n]);
-        if head.is_none() {
-            match parse_head(&raw) {
-                Ok(Some(h)) => {
-                    if (100..200).contains(&h.0.status) && h.0.status != 101 {
-                        // Interim response (100 Continue): drop it and read on.
-                        raw.drain(..h.1);
-                        continue;
-                    }
-                    head = Some(h)
-                }
-                Ok(None) if raw.len() > MAX_HEAD => {
-                    return Err(Fail {
-                        kind: FailureKind::Other,
-                        message: format!("{authority} sent response headers over 64 KiB"),
-                    })
-                }
-                Ok(None) => {}
-                Err(m) => {
-                    return Err(Fail {
-                        kind: FailureKind::Other,
-                        message: format!("{authority} sent an invalid HTTP response: {m}"),
-                    })
-                }
-            }
-        }
-        if let Some((h, at)) = &head {
-            let eof = n == 0;
-            match body_state(h, &raw[*at..], eof) {
-                BodyState::Complete(mut body) => {
-                    body.truncate(MAX_RESPONSE_BODY);
-                    let (h, _) = head.take().unwrap_or_else(|| unreachable!());
-                    return Ok((h, body));
-                }
-                BodyState::Incomplete if eof || raw.len() > MAX_RAW => {
-                    // The status already arrived; a body cut short does not change a verdict.
-                    let mut body = raw[*at..].to_vec();
-                    body.truncate(MAX_RESPONSE_BODY);
-                    let (h, _) = head.take().unwrap_or_else(|| unreachable!());
-                    return Ok((h, body));
-                }
-                BodyState::Incomplete => {}
-            }
-        } else if n == 0 {
-            return Err(Fail {
+        Err(ReadFailure::Closed(_) | ReadFailure::Truncated | ReadFailure::Io(_)) => {
+            Err(ProbeError {
                 kind: FailureKind::Other,
                 message: format!("{authority} closed the connection without an HTTP response"),
-            });
+            })
         }
+        Err(ReadFailure::Malformed(m)) => Err(invalid(m)),
+        Err(ReadFailure::HeadTooLarge) => Err(ProbeError {
+            kind: FailureKind::Other,
+            message: format!("{authority} sent response headers over 64 KiB"),
+        }),
     }
 }
-
-/// Status line and headers of a response.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Head {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-}
-
-/// Parse a response head from the start of `raw`. `Ok(None)` until the blank line arrives;
-/// on success also returns where the body starts.
-pub fn parse_head(raw: &[u8]) -> std::result::Result<Option<(Head, usize)>, String> {
-    let Some(end) = find(raw, b"\r\n\r\n") else {
-        return Ok(None);
-    };
-    let text = String::from_utf8_lossy(&raw[..end]);
-    let mut lines = text.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or_default();
-    if !version.starts_with("HTTP/1.") {
-        return Err(format!("bad status line `{}`", truncate(status_line, 60)));
-    }
-    let status = parts
-        .next()
-        .and_then(|s| s.parse::<u16>().ok())
-        .filter(|s| (100..=999).contains(s))
-        .ok_or_else(|| format!("bad status line `{}`", truncate(status_line, 60)))?;
-    let mut headers = Vec::new();
-    for line in lines {
-        let Some((n, v)) = line.split_once(':') else {
-            return Err(format!("bad header line `{}`", truncate(line, 60)));
-        };
-        headers.push((n.trim().to_string(), v.trim().to_string()));
-    }
-    Ok(Some((Head { status, headers }, end + 4)))
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    s.chars().take(n).collect()
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// First value of a header, case-insensitive.
-pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum BodyState {
-    Complete(Vec<u8>),
-    Incomplete,
-}
-
-/// Is the body in `rest` complete under the response's framing?
-fn body_state(head: &Head, rest: &[u8], eof: bool) -> BodyState {
-    let s = head.status;
-    if (100..200).contains(&s) || s == 204 || s == 304 {
-        return BodyState::Complete(Vec::new());
-    }
-    let chunked = header(&head.headers, "transfer-encoding")
-        .map(|v| v.to_ascii_lowercase().contains("chunked"))
-        .unwrap_or(false);
-    if chunked {
-        return match decode_chunked(rest) {
-            Some(body) => BodyState::Complete(body),
-            None => BodyState::Incomplete,
-        };
-    }
-    if let Some(len) = header(&head.headers, "content-length").and_then(|v| v.parse::<usize>().ok())
-    {
-        return if rest.len() >= len {
-            BodyState::Complete(rest[..len].to_vec())
-        } else {
-            BodyState::Incomplete
-        };
-    }
-    if eof {
-        BodyState::Complete(rest.to_vec())
-    } else {
-        BodyState::Incomplete
-    }
-}
-
-/// Decode a complete chunked body; `None` while incomplete or invalid.
-pub fn decode_chunked(mut rest: &[u8]) -> Option<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = find(rest, b"\r\n")?;
-        let line = std::str::from_utf8(&rest[..line_end]).ok()?;
-        let size_hex = line.split(';').next()?.trim();
-        let size = usize::from_str_radix(size_hex, 16).ok()?;
-        rest = &rest[line_end + 2..];
-        if size == 0 {
-            // Trailers (ignored) end with an empty line.
-            let mut r = rest;
-            loop {
-                let e = find(r, b"\r\n")?;
-                if e == 0 {
-                    return Some(body);
-                }
-                r = &r[e + 2..];
-            }
-        }
-        if rest.len() < size + 2 {
-            return None;
-        }
-        body.extend_from_slice(&rest[..size]);
-        rest = &rest[size + 2..];
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -897,57 +601,6 @@ mod tests {
     }
 
     #[test]
-    fn heads_parse() {
-        assert_eq!(parse_head(b"HTTP/1.1 200 OK\r\nA: b").unwrap(), None);
-        let (h, at) = parse_head(b"HTTP/1.1 301 Moved\r\nLocation: /x\r\n\r\nbody")
-            .unwrap()
-            .unwrap();
-        assert_eq!(h.status, 301);
-        assert_eq!(header(&h.headers, "LOCATION"), Some("/x"));
-        assert_eq!(at, 36);
-        assert!(parse_head(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
-        assert!(parse_head(b"HTTP/1.1 abc\r\n\r\n").is_err());
-    }
-
-    #[test]
-    fn chunked_bodies_decode() {
-        assert_eq!(
-            decode_chunked(b"4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n"),
-            Some(b"Wikipedia".to_vec())
-        );
-        assert_eq!(decode_chunked(b"4\r\nWiki\r\n"), None);
-        assert_eq!(decode_chunked(b"0\r\nT: 1\r\n\r\n"), Some(vec![]));
-        assert_eq!(decode_chunked(b"zz\r\n"), None);
-    }
-
-    #[test]
-    fn body_framing() {
-        let h = |hs: &[(&str, &str)], status| Head {
-            status,
-            headers: hs
-                .iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect(),
-        };
-        let cl = h(&[("Content-Length", "3")], 200);
-        assert_eq!(body_state(&cl, b"ab", false), BodyState::Incomplete);
-        assert_eq!(
-            body_state(&cl, b"abcd", false),
-            BodyState::Complete(b"abc".to_vec())
-        );
-        let close = h(&[], 200);
-        assert_eq!(body_state(&close, b"ab", false), BodyState::Incomplete);
-        assert_eq!(
-            body_state(&close, b"ab", true),
-            BodyState::Complete(b"ab".to_vec())
-        );
-        assert_eq!(
-            body_state(&h(&[], 204), b"", false),
-            BodyState::Complete(vec![])
-        );
-    }
-
-    #[test]
     fn pem_trust_store() {
         assert!(TrustStore::from_pem(b"not pem").is_err());
         assert!(TrustStore::from_pem(b"").is_err());
@@ -961,5 +614,53 @@ mod tests {
         assert_eq!(CertProblem::from_rustls(&e), CertProblem::UnknownIssuer);
         let e = rustls::Error::InvalidCertificate(CertificateError::NotValidForName);
         assert_eq!(CertProblem::from_rustls(&e), CertProblem::NotValidForName);
+    }
+
+    /// Serve `reply` to one connection on 127.0.0.1 and probe it.
+    fn probe_with(reply: &'static [u8]) -> std::result::Result<ProbeResponse, ProbeFailure> {
+        use std::io::Read;
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let target = Target::parse(&format!("http://{}/h", l.local_addr().unwrap())).unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(reply);
+        });
+        let cfg = ProbeConfig {
+            timeout: Duration::from_secs(5),
+            trust: Arc::new(TrustStore::empty()),
+            require_trusted: true,
+        };
+        let req = HttpRequest {
+            method: Method::Post,
+            path: String::new(),
+            headers: vec![],
+            body: b"{}".to_vec(),
+        };
+        let r = request(&target, &target.resolve().unwrap(), &cfg, &req);
+        server.join().unwrap();
+        r
+    }
+
+    #[test]
+    fn probes_read_responses_like_the_sender_but_keep_a_cut_body() {
+        let r = probe_with(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort").unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (200, &b"short"[..]));
+        assert!(r.timings.ttfb.is_some());
+        // One chunked rule: `chunked` not last means the body runs to the close.
+        let r = probe_with(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n3\r\nabc")
+            .unwrap();
+        assert_eq!(r.body, b"3\r\nabc");
+        let e = probe_with(b"").unwrap_err();
+        assert!(e
+            .message
+            .ends_with("closed the connection without an HTTP response"));
+        let e = probe_with(b"SSH-2.0-OpenSSH\r\n\r\n").unwrap_err();
+        assert!(
+            e.message.contains("sent an invalid HTTP response"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -1,56 +1,17 @@
-//! Client-side TLS plumbing shared by the keep-alive sender (`http1`) and the lint prober
-//! (`probe`): a stream that is plain TCP or rustls over TCP, and the set of trusted roots.
+//! Client-side TLS settings for every outgoing connection: the trusted roots (the system
+//! store plus `--ca-cert`, loaded once per run and shared), and the rustls client
+//! configuration (ring, TLS 1.2/1.3, ALPN `http/1.1`) with the sender's verifier, no verifier
+//! (`--insecure`), or `lint`'s inspecting one. Imports nothing else from `http`.
 
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
 
+use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
-use rustls::{ClientConnection, RootCertStore};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, RootCertStore};
 
 use crate::error::{Error, Result};
-
-/// A connection: plain TCP, or TLS over TCP.
-pub enum Stream {
-    Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<ClientConnection, TcpStream>>),
-}
-
-impl Stream {
-    /// The underlying socket (timeouts, shutdown).
-    pub fn tcp(&self) -> &TcpStream {
-        match self {
-            Stream::Plain(s) => s,
-            Stream::Tls(s) => &s.sock,
-        }
-    }
-}
-
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Plain(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
-        }
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Plain(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
-        }
-    }
-}
 
 /// Roots a client trusts: the system store plus `--ca-cert`.
 #[derive(Debug, Clone)]
@@ -135,4 +96,96 @@ fn add_system(roots: &mut RootCertStore) -> usize {
     roots
         .add_parsable_certificates(rustls_native_certs::load_native_certs().certs)
         .0
+}
+
+/// The crypto provider every client configuration uses.
+pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// TLS settings of a webhook sender: certificates verified against `trust`, or not at all
+/// when `insecure`. HTTP/1.1 is offered by ALPN.
+pub fn sender_config(trust: &TrustStore, insecure: bool) -> Arc<ClientConfig> {
+    let provider = provider();
+    let config = if insecure {
+        with_verifier(Arc::new(AcceptAnyCert(provider.clone())))
+    } else {
+        builder(provider).map(|b| {
+            let mut c = b
+                .with_root_certificates(trust.roots.clone())
+                .with_no_client_auth();
+            c.alpn_protocols = vec![b"http/1.1".to_vec()];
+            c
+        })
+    };
+    // The ring provider always supports the default protocol versions.
+    Arc::new(config.expect("ring supports TLS 1.2 and 1.3"))
+}
+
+/// TLS settings that leave certificate checks to `verifier`; HTTP/1.1 offered by ALPN.
+pub fn with_verifier(
+    verifier: Arc<dyn ServerCertVerifier>,
+) -> std::result::Result<ClientConfig, rustls::Error> {
+    let mut config = builder(provider())?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+fn builder(
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> std::result::Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, rustls::Error>
+{
+    ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions()
+}
+
+/// `--insecure`: accept any certificate (signatures are still checked for consistency).
+#[derive(Debug)]
+struct AcceptAnyCert(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCert {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }

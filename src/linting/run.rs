@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, ClientOptions, Method};
-use crate::http::probe::{self, Opened, ProbeConfig, ProbeFailure, Target, TrustStore};
+use crate::http::probe::{self, Preflight, ProbeConfig, ProbeFailure, Target, TrustStore};
 use crate::linting::checks::{CheckId, CheckResult};
 use crate::linting::observed::{self, ProbeOutcome, ProbeSample};
 use crate::linting::preflight::{self, Gate};
@@ -103,7 +103,7 @@ pub fn run(opts: &LintOptions, progress: &dyn Fn(Progress<'_>)) -> Result<LintRe
 /// The connection side: resolved addresses, the pre-flight result and both clients.
 struct Net {
     addrs: Vec<SocketAddr>,
-    opened: std::result::Result<Opened, ProbeFailure>,
+    opened: std::result::Result<Preflight, ProbeFailure>,
     gate: Gate,
     probe_cfg: ProbeConfig,
     client: delivery::Client,
@@ -123,16 +123,20 @@ impl Net {
                 "warning: --insecure: probes are sent even when the certificate is not trusted (the tls check still reports it)",
             ));
         }
-        let client = delivery::Client::new(&ClientOptions {
-            timeout,
-            ca_cert: opts.ca_cert.clone(),
-            insecure: opts.insecure,
-        })?;
+        let trust = Arc::new(trust);
+        // The status-only probes trust the same roots: the CA bundle is loaded once per run.
+        let client = delivery::Client::with_trust(
+            &ClientOptions {
+                timeout,
+                ca_cert: opts.ca_cert.clone(),
+                insecure: opts.insecure,
+            },
+            target.https.then(|| trust.clone()),
+        )?;
         progress(Progress::Line(&format!(
             "connecting to {} …",
             target.authority()
         )));
-        let trust = Arc::new(trust);
         let preflight = ProbeConfig {
             timeout,
             trust: trust.clone(),
