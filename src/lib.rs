@@ -13,7 +13,6 @@ pub mod input;
 mod json;
 pub mod linting;
 pub mod listening;
-pub mod output;
 pub mod sending;
 pub mod stats;
 pub mod terminal;

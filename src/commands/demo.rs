@@ -29,9 +29,9 @@ use crate::linting::checks::{self, Report};
 use crate::linting::run::{self, Progress};
 use crate::listening::printer;
 use crate::listening::{self, Config, OutputFormat, Sink};
-use crate::output::Verbosity;
 use crate::sending;
 use crate::sending::payload;
+use crate::terminal::Verbosity;
 use crate::webhook::fixtures::{self, Layout, TokenSource};
 use crate::webhook::secret::Secret;
 use crate::webhook::signature;
@@ -110,7 +110,7 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
             if !keep {
                 let _ = std::fs::remove_file(&path);
             }
-            std::process::exit(130);
+            crate::error::exit_interrupted();
         })
         .map_err(|e| Error::failure(format!("cannot handle Ctrl-C: {e}")))?;
     }

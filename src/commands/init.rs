@@ -10,8 +10,7 @@ use dialoguer::{Confirm, Input, Select};
 use crate::cli::InitArgs;
 use crate::config::{self, Config, ListenConfig};
 use crate::error::{Error, Result};
-use crate::output::Verbosity;
-use crate::terminal;
+use crate::terminal::{self, Verbosity};
 
 pub fn run(args: &InitArgs, config_flag: Option<&Path>, verbosity: Verbosity) -> Result<ExitCode> {
     let target = args

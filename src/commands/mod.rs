@@ -10,7 +10,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use crate::cli::{Cli, Command, SecretArgs};
 use crate::config::{self, Config, SecretFromConfig};
 use crate::error::{Error, Result};
-use crate::output::{self, Verbosity};
+use crate::terminal::{self, Verbosity};
 use crate::webhook::secret;
 
 pub mod completions;
@@ -39,7 +39,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Result<ExitCode> {
         Err(e) => return Err(usage_error(&e)),
     };
     let mut cli = Cli::from_arg_matches(&matches).map_err(|e| usage_error(&e))?;
-    output::init_color(cli.global.color);
+    terminal::init_color(cli.global.color.into());
     let cwd = std::env::current_dir().unwrap_or_default();
     let loaded = Config::load(cli.global.config.as_deref(), &cwd)?;
     let warnings = apply_config(&mut cli, &matches, &loaded.config, |k| {

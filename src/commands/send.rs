@@ -14,12 +14,11 @@ use crate::config;
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, Client, ClientOptions, RetryPolicy};
 use crate::input;
-use crate::output::Verbosity;
 use crate::sending::pace::Pacer;
 use crate::sending::payload::{self, Signer, Source, Tamper};
 use crate::sending::{self, Expectation, Plan, Record, Settings, Shape, Summary};
 use crate::stats;
-use crate::terminal;
+use crate::terminal::{self, Verbosity};
 use crate::webhook::fixtures::{self, Layout, SetOp, TokenSource};
 use crate::webhook::secret;
 
@@ -242,7 +241,7 @@ fn install_ctrlc() {
     // A second Ctrl-C quits at once; failing to install (already installed) is harmless.
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
+            crate::error::exit_interrupted();
         }
         eprintln!(
             "\ncmzon-hook: stopping after the deliveries in flight (Ctrl-C again to quit now)"

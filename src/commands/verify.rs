@@ -19,7 +19,7 @@ use crate::capture::{self, JsonlBlock, JsonlBlocks, Opened, RequestRef};
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 use crate::json::scan;
-use crate::output::Verbosity;
+use crate::terminal::Verbosity;
 use crate::webhook::event::{self, Document, EventView, ParseError};
 use crate::webhook::secret::{self, Secret};
 use crate::webhook::signature::{self, MacStream, Scheme, Verdict};
