@@ -16,6 +16,7 @@ pub mod listening;
 pub mod sending;
 pub mod stats;
 pub mod terminal;
+pub mod verifying;
 pub mod webhook;
 
 pub use error::{Error, ErrorKind, Result};
