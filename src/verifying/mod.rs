@@ -18,20 +18,59 @@ use crate::error::{Error, Result};
 use crate::json::scan;
 use crate::webhook::event::Document;
 use crate::webhook::secret::Secret;
-use crate::webhook::signature::{self, Verdict};
+use crate::webhook::signature::{self, MacStream, Scheme, Verdict};
 
 pub use record::{BodyEvents, VerifyRecord};
 pub use report::{VerifiedBatch, VerifyReport};
 
-/// The verdict for one captured request: incomplete when `listen` rejected it (its body was
-/// cut short), else [`signature::verify_headers`] over its headers and exact body.
-pub fn request_verdict(secret: &Secret, request: &RequestRef<'_>) -> Verdict {
-    if let Some(why) = request.rejected() {
-        return Verdict::Incomplete {
-            why: why.to_string(),
-        };
+/// Gives each captured request its verdict: incomplete when `listen` rejected it (its body
+/// was cut short), else exactly [`signature::verify_headers`]' verdict over its headers and
+/// exact body. Shared by every worker thread.
+pub struct CaptureVerifier<'a> {
+    secret: &'a Secret,
+    /// HMAC-SHA256 already keyed with the secret, cloned per request: setting up the key
+    /// for each of 100,000 requests made `verify` a fifth slower.
+    keyed: MacStream,
+}
+
+impl<'a> CaptureVerifier<'a> {
+    pub fn new(secret: &'a Secret) -> Self {
+        CaptureVerifier {
+            secret,
+            keyed: MacStream::new(Scheme::Sha256, secret.as_bytes()),
+        }
     }
-    signature::verify_headers(secret.as_bytes(), request.header_pairs(), &request.body)
+
+    /// The common case, the first `X-Hub-Signature-256` holding a `sha256=` value that
+    /// matches, takes the keyed HMAC; anything else (and every failure) takes
+    /// [`signature::verify_headers`] for the full verdict. Tests check both give the same.
+    pub fn verdict(&self, request: &RequestRef<'_>) -> Verdict {
+        if let Some(why) = request.rejected() {
+            return Verdict::Incomplete {
+                why: why.to_string(),
+            };
+        }
+        let sha256 = request
+            .header_pairs()
+            .find(|(name, _)| name.eq_ignore_ascii_case(signature::HEADER_SHA256));
+        if let Some((_, value)) = sha256 {
+            if let Ok((Scheme::Sha256, digest)) = signature::parse_value(value) {
+                let mut mac = self.keyed.clone();
+                mac.update(&request.body);
+                if mac.matches(&digest) {
+                    return Verdict::Valid {
+                        scheme: Scheme::Sha256,
+                        legacy: false,
+                    };
+                }
+            }
+        }
+        signature::verify_headers(
+            self.secret.as_bytes(),
+            request.header_pairs(),
+            &request.body,
+        )
+    }
 }
 
 /// Verify one body read in chunks (a 1 GiB file is hashed, not held in memory) against a
@@ -141,7 +180,7 @@ fn describe_request(source: &str, request: &RequestRef<'_>) -> String {
 
 /// Verifies requests and renders their lines into batches; shared by every worker thread.
 struct RequestVerifier<'a> {
-    secret: &'a Secret,
+    verifier: CaptureVerifier<'a>,
     json: bool,
     verbose: bool,
 }
@@ -149,7 +188,7 @@ struct RequestVerifier<'a> {
 impl<'a> RequestVerifier<'a> {
     fn for_report(report: &VerifyReport<'a>) -> Self {
         RequestVerifier {
-            secret: report.secret(),
+            verifier: CaptureVerifier::new(report.secret()),
             json: report.json(),
             verbose: report.verbosity().verbose > 0,
         }
@@ -192,7 +231,7 @@ impl<'a> RequestVerifier<'a> {
         if self.verbose {
             batch.note(describe_request(source, request));
         }
-        let verdict = request_verdict(self.secret, request);
+        let verdict = self.verifier.verdict(request);
         let doc = Document::parse(&request.body);
         self.render(batch, source, &verdict, &BodyEvents::of(&doc))
     }
@@ -270,8 +309,9 @@ mod tests {
     }
 
     #[test]
-    fn request_verdicts_are_verify_headers_verdicts() {
+    fn keyed_fast_path_gives_verify_headers_verdicts() {
         let secret = Secret::new(b"k".to_vec());
+        let verifier = CaptureVerifier::new(&secret);
         let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
         let good = signature::sign(b"k", body);
         let upper = format!("sha256={}", good[7..].to_ascii_uppercase());
@@ -310,7 +350,7 @@ mod tests {
                 body: body.as_slice().into(),
             };
             assert_eq!(
-                request_verdict(&secret, &request),
+                verifier.verdict(&request),
                 signature::verify_headers(b"k", headers.iter().copied(), body),
                 "{headers:?}"
             );

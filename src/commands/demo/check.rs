@@ -1,5 +1,5 @@
 //! Step 3: the capture read back and checked against the deliveries sent, each request's
-//! verdict given by the verify engine ([`crate::verifying::request_verdict`]).
+//! verdict given by the verify engine ([`crate::verifying::CaptureVerifier`]).
 
 use std::collections::HashMap;
 
@@ -49,6 +49,7 @@ pub fn check_capture(
         .enumerate()
         .map(|(i, p)| (p.body.as_slice(), i))
         .collect();
+    let verifier = verifying::CaptureVerifier::new(secret);
     let mut seen = vec![0u32; plan.len()];
     let mut c = CaptureCheck::default();
     for item in items {
@@ -61,7 +62,7 @@ pub fn check_capture(
         };
         c.requests += 1;
         let req = &located.request;
-        let verdict = verifying::request_verdict(secret, &req.borrowed());
+        let verdict = verifier.verdict(&req.borrowed());
         if verdict.is_valid() {
             c.valid += 1;
         } else {
