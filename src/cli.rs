@@ -34,8 +34,8 @@ pub struct Cli {
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// When to use colors: auto means stdout is a terminal and NO_COLOR is unset
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
-    pub color: ColorChoice,
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, global = true, value_name = "WHEN")]
+    pub color: ColorArg,
 
     /// Print only data and errors: no progress, no summaries on stderr
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -50,11 +50,22 @@ pub struct GlobalArgs {
     pub config: Option<PathBuf>,
 }
 
+/// `--color WHEN`: the flag's values; [`crate::terminal::ColorChoice`] is what the core uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
+pub enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+impl From<ColorArg> for crate::terminal::ColorChoice {
+    fn from(arg: ColorArg) -> Self {
+        match arg {
+            ColorArg::Auto => Self::Auto,
+            ColorArg::Always => Self::Always,
+            ColorArg::Never => Self::Never,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

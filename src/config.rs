@@ -1,5 +1,6 @@
 //! `cmzon-hook.toml`: per-project defaults. Precedence, highest first:
-//! command-line flags > environment variables > config file > built-in defaults.
+//! command-line flags > environment variables > config file > built-in defaults
+//! ([`apply_to_cli`] fills a parsed command line from the file).
 //!
 //! The config never needs to hold the secret: it names where the secret comes from
 //! (`secret_env`, an environment variable, or `secret_file`). A plain `secret` is accepted
@@ -21,9 +22,13 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::parser::ValueSource;
+use clap::ArgMatches;
 use serde::{Deserialize, Serialize};
 
+use crate::cli::{Cli, Command, SecretArgs};
 use crate::error::{Error, Result};
+use crate::webhook::secret;
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const FILE_NAME: &str = "cmzon-hook.toml";
@@ -32,7 +37,7 @@ pub const ENV_URL: &str = "CMZON_WEBHOOK_URL";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Config {
+pub struct ConfigFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Name of an environment variable holding the secret.
@@ -84,14 +89,14 @@ impl LintConfig {
 
 /// A loaded config and the file it came from.
 #[derive(Debug, Clone, Default)]
-pub struct Loaded {
-    pub config: Config,
+pub struct LoadedConfig {
+    pub config: ConfigFile,
     pub path: Option<PathBuf>,
 }
 
-impl Config {
+impl ConfigFile {
     /// Parse TOML text; errors name the file and the line.
-    pub fn parse(text: &str, origin: &Path) -> Result<Config> {
+    pub fn parse(text: &str, origin: &Path) -> Result<ConfigFile> {
         toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
@@ -105,13 +110,13 @@ impl Config {
     }
 
     /// Load `explicit` (must exist), else `./cmzon-hook.toml` when present, else defaults.
-    pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Loaded> {
+    pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<LoadedConfig> {
         let path = match explicit {
             Some(p) => p.to_path_buf(),
             None => {
                 let p = cwd.join(FILE_NAME);
                 if !p.is_file() {
-                    return Ok(Loaded::default());
+                    return Ok(LoadedConfig::default());
                 }
                 p
             }
@@ -120,13 +125,13 @@ impl Config {
             Error::file(path.display(), &e)
                 .with_hint("--config must name a readable cmzon-hook.toml")
         })?;
-        let mut config = Config::parse(&text, &path)?;
+        let mut config = ConfigFile::parse(&text, &path)?;
         if let (Some(f), Some(dir)) = (&config.secret_file, path.parent()) {
             if f.is_relative() {
                 config.secret_file = Some(dir.join(f));
             }
         }
-        Ok(Loaded {
+        Ok(LoadedConfig {
             config,
             path: Some(path),
         })
@@ -175,7 +180,7 @@ pub enum SecretFromConfig {
 }
 
 pub fn secret_source(
-    config: &Config,
+    config: &ConfigFile,
     env: impl Fn(&str) -> Option<String>,
 ) -> Option<SecretFromConfig> {
     if let Some(name) = &config.secret_env {
@@ -190,13 +195,106 @@ pub fn secret_source(
     config.secret.clone().map(SecretFromConfig::Value)
 }
 
+/// Fill what flags and environment left unset from the config. Returns warnings to show.
+/// Precedence: flags > env > config > defaults.
+pub fn apply_to_cli(
+    cli: &mut Cli,
+    matches: &ArgMatches,
+    cfg: &ConfigFile,
+    env: impl Fn(&str) -> Option<String> + Copy,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let url_from_env = env(ENV_URL).is_some();
+    let sub = matches.subcommand().map(|(_, m)| m);
+    let from_flag =
+        |id: &str| sub.and_then(|m| m.value_source(id)) == Some(ValueSource::CommandLine);
+    let mut secret = |s: &mut SecretArgs| fill_secret(s, cfg, env, &mut warnings);
+    match &mut cli.command {
+        Command::Sign(a) => secret(&mut a.secret),
+        Command::Verify(a) => secret(&mut a.secret),
+        Command::Send(a) => {
+            secret(&mut a.secret);
+            if a.to.is_none() && !url_from_env {
+                a.to.clone_from(&cfg.url);
+            }
+        }
+        Command::Lint(a) => {
+            secret(&mut a.secret);
+            if a.url.is_none() && !url_from_env {
+                a.url.clone_from(&cfg.url);
+            }
+            if a.verify_token.is_none() {
+                a.verify_token.clone_from(&cfg.verify_token);
+            }
+            if a.budget.is_none() {
+                a.budget = cfg.lint.budget_ms;
+            }
+        }
+        Command::Listen(a) => {
+            secret(&mut a.secret);
+            if a.verify_token.is_none() {
+                a.verify_token.clone_from(&cfg.verify_token);
+            }
+            if let (Some(h), false) = (&cfg.listen.host, from_flag("host")) {
+                a.host.clone_from(h);
+            }
+            if let (Some(p), false) = (cfg.listen.port, from_flag("port")) {
+                a.port = p;
+            }
+            if let (Some(p), false) = (&cfg.listen.path, from_flag("path")) {
+                a.path.clone_from(p);
+            }
+        }
+        // The demo needs nothing: its secret, token and port are its own.
+        Command::Fixtures(_)
+        | Command::Completions(_)
+        | Command::Man
+        | Command::Init(_)
+        | Command::Demo(_) => {}
+    }
+    warnings
+}
+
+fn fill_secret(
+    args: &mut SecretArgs,
+    cfg: &ConfigFile,
+    env: impl Fn(&str) -> Option<String>,
+    warnings: &mut Vec<String>,
+) {
+    let given = args.secret.is_some()
+        || args.secret_file.is_some()
+        || env(secret::ENV_PRIMARY).is_some()
+        || env(secret::ENV_FALLBACK).is_some();
+    if given {
+        return;
+    }
+    match secret_source(cfg, &env) {
+        Some(SecretFromConfig::Value(v)) => {
+            if cfg.secret_env.is_none() {
+                warnings.push(
+                    "the config file holds the webhook secret in plain text; prefer secret_env or secret_file"
+                        .to_string(),
+                );
+            }
+            args.secret = Some(v);
+        }
+        Some(SecretFromConfig::File(p)) => args.secret_file = Some(p),
+        // The name is not echoed: a secret pasted where the name belongs must not leak.
+        Some(SecretFromConfig::UnsetEnv(_)) => warnings.push(
+            "the environment variable named by secret_env in the config file is not set"
+                .to_string(),
+        ),
+        None => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn parses_full_config() {
-        let c = Config::parse(
+        let c = ConfigFile::parse(
             "url = \"https://x.example/webhook\"\nsecret_env = \"S\"\nverify_token = \"t\"\n[listen]\nport = 4000\npath = \"/hook\"\n[lint]\nbudget_ms = 100\n",
             Path::new("c.toml"),
         )
@@ -204,7 +302,7 @@ mod tests {
         assert_eq!(c.url.as_deref(), Some("https://x.example/webhook"));
         assert_eq!(c.listen.port, Some(4000));
         assert_eq!(c.lint.budget_ms, Some(100));
-        assert_eq!(Config::parse(&c.to_toml(), Path::new("c")).unwrap(), c);
+        assert_eq!(ConfigFile::parse(&c.to_toml(), Path::new("c")).unwrap(), c);
     }
 
     #[test]
@@ -217,21 +315,22 @@ mod tests {
             scrub("invalid type: string \"hunter2\", expected u16"),
             "invalid type: string \"…\", expected u16"
         );
-        let e =
-            Config::parse("port = 1\n[listen]\nport = \"hunter2\"\n", Path::new("c")).unwrap_err();
+        let e = ConfigFile::parse("port = 1\n[listen]\nport = \"hunter2\"\n", Path::new("c"))
+            .unwrap_err();
         assert!(!e.message.contains("hunter2"), "{}", e.message);
     }
 
     #[test]
     fn unknown_keys_are_errors_with_line() {
-        let e = Config::parse("url = \"a\"\nsecrett = \"x\"\n", Path::new("c.toml")).unwrap_err();
+        let e =
+            ConfigFile::parse("url = \"a\"\nsecrett = \"x\"\n", Path::new("c.toml")).unwrap_err();
         assert!(e.message.starts_with("c.toml:2:"), "{}", e.message);
         assert_eq!(e.exit_code(), 2);
     }
 
     #[test]
     fn secret_source_order() {
-        let mut c = Config {
+        let mut c = ConfigFile {
             secret_env: Some("MINE".into()),
             secret_file: Some("f".into()),
             ..Default::default()
@@ -250,16 +349,105 @@ mod tests {
             secret_source(&c, |_| None),
             Some(SecretFromConfig::File("f".into()))
         );
-        assert_eq!(secret_source(&Config::default(), |_| None), None);
+        assert_eq!(secret_source(&ConfigFile::default(), |_| None), None);
     }
 
     #[test]
     fn load_resolves_relative_secret_file_and_missing_default() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(Config::load(None, dir.path()).unwrap().path.is_none());
+        assert!(ConfigFile::load(None, dir.path()).unwrap().path.is_none());
         std::fs::write(dir.path().join(FILE_NAME), "secret_file = \"s.txt\"\n").unwrap();
-        let l = Config::load(None, dir.path()).unwrap();
+        let l = ConfigFile::load(None, dir.path()).unwrap();
         assert_eq!(l.config.secret_file, Some(dir.path().join("s.txt")));
-        assert!(Config::load(Some(&dir.path().join("nope.toml")), dir.path()).is_err());
+        assert!(ConfigFile::load(Some(&dir.path().join("nope.toml")), dir.path()).is_err());
+    }
+
+    /// Flags > env > config > defaults, applied to parsed command lines.
+    mod applied {
+        use super::*;
+        use clap::{CommandFactory, FromArgMatches};
+
+        fn parse(args: &[&str]) -> (Cli, ArgMatches) {
+            let m = Cli::command().try_get_matches_from(args).unwrap();
+            (Cli::from_arg_matches(&m).unwrap(), m)
+        }
+
+        fn cfg() -> ConfigFile {
+            ConfigFile::parse(
+                "url = \"https://cfg.example/webhook\"\nsecret_file = \"/cfg/secret\"\nverify_token = \"cfg-token\"\n[listen]\nport = 4000\npath = \"/cfg\"\n[lint]\nbudget_ms = 99\n",
+                std::path::Path::new("c.toml"),
+            )
+            .unwrap()
+        }
+
+        #[test]
+        fn config_fills_defaults() {
+            let (mut cli, m) = parse(&["cmzon-hook", "listen"]);
+            apply_to_cli(&mut cli, &m, &cfg(), |_| None);
+            let Command::Listen(a) = cli.command else {
+                panic!()
+            };
+            assert_eq!((a.port, a.path.as_str()), (4000, "/cfg"));
+            assert_eq!(a.verify_token.as_deref(), Some("cfg-token"));
+            assert_eq!(
+                a.secret.secret_file.as_deref(),
+                Some(std::path::Path::new("/cfg/secret"))
+            );
+        }
+
+        #[test]
+        fn flags_beat_config() {
+            let (mut cli, m) = parse(&[
+                "cmzon-hook",
+                "listen",
+                "--port",
+                "3000",
+                "--path",
+                "/flag",
+                "--secret",
+                "x",
+            ]);
+            apply_to_cli(&mut cli, &m, &cfg(), |_| None);
+            let Command::Listen(a) = cli.command else {
+                panic!()
+            };
+            assert_eq!((a.port, a.path.as_str()), (3000, "/flag"));
+            assert_eq!(a.secret.secret_file, None);
+            assert_eq!(a.secret.secret.as_deref(), Some("x"));
+        }
+
+        #[test]
+        fn env_beats_config() {
+            let env = |k: &str| {
+                matches!(k, "CMZON_WEBHOOK_URL" | "CMZON_WEBHOOK_SECRET").then(|| "e".to_string())
+            };
+            let (mut cli, m) = parse(&["cmzon-hook", "lint"]);
+            apply_to_cli(&mut cli, &m, &cfg(), env);
+            let Command::Lint(a) = cli.command else {
+                panic!()
+            };
+            assert_eq!(a.url, None, "the command reads CMZON_WEBHOOK_URL itself");
+            assert_eq!(a.secret.secret_file, None);
+            assert_eq!(a.budget, Some(99));
+        }
+
+        #[test]
+        fn plain_secret_warns() {
+            let c = ConfigFile {
+                secret: Some("plain".into()),
+                ..Default::default()
+            };
+            let (mut cli, m) = parse(&["cmzon-hook", "sign"]);
+            let w = apply_to_cli(&mut cli, &m, &c, |_| None);
+            assert_eq!(w.len(), 1);
+            assert!(
+                !w[0].contains("plain\""),
+                "warning must not echo the secret"
+            );
+            let Command::Sign(a) = cli.command else {
+                panic!()
+            };
+            assert_eq!(a.secret.secret.as_deref(), Some("plain"));
+        }
     }
 }

@@ -16,6 +16,14 @@ pub mod exit {
     pub const FAILURE: u8 = 1;
     /// Usage or input error: bad flag, unreadable/malformed input, missing secret.
     pub const USAGE: u8 = 2;
+    /// Stopped at once by a second Ctrl-C (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// Quit the process now with [`exit::INTERRUPTED`] (a second Ctrl-C): the caller has already
+/// sealed whatever must not be left half-written.
+pub fn exit_interrupted() -> ! {
+    std::process::exit(i32::from(exit::INTERRUPTED))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

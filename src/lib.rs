@@ -13,10 +13,10 @@ pub mod input;
 mod json;
 pub mod linting;
 pub mod listening;
-pub mod output;
 pub mod sending;
 pub mod stats;
 pub mod terminal;
+pub mod verifying;
 pub mod webhook;
 
 pub use error::{Error, ErrorKind, Result};

@@ -587,7 +587,7 @@ impl CaptureWriter {
 
     /// Append one request as one line.
     pub fn append(&self, request: &CapturedRequest) -> io::Result<()> {
-        crate::output::with_line_buffer(|line| {
+        crate::terminal::with_line_buffer(|line| {
             line.reserve(jsonl_size_hint(request));
             write_jsonl_line(line, request);
             line.push(b'\n');

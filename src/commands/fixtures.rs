@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::cli::FixturesCommand;
 use crate::error::Result;
-use crate::output::Verbosity;
+use crate::terminal::Verbosity;
 use crate::webhook::fixtures::{self, Fixture, Layout, SetOp, TokenSource};
 
 pub fn run(args: &FixturesCommand, _verbosity: Verbosity) -> Result<ExitCode> {

@@ -8,10 +8,9 @@ use std::process::ExitCode;
 use dialoguer::{Confirm, Input, Select};
 
 use crate::cli::InitArgs;
-use crate::config::{self, Config, ListenConfig};
+use crate::config::{self, ConfigFile, ListenConfig};
 use crate::error::{Error, Result};
-use crate::output::Verbosity;
-use crate::terminal;
+use crate::terminal::{self, Verbosity};
 
 pub fn run(args: &InitArgs, config_flag: Option<&Path>, verbosity: Verbosity) -> Result<ExitCode> {
     let target = args
@@ -62,14 +61,14 @@ pub fn run(args: &InitArgs, config_flag: Option<&Path>, verbosity: Verbosity) ->
     Ok(ExitCode::SUCCESS)
 }
 
-fn config_from_flags(args: &InitArgs) -> Result<Config> {
+fn config_from_flags(args: &InitArgs) -> Result<ConfigFile> {
     if let Some(url) = &args.url {
         validate_url(url).map_err(|m| Error::usage(format!("--url {m}")))?;
     }
     if let Some(name) = &args.secret_env {
         validate_env_name(name).map_err(|m| Error::usage(format!("--secret-env {m}")))?;
     }
-    Ok(Config {
+    Ok(ConfigFile {
         url: args.url.clone(),
         secret_env: args.secret_env.clone(),
         secret_file: args.secret_file.clone(),
@@ -89,7 +88,7 @@ fn prompt_error(e: dialoguer::Error) -> Error {
         .with_hint("run init with flags instead (see `cmzon-hook init --help`)")
 }
 
-fn ask(target: &Path) -> Result<Config> {
+fn ask(target: &Path) -> Result<ConfigFile> {
     eprintln!(
         "This writes {} for this project. Flags and environment variables still win over it.\n",
         target.display()
@@ -141,7 +140,7 @@ fn ask(target: &Path) -> Result<Config> {
         .default(3000)
         .interact_text()
         .map_err(prompt_error)?;
-    Ok(Config {
+    Ok(ConfigFile {
         url: (!url.is_empty()).then_some(url),
         secret_env,
         secret_file,
@@ -179,14 +178,14 @@ fn validate_env_name(s: &str) -> std::result::Result<(), String> {
 }
 
 /// The file's text: a header comment and the TOML.
-pub fn render(config: &Config) -> String {
+pub fn render(config: &ConfigFile) -> String {
     format!(
         "# cmzon-hook configuration (written by `cmzon-hook init`).\n# Precedence: flags > environment > this file > defaults.\n{}",
         config.to_toml()
     )
 }
 
-fn next_steps(target: &Path, c: &Config) -> String {
+fn next_steps(target: &Path, c: &ConfigFile) -> String {
     let mut s = format!("Wrote {}. Next, try:\n", target.display());
     if let Some(name) = &c.secret_env {
         s.push_str(&format!(
@@ -222,12 +221,12 @@ mod tests {
 
     #[test]
     fn rendered_file_round_trips() {
-        let c = Config {
+        let c = ConfigFile {
             url: Some("https://a.example/w".into()),
             secret_env: Some("S".into()),
             ..Default::default()
         };
         let text = render(&c);
-        assert_eq!(Config::parse(&text, Path::new("x")).unwrap(), c);
+        assert_eq!(ConfigFile::parse(&text, Path::new("x")).unwrap(), c);
     }
 }

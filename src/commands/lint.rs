@@ -15,7 +15,7 @@ use crate::http::delivery;
 use crate::http::probe::Target;
 use crate::linting::checks;
 use crate::linting::run::{self, LintOptions, Progress};
-use crate::output::Verbosity;
+use crate::terminal::Verbosity;
 use crate::webhook::secret;
 
 /// Most latency probes one run sends.

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::http::delivery::{self, ClientOptions};
 use crate::listening::printer;
 use crate::listening::{self, EndpointConfig, Forward, OutputFormat, StopReason, MAX_BODY_LIMIT};
-use crate::output::Verbosity;
+use crate::terminal::Verbosity;
 use crate::webhook::secret::{self, SecretSource};
 
 pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
@@ -78,7 +78,7 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
             } else {
                 // Second Ctrl-C: quit now, but never in the middle of a capture line.
                 stopper.seal_capture();
-                std::process::exit(130);
+                crate::error::exit_interrupted();
             }
         })
         .map_err(|e| Error::failure(format!("cannot handle Ctrl-C: {e}")))?;

@@ -1,25 +1,21 @@
-//! `cmzon-hook send`: wire payload sources, signing, the delivery engine and output together,
-//! and turn the result into an exit code (0 every delivery met `--expect`, 1 not, 2 usage).
+//! `cmzon-hook send`: wire payload sources, signing, the sending engine ([`crate::sending`])
+//! and its report together, and turn the result into an exit code (0 every delivery met
+//! `--expect`, 1 not, 2 usage).
 
-use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-use colored::Colorize;
+use std::time::Duration;
 
 use crate::cli::{SendArgs, Tamper as CliTamper};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, Client, ClientOptions, RetryPolicy};
 use crate::input;
-use crate::output::Verbosity;
 use crate::sending::pace::Pacer;
 use crate::sending::payload::{self, Signer, Source, Tamper};
-use crate::sending::{self, Expectation, Plan, Record, Settings, Shape, Summary};
-use crate::stats;
-use crate::terminal;
+use crate::sending::report::{self, DeliveryOutput};
+use crate::sending::{Expectation, Plan, Settings, Shape};
+use crate::terminal::{self, Verbosity};
 use crate::webhook::fixtures::{self, Layout, SetOp, TokenSource};
 use crate::webhook::secret;
 
@@ -113,7 +109,7 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
     };
 
     if args.dry_run {
-        return dry_run(plan, &shape, args.json);
+        return report::dry_run(plan, &shape, args.json);
     }
 
     let loopback = delivery::is_loopback_host(&host);
@@ -149,24 +145,15 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
         stop: &STOP,
     };
 
-    let mode = OutputMode {
+    let output = DeliveryOutput {
         json: args.json,
         lines: !args.json && (verbosity.verbose > 0 || total <= LINES_UP_TO),
         bar: !args.json && !verbosity.quiet && total > 1 && terminal::stderr_is_tty(),
     };
-    let summary = deliver_all(plan, &shape, &settings, &client, mode, total)?;
+    let summary = report::deliver_all(plan, &shape, &settings, &client, output, total)?;
     let interrupted = STOP.load(Ordering::Relaxed);
-
-    if args.json {
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer(&mut out, &sending::summary_json(&summary, interrupted))
-            .map_err(|e| Error::from(std::io::Error::from(e)))?;
-        writeln!(out)?;
-        out.flush()?;
-    } else if !verbosity.quiet {
-        eprint!("{}", human_summary(&summary, &url));
-    }
-    verdict(&summary, total, interrupted)
+    report::print_summary(&summary, &url, args.json, verbosity.quiet, interrupted)?;
+    report::verdict(&summary, total, interrupted)
 }
 
 /// `--to`, else `CMZON_WEBHOOK_URL`, else a usage error.
@@ -242,250 +229,12 @@ fn install_ctrlc() {
     // A second Ctrl-C quits at once; failing to install (already installed) is harmless.
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::SeqCst) {
-            std::process::exit(130);
+            crate::error::exit_interrupted();
         }
         eprintln!(
             "\ncmzon-hook: stopping after the deliveries in flight (Ctrl-C again to quit now)"
         );
     });
-}
-
-/// Print every request the run would send, sending nothing.
-fn dry_run(plan: Plan<'_>, shape: &Shape<'_>, json: bool) -> Result<ExitCode> {
-    let mut tokens = TokenSource::new();
-    let mut rng = fastrand::Rng::new();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut first = true;
-    for k in 0..plan.events() {
-        let (src, n0) = plan.event(k);
-        let source = &plan.sources[src];
-        let req = shape.request(source, &mut tokens, &mut rng)?;
-        let bytes = req.to_http1()?;
-        for d in 0..=u64::from(plan.duplicates) {
-            if json {
-                let headers: Vec<[&str; 2]> = req
-                    .headers
-                    .iter()
-                    .map(|(n, v)| [n.as_str(), v.as_str()])
-                    .collect();
-                let obj = serde_json::json!({
-                    "n": n0 + d,
-                    "source": source.name(),
-                    "method": req.method.as_str(),
-                    "url": req.url,
-                    "headers": headers,
-                    "body": String::from_utf8_lossy(&req.body),
-                });
-                serde_json::to_writer(&mut out, &obj)
-                    .map_err(|e| Error::from(std::io::Error::from(e)))?;
-                writeln!(out)?;
-            } else {
-                if !first {
-                    writeln!(out)?;
-                }
-                out.write_all(&bytes)?;
-                if !bytes.ends_with(b"\n") {
-                    writeln!(out)?;
-                }
-            }
-            first = false;
-        }
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Debug, Clone, Copy)]
-struct OutputMode {
-    json: bool,
-    lines: bool,
-    bar: bool,
-}
-
-fn deliver_all(
-    plan: Plan<'_>,
-    shape: &Shape<'_>,
-    settings: &Settings<'_>,
-    client: &Client,
-    mode: OutputMode,
-    total: u64,
-) -> Result<Summary> {
-    let bar = mode.bar.then(|| progress_bar(total));
-    let stdout_tty = std::io::stdout().is_terminal();
-    let out = Mutex::new((std::io::BufWriter::new(std::io::stdout()), Instant::now()));
-    let expect = settings.expect;
-    let on_record = |rec: &Record| -> Result<()> {
-        if let Some(pb) = &bar {
-            pb.inc(1);
-        }
-        if !mode.json && !mode.lines {
-            return Ok(());
-        }
-        let name = plan.sources[rec.source].name();
-        let line = if mode.json {
-            sending::record_json(rec, name).to_string()
-        } else {
-            human_line(rec, name, expect)
-        };
-        let mut guard = out.lock().unwrap_or_else(|p| p.into_inner());
-        let (w, last_flush) = &mut *guard;
-        let mut write = || -> Result<()> {
-            writeln!(w, "{line}")?;
-            if stdout_tty || last_flush.elapsed() > Duration::from_millis(100) {
-                w.flush()?;
-                *last_flush = Instant::now();
-            }
-            Ok(())
-        };
-        match (&bar, mode.lines) {
-            (Some(pb), true) => pb.suspend(write),
-            _ => write(),
-        }
-    };
-    let result = sending::run(plan, shape, settings, client, &on_record);
-    if let Some(pb) = bar {
-        pb.finish_and_clear();
-    }
-    let (mut w, _) = out.into_inner().unwrap_or_else(|p| p.into_inner());
-    w.flush()?;
-    result
-}
-
-fn progress_bar(total: u64) -> indicatif::ProgressBar {
-    let pb = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:30.cyan/blue} {pos}/{len} deliveries · {rate} · ETA {eta}",
-    ) {
-        let style = style.with_key(
-            "rate",
-            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{:.0}/s", state.per_sec());
-            },
-        );
-        pb.set_style(style.progress_chars("=> "));
-    }
-    pb
-}
-
-/// `#3 text-message → 200 OK · 4.1 ms`, with attempts and duplicates noted.
-fn human_line(r: &Record, source: &str, expect: Expectation) -> String {
-    let mut line = format!("#{} {source}", r.n);
-    if let Some(orig) = r.duplicate_of {
-        line.push_str(&format!(" (duplicate of #{orig})"));
-    }
-    let outcome = match (&r.error, r.status) {
-        (Some(e), None) => format!("error: {}", e.message),
-        _ => sending::describe(r, expect),
-    };
-    let outcome = if r.ok {
-        outcome.green().to_string()
-    } else {
-        outcome.red().to_string()
-    };
-    line.push_str(" → ");
-    line.push_str(&outcome);
-    if r.attempts > 1 {
-        line.push_str(&format!(" · {} attempts", r.attempts));
-    }
-    if r.attempts > 0 {
-        line.push_str(&format!(" · {}", fmt_duration(r.latency)));
-    }
-    line
-}
-
-fn fmt_duration(d: Duration) -> String {
-    let ms = stats::ms(d);
-    if ms < 1000.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.2} s", ms / 1000.0)
-    }
-}
-
-/// The end-of-run summary for humans (stderr).
-fn human_summary(s: &Summary, url: &str) -> String {
-    let mut out = String::new();
-    let plural = if s.deliveries == 1 { "y" } else { "ies" };
-    out.push_str(&format!(
-        "{} deliver{plural} to {url} in {} ({:.1}/s): {} met --expect {}",
-        s.deliveries,
-        fmt_duration(s.elapsed),
-        s.throughput(),
-        s.ok,
-        s.expect
-    ));
-    if s.failed() > 0 {
-        out.push_str(&format!(", {} did not", s.failed()).red().to_string());
-    }
-    out.push('\n');
-    let classes: Vec<String> = (1..=5)
-        .filter(|&c| s.by_class[c] > 0)
-        .map(|c| format!("{c}xx {}", s.by_class[c]))
-        .collect();
-    if !classes.is_empty() {
-        out.push_str(&format!("  status      {}\n", classes.join(" · ")));
-    }
-    if !s.errors.is_empty() {
-        let errs: Vec<String> = s.errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        out.push_str(&format!("  errors      {}\n", errs.join(" · ")));
-    }
-    if s.retries > 0 {
-        out.push_str(&format!("  retries     {}\n", s.retries));
-    }
-    if s.duplicates > 0 {
-        out.push_str(&format!("  duplicates  {}\n", s.duplicates));
-    }
-    if !s.latency.is_empty() {
-        let l = s.latency.summary();
-        out.push_str(&format!(
-            "  latency     min {} · p50 {} · p95 {} · p99 {} · max {}\n",
-            fmt_duration(l.min),
-            fmt_duration(l.p50),
-            fmt_duration(l.p95),
-            fmt_duration(l.p99),
-            fmt_duration(l.max)
-        ));
-    }
-    out
-}
-
-/// Exit 0 when every delivery met the expectation; otherwise one error with a fitting hint.
-fn verdict(s: &Summary, total: u64, interrupted: bool) -> Result<ExitCode> {
-    if interrupted {
-        return Err(Error::failure(format!(
-            "interrupted after {} of {total} deliveries",
-            s.deliveries
-        )));
-    }
-    if s.failed() == 0 {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let first = s.first_failure.clone().unwrap_or_default();
-    let hint = match s.first_failure_kind {
-        Some("dns") => "check the host name in --to (or CMZON_WEBHOOK_URL)".to_string(),
-        Some("connect") => "is the endpoint running and listening on that address and port?".to_string(),
-        Some("tls") => "trust a private CA with --ca-cert FILE (or skip checks while testing with --insecure)".to_string(),
-        Some("timeout") => "the endpoint must answer within --timeout (CMzon allows 30 s; answer first, work later)".to_string(),
-        Some("redirect") => "CMzon does not follow redirects: point --to at the final URL".to_string(),
-        Some("render") => "check the --set paths against `cmzon-hook fixtures show NAME`".to_string(),
-        _ => format!(
-            "--expect {} sets the status every delivery must get; -v or --json shows each one",
-            s.expect
-        ),
-    };
-    let failed = s.failed();
-    let what = if failed == s.deliveries && failed == 1 {
-        format!("the delivery did not meet --expect {}: {first}", s.expect)
-    } else {
-        format!(
-            "{failed} of {} deliveries did not meet --expect {}; first: {first}",
-            s.deliveries, s.expect
-        )
-    };
-    Err(Error::failure(what).with_hint(hint))
 }
 
 #[cfg(test)]
@@ -507,11 +256,5 @@ mod tests {
             2
         );
         assert_eq!(target_url(None, None).unwrap_err().exit_code(), 2);
-    }
-
-    #[test]
-    fn durations_for_humans() {
-        assert_eq!(fmt_duration(Duration::from_micros(1234)), "1.2 ms");
-        assert_eq!(fmt_duration(Duration::from_millis(2500)), "2.50 s");
     }
 }

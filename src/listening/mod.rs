@@ -769,7 +769,7 @@ impl EndpointState {
     /// One sink call with a whole block (pretty) or one NDJSON line, so lines of concurrent
     /// requests never interleave. A closed output stops the endpoint like Ctrl-C.
     fn emit_with(&self, text: impl FnOnce() -> String, record: impl FnOnce(&mut Vec<u8>)) {
-        let written = crate::output::with_line_buffer(|block| {
+        let written = crate::terminal::with_line_buffer(|block| {
             if self.output.json {
                 record(block);
             } else {

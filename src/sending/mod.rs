@@ -3,10 +3,11 @@
 //! memory. Each finished delivery is handed to the caller as a [`Record`] on the caller's
 //! thread (so output is never interleaved) and then forgotten.
 //!
-//! Knows nothing of the CLI or printing.
+//! Knows nothing of the CLI; what `send` prints is in [`report`].
 
 pub mod pace;
 pub mod payload;
+pub mod report;
 
 use std::collections::BTreeMap;
 use std::fmt;
