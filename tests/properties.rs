@@ -20,6 +20,7 @@ use cmzon_hook::listening::printer::{self, Ctx, Sig};
 use cmzon_hook::sending::payload;
 use cmzon_hook::webhook::event::{self, Event};
 use cmzon_hook::webhook::fixtures::{self, Layout, SetOp, TokenSource};
+use cmzon_hook::webhook::handshake;
 use cmzon_hook::webhook::signature::{self, Scheme, Verdict};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -782,7 +783,7 @@ fn print_everything(body: &[u8]) {
                 let line = printer::event_line(&ctx, &view, (i % 2 == 0).then_some(3));
                 assert_terminal_safe("an event line", &line);
                 assert!(!line.contains('\n'), "one line per event: {line:?}");
-                let record = printer::ndjson(&printer::Record {
+                let record = printer::ndjson(&printer::RequestRecord {
                     id: 1,
                     received_at: "2024-05-01T12:00:00.000Z",
                     method: "POST",
@@ -873,9 +874,9 @@ proptest! {
         let line = printer::refused_line("12:00:00.000", 1, &text, &text, 413, &text, Some("a hint"));
         assert_terminal_safe("a refused line", &line);
         let (path, q) = server::split_target(&query);
-        let _ = (path, server::query_param(q, "hub.mode"), server::percent_decode(&query));
+        let _ = (path, handshake::query_param(q, "hub.mode"), handshake::percent_decode(&query));
         for token in [None, Some("tok"), Some(text.as_str())] {
-            let outcome = server::handshake(&query, token);
+            let outcome = handshake::handshake(&query, token);
             let _ = (outcome.status(), outcome.describe(), outcome.hint());
             let line = printer::handshake_line("12:00:00.000", 2, &outcome);
             assert_terminal_safe("a handshake line", &line);

@@ -1,5 +1,5 @@
 //! `cmzon-hook completions SHELL`: print a completion script generated from the CLI itself.
-//! The scripts committed under `completions/` are checked current by `tests/docs.rs`.
+//! The scripts committed under `completions/` are checked current by `tests/cli/docs.rs`.
 
 use std::io::Write;
 use std::process::ExitCode;

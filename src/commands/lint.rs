@@ -1,7 +1,7 @@
 //! `cmzon-hook lint [URL]`: will CMzon be able to deliver to this endpoint, and is it safe?
 //!
 //! Wires the pieces: resolves the URL and validates the flags, runs the checks
-//! ([`crate::linting::run`]: probes through `delivery` and `probe`, rules in `lint`), shows their
+//! ([`crate::linting`]: probes through `crate::http`, rules in `linting::rules`), shows their
 //! progress on stderr, and prints the report (human table, `--json`, `--junit FILE`).
 
 use std::io::Write;
@@ -12,7 +12,7 @@ use crate::cli::LintArgs;
 use crate::config::ENV_URL;
 use crate::error::{Error, Result};
 use crate::http::delivery;
-use crate::http::probe::Target;
+use crate::http::probe::Endpoint;
 use crate::linting::checks;
 use crate::linting::run::{self, LintOptions, Progress};
 use crate::terminal::Verbosity;
@@ -23,7 +23,7 @@ pub const MAX_PROBES: u32 = 1000;
 
 pub fn run(args: &LintArgs, verbosity: Verbosity) -> Result<ExitCode> {
     let url = resolve_url(args.url.as_deref(), std::env::var(ENV_URL).ok())?;
-    let target = Target::parse(&url)?;
+    let target = Endpoint::parse(&url)?;
     let selected = checks::select(&args.only, &args.skip)?;
     let timeout = delivery::timeout_from_secs(args.timeout)?;
     if args.probes == 0 || args.probes > MAX_PROBES {

@@ -1,5 +1,5 @@
 //! `cmzon-hook man`: one roff page for the whole tool — the top-level page followed by a
-//! section per subcommand with its synopsis and options. Checked current by `tests/docs.rs`.
+//! section per subcommand with its synopsis and options. Checked current by `tests/cli/docs.rs`.
 
 use std::io::Write;
 use std::process::ExitCode;

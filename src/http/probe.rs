@@ -28,9 +28,7 @@ use crate::http::tls;
 pub use crate::http::tls::TrustStore;
 use crate::http::wire::{self, ReadFailure, ResponseHead};
 
-/// The endpoint a probe goes to. (`lint` and `demo` still call it `Target`; it is the one
-/// [`connect::Endpoint`] every client uses.)
-pub use crate::http::connect::Endpoint as Target;
+pub use crate::http::connect::Endpoint;
 
 /// Why a certificate chain is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,9 +284,6 @@ pub struct ProbeFailure {
     pub tls: Option<Box<TlsReport>>,
 }
 
-/// The old name of [`Preflight`], still used by `linting::checks` (rename it there).
-pub type Opened = Preflight;
-
 /// A connection that was opened (and, for HTTPS, handshaken) without sending anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preflight {
@@ -326,7 +321,7 @@ fn report_from(seen: &Mutex<Seen>, conn: Option<&ClientConnection>) -> TlsReport
 /// Connect (and handshake) without sending a request: what the `tls` check and the
 /// reachability pre-flight need.
 pub fn open(
-    target: &Target,
+    target: &Endpoint,
     addrs: &[SocketAddr],
     cfg: &ProbeConfig,
 ) -> std::result::Result<Preflight, ProbeFailure> {
@@ -349,7 +344,7 @@ pub fn open(
 
 /// Send one request on a fresh connection and read the whole answer, timed.
 pub fn request(
-    target: &Target,
+    target: &Endpoint,
     addrs: &[SocketAddr],
     cfg: &ProbeConfig,
     req: &HttpRequest,
@@ -384,7 +379,7 @@ pub fn request(
 }
 
 fn connect(
-    target: &Target,
+    target: &Endpoint,
     addrs: &[SocketAddr],
     cfg: &ProbeConfig,
     start: Instant,
@@ -458,7 +453,7 @@ fn connect(
 
 /// Build the request bytes: request line, `Host`, `User-Agent`, `Accept`, `Connection:
 /// close`, the request's headers, `Content-Length` for a POST, blank line, body.
-pub fn request_bytes(target: &Target, req: &HttpRequest) -> Vec<u8> {
+pub fn request_bytes(target: &Endpoint, req: &HttpRequest) -> Vec<u8> {
     let path = if req.path.is_empty() {
         target.path.as_str()
     } else {
@@ -490,7 +485,7 @@ pub fn request_bytes(target: &Target, req: &HttpRequest) -> Vec<u8> {
 
 fn exchange(
     stream: Stream,
-    target: &Target,
+    target: &Endpoint,
     req: &HttpRequest,
     deadline: Instant,
     timings: &mut Timings,
@@ -555,27 +550,27 @@ mod tests {
 
     #[test]
     fn targets_parse() {
-        let t = Target::parse("https://example.com/hook?a=1#frag").unwrap();
+        let t = Endpoint::parse("https://example.com/hook?a=1#frag").unwrap();
         assert!(t.https);
         assert_eq!(t.host, "example.com");
         assert_eq!(t.port, 443);
         assert_eq!(t.path, "/hook?a=1");
         assert_eq!(t.host_header, "example.com");
         assert_eq!(t.url, "https://example.com/hook?a=1");
-        let t = Target::parse("http://[::1]:8080").unwrap();
+        let t = Endpoint::parse("http://[::1]:8080").unwrap();
         assert_eq!(t.host, "::1");
         assert_eq!(t.path, "/");
         assert_eq!(t.host_header, "[::1]:8080");
         assert_eq!(t.authority(), "[::1]:8080");
         for bad in ["", "example.com/hook", "ftp://example.com/", "https://"] {
-            let e = Target::parse(bad).unwrap_err();
+            let e = Endpoint::parse(bad).unwrap_err();
             assert_eq!(e.exit_code(), 2, "{bad}");
         }
     }
 
     #[test]
     fn request_bytes_are_exact() {
-        let t = Target::parse("http://127.0.0.1:9/w?x=1").unwrap();
+        let t = Endpoint::parse("http://127.0.0.1:9/w?x=1").unwrap();
         let req = HttpRequest {
             method: Method::Post,
             path: String::new(),
@@ -620,7 +615,7 @@ mod tests {
     fn probe_with(reply: &'static [u8]) -> std::result::Result<ProbeResponse, ProbeFailure> {
         use std::io::Read;
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let target = Target::parse(&format!("http://{}/h", l.local_addr().unwrap())).unwrap();
+        let target = Endpoint::parse(&format!("http://{}/h", l.local_addr().unwrap())).unwrap();
         let server = std::thread::spawn(move || {
             let (mut s, _) = l.accept().unwrap();
             let mut buf = [0u8; 4096];

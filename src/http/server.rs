@@ -14,11 +14,6 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
-/// The handshake's query parsing and outcome moved to [`crate::webhook::handshake`]; these
-/// old paths stay for `tests/harden_props.rs` until the tests use the new one.
-#[doc(hidden)]
-pub use crate::webhook::handshake::{handshake, percent_decode, query_param, Handshake};
-
 /// Per-connection socket timeouts: the longest we wait for a byte from a client (idle
 /// keep-alive included) and for a client to take our answer.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(15);
@@ -76,7 +71,7 @@ impl Server {
     where
         H: Fn(tiny_http::Request) + Send + Sync + 'static,
     {
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(PoolState {
             server: self.inner,
             handler: Box::new(handler),
             min: workers.max(1),
@@ -137,7 +132,7 @@ pub fn local_url(addr: SocketAddr, path: &str) -> String {
     format!("http://{ip}:{}{path}", addr.port())
 }
 
-struct Shared {
+struct PoolState {
     server: Arc<tiny_http::Server>,
     #[allow(clippy::type_complexity)]
     handler: Box<dyn Fn(tiny_http::Request) + Send + Sync>,
@@ -151,7 +146,7 @@ struct Shared {
     epoch: Instant,
 }
 
-impl Shared {
+impl PoolState {
     fn now_ms(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64 + 1
     }
@@ -174,7 +169,7 @@ impl Shared {
     }
 }
 
-fn spawn_worker(shared: &Arc<Shared>) {
+fn spawn_worker(shared: &Arc<PoolState>) {
     let slot = Arc::new(AtomicU64::new(0));
     shared.lock_slots().push(Arc::clone(&slot));
     shared.alive.fetch_add(1, Ordering::SeqCst);
@@ -188,13 +183,13 @@ fn spawn_worker(shared: &Arc<Shared>) {
     }
 }
 
-fn retire(shared: &Shared, slot: &Arc<AtomicU64>) {
+fn retire(shared: &PoolState, slot: &Arc<AtomicU64>) {
     let mut slots = shared.lock_slots();
     slots.retain(|s| !Arc::ptr_eq(s, slot));
     shared.alive.fetch_sub(1, Ordering::SeqCst);
 }
 
-fn work(shared: &Arc<Shared>, slot: &Arc<AtomicU64>) {
+fn work(shared: &Arc<PoolState>, slot: &Arc<AtomicU64>) {
     loop {
         let next = if shared.stopping.load(Ordering::SeqCst) {
             // Graceful stop: finish what was already received, then leave.
@@ -230,7 +225,7 @@ fn work(shared: &Arc<Shared>, slot: &Arc<AtomicU64>) {
 
 /// After a stall ends, extra workers leave again: true (and retired) when there are more
 /// healthy workers than the pool size.
-fn surplus(shared: &Shared, slot: &Arc<AtomicU64>) -> bool {
+fn surplus(shared: &PoolState, slot: &Arc<AtomicU64>) -> bool {
     if shared.alive.load(Ordering::SeqCst) <= shared.min {
         return false;
     }
@@ -244,7 +239,7 @@ fn surplus(shared: &Shared, slot: &Arc<AtomicU64>) -> bool {
     false
 }
 
-fn supervise(shared: &Arc<Shared>) {
+fn supervise(shared: &Arc<PoolState>) {
     while !shared.stopping.load(Ordering::SeqCst) {
         thread::sleep(Duration::from_millis(50));
         let missing = {
@@ -261,7 +256,7 @@ fn supervise(shared: &Arc<Shared>) {
 
 /// The running worker pool.
 pub struct Pool {
-    shared: Arc<Shared>,
+    shared: Arc<PoolState>,
     supervisor: Option<thread::JoinHandle<()>>,
 }
 
@@ -295,7 +290,7 @@ impl Pool {
 
 /// A cheap handle telling whether the pool is shutting down.
 #[derive(Clone)]
-pub struct StopFlag(Arc<Shared>);
+pub struct StopFlag(Arc<PoolState>);
 
 impl StopFlag {
     pub fn is_set(&self) -> bool {

@@ -8,9 +8,6 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
-/// Kept at its old path: `tests/common/certs.rs` formats certificate dates with it.
-pub use super::preflight::date;
-
 /// A check's stable id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CheckId {

@@ -6,7 +6,7 @@ use serde_json::{json, Map};
 
 use super::checks::{CheckId, CheckResult};
 use super::rules::CONNECT_HINT;
-use crate::http::probe::{CertProblem, Opened, ProbeFailure, Target};
+use crate::http::probe::{CertProblem, Endpoint, Preflight, ProbeFailure};
 
 /// Warn when the certificate expires within this many days.
 pub const EXPIRY_WARN_DAYS: i64 = 14;
@@ -41,8 +41,8 @@ pub fn timestamp(unix: i64) -> String {
 /// `tls`: a trusted chain, valid now and for the host, not self-signed, not about to expire.
 /// `opened` is the pre-flight connection (`None` for plain HTTP). `now` is Unix seconds.
 pub fn check_tls(
-    target: &Target,
-    opened: Option<&std::result::Result<Opened, ProbeFailure>>,
+    target: &Endpoint,
+    opened: Option<&std::result::Result<Preflight, ProbeFailure>>,
     now: i64,
 ) -> CheckResult {
     let id = CheckId::Tls;
@@ -212,7 +212,7 @@ pub enum Gate {
 }
 
 /// The gate the pre-flight connection sets (`insecure`: an untrusted certificate does not close it).
-pub fn gate(opened: &std::result::Result<Opened, ProbeFailure>, insecure: bool) -> Gate {
+pub fn gate(opened: &std::result::Result<Preflight, ProbeFailure>, insecure: bool) -> Gate {
     match opened {
         Err(f) => Gate::NoConnection(f.message.clone()),
         Ok(o) => match &o.tls {
@@ -268,8 +268,8 @@ mod tests {
         }
     }
 
-    fn opened(r: TlsReport) -> std::result::Result<Opened, ProbeFailure> {
-        Ok(Opened {
+    fn opened(r: TlsReport) -> std::result::Result<Preflight, ProbeFailure> {
+        Ok(Preflight {
             timings: Timings::default(),
             tls: Some(r),
         })
@@ -332,7 +332,7 @@ mod tests {
         assert!(r.message.contains("unknown issuer CN=Some CA"));
         assert!(r.hint.as_deref().unwrap().contains("--ca-cert"));
 
-        let refused: std::result::Result<Opened, ProbeFailure> = Err(ProbeFailure {
+        let refused: std::result::Result<Preflight, ProbeFailure> = Err(ProbeFailure {
             kind: FailureKind::Connect,
             message: "cannot connect to example.com:443: refused".into(),
             timings: Timings::default(),

@@ -11,7 +11,7 @@ use super::observed::{
     snippet, Answer, NoAnswer, ProbeOutcome, ProbeSample,
 };
 use crate::http::delivery::{self, FailureKind};
-use crate::http::probe::Target;
+use crate::http::probe::Endpoint;
 use crate::stats::LatencySummary;
 
 /// Meta's published guidance for the median answer time.
@@ -63,7 +63,7 @@ fn fmt_secs(d: Duration) -> String {
 }
 
 /// `https`: CMzon only delivers to HTTPS.
-pub fn check_https(target: &Target, allow_http: bool) -> CheckResult {
+pub fn check_https(target: &Endpoint, allow_http: bool) -> CheckResult {
     let loopback = delivery::is_loopback_host(&target.host);
     let r = if target.https {
         CheckResult::pass(CheckId::Https, "the URL uses HTTPS")

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, ClientOptions, Method};
-use crate::http::probe::{self, Preflight, ProbeConfig, ProbeFailure, Target, TrustStore};
+use crate::http::probe::{self, Endpoint, Preflight, ProbeConfig, ProbeFailure, TrustStore};
 use crate::linting::checks::{CheckId, CheckResult};
 use crate::linting::observed::{self, ProbeOutcome, ProbeSample};
 use crate::linting::preflight::{self, Gate};
@@ -27,7 +27,7 @@ use crate::webhook::signature;
 /// What to check and how.
 #[derive(Debug)]
 pub struct LintOptions {
-    pub target: Target,
+    pub target: Endpoint,
     /// The checks to run, in order (see [`super::checks::select`]).
     pub checks: Vec<CheckId>,
     pub secret: Option<Secret>,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::checks::{CheckResult, Verdict};
 use super::observed::{Answer, NoAnswer, ProbeOutcome, ProbeSample};
 use crate::http::delivery::FailureKind;
-use crate::http::probe::{Target, Timings};
+use crate::http::probe::{Endpoint, Timings};
 
 pub const T: Duration = Duration::from_secs(30);
 
@@ -28,8 +28,8 @@ pub fn timeout() -> ProbeOutcome {
     })
 }
 
-pub fn target(url: &str) -> Target {
-    Target::parse(url).unwrap()
+pub fn target(url: &str) -> Endpoint {
+    Endpoint::parse(url).unwrap()
 }
 
 pub fn every_warn_and_fail_has_a_hint(r: &CheckResult) {

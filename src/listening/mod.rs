@@ -37,7 +37,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::capture::{CaptureWriter, CapturedRequest};
+use crate::capture::{CaptureWriter, CapturedRequest, REJECTED_HEADER};
 use crate::error::Result;
 use crate::http::server::{self, Body, Pool, StopFlag};
 use crate::listening::printer::{Ctx, RequestRecord, Sig};
@@ -49,7 +49,6 @@ use crate::webhook::signature;
 use dedup::Dedup;
 use forward::Forwarded;
 
-pub use crate::capture::REJECTED_HEADER;
 pub use forward::Forward;
 
 /// Largest `max_body` accepted (bodies are held in memory).

@@ -377,10 +377,6 @@ pub fn raw_block(body: &[u8]) -> String {
         .join("\n")
 }
 
-/// The old name of [`RequestRecord`], for `tests/harden_props.rs` until it uses the new one.
-#[doc(hidden)]
-pub use RequestRecord as Record;
-
 /// One `listen --json` object (one line, no newline).
 #[derive(Debug, Clone)]
 pub struct RequestRecord<'a> {

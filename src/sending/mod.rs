@@ -1,6 +1,6 @@
 //! Many deliveries: a plan (sources × `--count`, each followed by `--duplicate` copies), worker
 //! threads sharing one client, a steady pace, retries, and a running summary in constant
-//! memory. Each finished delivery is handed to the caller as a [`Record`] on the caller's
+//! memory. Each finished delivery is handed to the caller as a [`DeliveryRecord`] on the caller's
 //! thread (so output is never interleaved) and then forgotten.
 //!
 //! Knows nothing of the CLI; what `send` prints is in [`report`].
@@ -77,7 +77,7 @@ pub struct DeliveryError {
 
 /// One finished delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
+pub struct DeliveryRecord {
     /// 1-based delivery number, fixed by the plan (not by completion order).
     pub n: u64,
     /// Index of the source in the plan.
@@ -155,7 +155,7 @@ pub struct Settings<'a> {
 
 /// Running totals over any number of deliveries, in constant memory.
 #[derive(Debug, Clone)]
-pub struct Summary {
+pub struct DeliveryTotals {
     pub deliveries: u64,
     pub ok: u64,
     /// Final statuses by class: index 1..=5 for 1xx..5xx (0 for anything else).
@@ -175,9 +175,9 @@ pub struct Summary {
     pub expect: Expectation,
 }
 
-impl Summary {
-    pub fn new(expect: Expectation) -> Summary {
-        Summary {
+impl DeliveryTotals {
+    pub fn new(expect: Expectation) -> DeliveryTotals {
+        DeliveryTotals {
             deliveries: 0,
             ok: 0,
             by_class: [0; 6],
@@ -193,7 +193,7 @@ impl Summary {
         }
     }
 
-    pub fn add(&mut self, r: &Record, source_name: &str) {
+    pub fn add(&mut self, r: &DeliveryRecord, source_name: &str) {
         self.deliveries += 1;
         self.retries += u64::from(r.attempts.saturating_sub(1));
         if r.duplicate_of.is_some() {
@@ -226,7 +226,7 @@ impl Summary {
     }
 
     /// Add another worker's totals.
-    pub fn merge(&mut self, o: &Summary) {
+    pub fn merge(&mut self, o: &DeliveryTotals) {
         self.deliveries += o.deliveries;
         self.ok += o.ok;
         for (a, b) in self.by_class.iter_mut().zip(o.by_class) {
@@ -264,7 +264,7 @@ impl Summary {
 }
 
 /// The NDJSON object for one delivery, with exactly the documented keys.
-pub fn record_json(r: &Record, source: &str) -> serde_json::Value {
+pub fn record_json(r: &DeliveryRecord, source: &str) -> serde_json::Value {
     serde_json::json!({
         "n": r.n,
         "source": source,
@@ -277,7 +277,7 @@ pub fn record_json(r: &Record, source: &str) -> serde_json::Value {
 }
 
 /// The final NDJSON object: `{"summary":{...}}`.
-pub fn summary_json(s: &Summary, interrupted: bool) -> serde_json::Value {
+pub fn summary_json(s: &DeliveryTotals, interrupted: bool) -> serde_json::Value {
     let lat = s.latency.summary();
     let errors: serde_json::Map<String, serde_json::Value> = s
         .errors
@@ -307,7 +307,7 @@ pub fn summary_json(s: &Summary, interrupted: bool) -> serde_json::Value {
 }
 
 /// One phrase for a delivery's outcome, e.g. `500 Internal Server Error (expected 2xx)`.
-pub fn describe(r: &Record, expect: Expectation) -> String {
+pub fn describe(r: &DeliveryRecord, expect: Expectation) -> String {
     match (&r.error, r.status) {
         (Some(e), _) => e.message.clone(),
         (None, Some(s)) if r.ok => status_text(s),
@@ -334,7 +334,7 @@ pub fn record_of(
     duplicate_of: Option<u64>,
     out: Outcome,
     expect: Expectation,
-) -> Record {
+) -> DeliveryRecord {
     let latency = out.latency();
     match out.result {
         Ok(resp) => {
@@ -349,7 +349,7 @@ pub fn record_of(
                         .unwrap_or("nowhere (no Location header)")
                 ),
             });
-            Record {
+            DeliveryRecord {
                 n,
                 source,
                 duplicate_of,
@@ -361,7 +361,7 @@ pub fn record_of(
                 latency,
             }
         }
-        Err(f) => Record {
+        Err(f) => DeliveryRecord {
             n,
             source,
             duplicate_of,
@@ -378,8 +378,8 @@ pub fn record_of(
     }
 }
 
-fn render_failure(n: u64, source: usize, duplicate_of: Option<u64>, err: &Error) -> Record {
-    Record {
+fn render_failure(n: u64, source: usize, duplicate_of: Option<u64>, err: &Error) -> DeliveryRecord {
+    DeliveryRecord {
         n,
         source,
         duplicate_of,
@@ -404,9 +404,9 @@ pub fn run(
     shape: &Shape<'_>,
     settings: &Settings<'_>,
     client: &Client,
-    on_record: &(dyn Fn(&Record) -> Result<()> + Sync),
-) -> Result<Summary> {
-    let mut summary = Summary::new(settings.expect);
+    on_record: &(dyn Fn(&DeliveryRecord) -> Result<()> + Sync),
+) -> Result<DeliveryTotals> {
+    let mut summary = DeliveryTotals::new(settings.expect);
     let events = plan.events();
     if events == 0 {
         return Ok(summary);
@@ -416,17 +416,17 @@ pub fn run(
     let failure: Mutex<Option<Error>> = Mutex::new(None);
     let workers = settings.concurrency.clamp(1, 1024).min(events as usize);
     let start = Instant::now();
-    let locals: Vec<Summary> = std::thread::scope(|scope| {
+    let locals: Vec<DeliveryTotals> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let (next, failure) = (&next, &failure);
                 scope.spawn(move || {
-                    let mut local = Summary::new(settings.expect);
+                    let mut local = DeliveryTotals::new(settings.expect);
                     let mut tokens = TokenSource::new();
                     let mut rng = fastrand::Rng::new();
                     let mut session = client.session();
                     let stopped = || stop.load(Ordering::Relaxed);
-                    let emit = |rec: Record, local: &mut Summary| -> bool {
+                    let emit = |rec: DeliveryRecord, local: &mut DeliveryTotals| -> bool {
                         local.add(&rec, plan.sources[rec.source].name());
                         if let Err(e) = on_record(&rec) {
                             stop.store(true, Ordering::Relaxed);
@@ -559,7 +559,7 @@ mod tests {
     #[test]
     fn records_and_summary() {
         let e = Expectation::Class(2);
-        let mut sum = Summary::new(e);
+        let mut sum = DeliveryTotals::new(e);
         let recs = [
             record_of(1, 0, None, outcome(Some(200), 1), e),
             record_of(2, 0, Some(1), outcome(Some(200), 1), e),
@@ -576,7 +576,7 @@ mod tests {
             Some("https://elsewhere.example/")
         );
         assert_eq!(recs[4].error.as_ref().unwrap().kind, "timeout");
-        let mut other = Summary::new(e);
+        let mut other = DeliveryTotals::new(e);
         for (i, r) in recs.iter().enumerate() {
             if i % 2 == 0 {
                 sum.add(r, "f0");

@@ -11,7 +11,7 @@ use colored::Colorize;
 
 use crate::error::{Error, Result};
 use crate::http::delivery::Client;
-use crate::sending::{self, Expectation, Plan, Record, Settings, Shape, Summary};
+use crate::sending::{self, DeliveryRecord, DeliveryTotals, Expectation, Plan, Settings, Shape};
 use crate::stats;
 use crate::terminal;
 use crate::webhook::fixtures::TokenSource;
@@ -80,12 +80,12 @@ pub fn deliver_all(
     client: &Client,
     output: DeliveryOutput,
     total: u64,
-) -> Result<Summary> {
+) -> Result<DeliveryTotals> {
     let bar = output.bar.then(|| progress_bar(total));
     let stdout_tty = terminal::stdout_is_tty();
     let out = Mutex::new((std::io::BufWriter::new(std::io::stdout()), Instant::now()));
     let expect = settings.expect;
-    let on_record = |rec: &Record| -> Result<()> {
+    let on_record = |rec: &DeliveryRecord| -> Result<()> {
         if let Some(pb) = &bar {
             pb.inc(1);
         }
@@ -142,7 +142,7 @@ fn progress_bar(total: u64) -> indicatif::ProgressBar {
 }
 
 /// `#3 text-message → 200 OK · 4.1 ms`, with attempts and duplicates noted.
-fn human_line(r: &Record, source: &str, expect: Expectation) -> String {
+fn human_line(r: &DeliveryRecord, source: &str, expect: Expectation) -> String {
     let mut line = format!("#{} {source}", r.n);
     if let Some(orig) = r.duplicate_of {
         line.push_str(&format!(" (duplicate of #{orig})"));
@@ -179,7 +179,7 @@ fn fmt_duration(d: Duration) -> String {
 /// The end of the run: the `{"summary":{...}}` NDJSON object on stdout with `--json`, else
 /// (unless quiet) the summary for humans on stderr.
 pub fn print_summary(
-    summary: &Summary,
+    summary: &DeliveryTotals,
     url: &str,
     json: bool,
     quiet: bool,
@@ -198,7 +198,7 @@ pub fn print_summary(
 }
 
 /// The end-of-run summary for humans (stderr).
-fn human_summary(s: &Summary, url: &str) -> String {
+fn human_summary(s: &DeliveryTotals, url: &str) -> String {
     let mut out = String::new();
     let plural = if s.deliveries == 1 { "y" } else { "ies" };
     out.push_str(&format!(
@@ -245,7 +245,7 @@ fn human_summary(s: &Summary, url: &str) -> String {
 }
 
 /// Exit 0 when every delivery met the expectation; otherwise one error with a fitting hint.
-pub fn verdict(s: &Summary, total: u64, interrupted: bool) -> Result<ExitCode> {
+pub fn verdict(s: &DeliveryTotals, total: u64, interrupted: bool) -> Result<ExitCode> {
     if interrupted {
         return Err(Error::failure(format!(
             "interrupted after {} of {total} deliveries",

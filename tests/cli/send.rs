@@ -604,7 +604,7 @@ fn from_capture_skips_requests_listen_rejected() {
     let good = captured(b"{\"ok\":1}", "sha256=00");
     let mut cut = captured(b"{\"trunc", "sha256=00");
     cut.headers.push((
-        cmzon_hook::listening::REJECTED_HEADER.into(),
+        cmzon_hook::capture::REJECTED_HEADER.into(),
         "400 body cut short".into(),
     ));
     let lines = [&cut, &good].map(cmzon_hook::capture::to_jsonl_line);

@@ -33,7 +33,7 @@ fn dn(cn: &str) -> rcgen::DistinguishedName {
 
 /// `(year, month, day)` of a Unix time, via the library's own civil-date function.
 fn ymd(unix: i64) -> (i32, u8, u8) {
-    let d = cmzon_hook::linting::checks::date(unix);
+    let d = cmzon_hook::linting::preflight::date(unix);
     let p: Vec<&str> = d.split('-').collect();
     (
         p[0].parse().unwrap(),

@@ -21,7 +21,7 @@ use crate::capture;
 use crate::cli::DemoArgs;
 use crate::error::{Error, Result};
 use crate::http::delivery::{Client, ClientOptions};
-use crate::http::probe::Target;
+use crate::http::probe::Endpoint;
 use crate::linting::checks;
 use crate::linting::run::{self, LintOptions, Progress};
 use crate::listening::printer;
@@ -174,7 +174,7 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
     say(&heading("4. linting the endpoint"));
     say("   like `cmzon-hook lint --allow-http`: reachable, latency, rejects unsigned and forged events, raw body, handshake, ...");
     let lint_opts = LintOptions {
-        target: Target::parse(&url)?,
+        target: Endpoint::parse(&url)?,
         checks: checks::select(&[], &[])?,
         secret: Some(secret.clone()),
         verify_token: Some(verify_token),
