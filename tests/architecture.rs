@@ -28,6 +28,12 @@ const LAYERS: &[(&str, u8)] = &[
     ("input", 0),
 ];
 
+/// The engines' layer: `sending`, `listening`, `verifying`, `linting`.
+const ENGINES: u8 = 3;
+
+/// The modules that may use clap: the command line and what reads it.
+const CLAP_USERS: &[&str] = &["main", "cli", "config", "commands"];
+
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
@@ -141,6 +147,11 @@ fn imports_point_down_the_layers_without_cycles() {
                 layer(&module),
                 layer(&target)
             );
+            assert!(
+                !(layer(&module) == ENGINES && layer(&target) == ENGINES),
+                "{} imports crate::{target}: engines never import each other (move what both need down a layer)",
+                path.display()
+            );
             edges.entry(module.clone()).or_default().insert(target);
         }
     }
@@ -167,6 +178,20 @@ fn imports_point_down_the_layers_without_cycles() {
     let mut done = BTreeSet::new();
     for module in edges.keys() {
         visit(module, &edges, &mut Vec::new(), &mut done);
+    }
+}
+
+#[test]
+fn only_the_command_line_modules_use_clap() {
+    for (module, path) in sources() {
+        let text = fs::read_to_string(&path).unwrap();
+        if !CLAP_USERS.contains(&module.as_str()) {
+            assert!(
+                !text.contains("clap::"),
+                "{} uses clap: the core takes plain types (convert in cli.rs)",
+                path.display()
+            );
+        }
     }
 }
 

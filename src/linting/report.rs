@@ -295,26 +295,18 @@ pub fn histogram(bins: &[Bin]) -> String {
 /// Escape text for an XML attribute value (also newlines and tabs, and characters XML 1.0
 /// does not allow).
 pub fn xml_attr(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            '\n' => o.push_str("&#10;"),
-            '\r' => o.push_str("&#13;"),
-            '\t' => o.push_str("&#9;"),
-            c if !xml_char_ok(c) => o.push('\u{fffd}'),
-            c => o.push(c),
-        }
-    }
-    o
+    xml_escape(s, true)
 }
 
 /// Escape XML character data.
 pub fn xml_text(s: &str) -> String {
+    xml_escape(s, false)
+}
+
+/// `&`, `<`, `>` and `\r` always; quotes, `\n` and `\t` too in an attribute value, where a
+/// parser would otherwise end the value or normalise them to spaces. Characters XML 1.0
+/// does not allow become U+FFFD.
+fn xml_escape(s: &str, attribute: bool) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -322,6 +314,10 @@ pub fn xml_text(s: &str) -> String {
             '<' => o.push_str("&lt;"),
             '>' => o.push_str("&gt;"),
             '\r' => o.push_str("&#13;"),
+            '"' if attribute => o.push_str("&quot;"),
+            '\'' if attribute => o.push_str("&apos;"),
+            '\n' if attribute => o.push_str("&#10;"),
+            '\t' if attribute => o.push_str("&#9;"),
             c if !xml_char_ok(c) => o.push('\u{fffd}'),
             c => o.push(c),
         }
