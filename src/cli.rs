@@ -194,7 +194,7 @@ pub enum FixturesCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Tamper {
+pub enum TamperArg {
     /// A well-formed sha256= signature that does not match
     BadSignature,
     /// No X-Hub-Signature-256 header at all
@@ -310,7 +310,7 @@ pub struct SendArgs {
 
     /// Send deliberately invalid deliveries
     #[arg(long, value_enum, value_name = "KIND")]
-    pub tamper: Option<Tamper>,
+    pub tamper: Option<TamperArg>,
 
     /// Print the exact request(s) without sending
     #[arg(long)]

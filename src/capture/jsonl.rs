@@ -36,7 +36,7 @@ struct JsonlIn<'a> {
     #[serde(borrow)]
     headers: Vec<(Text<'a>, Text<'a>)>,
     #[serde(default, borrow)]
-    body: Option<Body<'a>>,
+    body: Option<BodyField<'a>>,
     #[serde(default, borrow)]
     body_base64: Option<Text<'a>>,
 }
@@ -44,11 +44,11 @@ struct JsonlIn<'a> {
 /// The `body` string as the request's bytes: [`jsonl_in_fast`] decodes it straight to bytes
 /// (whoever parses the body checks it as UTF-8), serde through [`Text`].
 #[derive(Debug)]
-struct Body<'a>(Cow<'a, [u8]>);
+struct BodyField<'a>(Cow<'a, [u8]>);
 
-impl<'de: 'a, 'a> Deserialize<'de> for Body<'a> {
+impl<'de: 'a, 'a> Deserialize<'de> for BodyField<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        Ok(Body(match Text::deserialize(d)?.0 {
+        Ok(BodyField(match Text::deserialize(d)?.0 {
             Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
             Cow::Owned(text) => Cow::Owned(text.into_bytes()),
         }))
@@ -342,7 +342,7 @@ fn parse_jsonl_line(line: &[u8]) -> std::result::Result<RequestRef<'_>, String> 
 /// The request a parsed line holds, or what is wrong with its body fields.
 fn request_from(parsed: JsonlIn<'_>) -> std::result::Result<RequestRef<'_>, String> {
     let body = match (parsed.body, parsed.body_base64) {
-        (Some(Body(body)), None) => body,
+        (Some(BodyField(body)), None) => body,
         (None, Some(Text(b64))) => Cow::Owned(
             decode_base64(&b64).map_err(|e| format!("body_base64 is not valid base64: {e}"))?,
         ),
@@ -464,7 +464,7 @@ fn jsonl_in_fast<'a>(scan: &mut Scanner<'a>) -> Option<JsonlIn<'a>> {
             4 => path = Some(text(scan)?),
             5 => query = nullable(scan, text)?,
             6 => header_list = Some(headers(scan)?),
-            7 => body = nullable(scan, |scan| scan.string_bytes().map(Body))?,
+            7 => body = nullable(scan, |scan| scan.string_bytes().map(BodyField))?,
             _ => body_base64 = nullable(scan, text)?,
         }
         if !scan.next_item(b'}')? {

@@ -61,7 +61,7 @@ impl CapturedRequest {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
-    pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
         self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
 }
@@ -91,7 +91,7 @@ pub struct RequestRef<'a> {
 }
 
 impl RequestRef<'_> {
-    pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub fn header_pairs(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
         self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::cli::{SendArgs, Tamper as CliTamper};
+use crate::cli::{SendArgs, TamperArg};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, Client, ClientOptions, RetryPolicy};
@@ -14,7 +14,7 @@ use crate::input;
 use crate::sending::pace::Pacer;
 use crate::sending::payload::{self, Signer, Source, Tamper};
 use crate::sending::report::{self, DeliveryOutput};
-use crate::sending::{Expectation, Plan, Settings, Shape};
+use crate::sending::{DeliverySettings, Expectation, Plan, Shape};
 use crate::terminal::{self, Verbosity};
 use crate::webhook::fixtures::{self, Layout, SetOp, TokenSource};
 use crate::webhook::secret;
@@ -78,10 +78,10 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
     check_fixtures_render(&sources, &sets)?;
 
     let tamper = args.tamper.map(|t| match t {
-        CliTamper::BadSignature => Tamper::BadSignature,
-        CliTamper::NoSignature => Tamper::NoSignature,
-        CliTamper::WrongSecret => Tamper::WrongSecret,
-        CliTamper::ModifiedBody => Tamper::ModifiedBody,
+        TamperArg::BadSignature => Tamper::BadSignature,
+        TamperArg::NoSignature => Tamper::NoSignature,
+        TamperArg::WrongSecret => Tamper::WrongSecret,
+        TamperArg::ModifiedBody => Tamper::ModifiedBody,
     });
     let secret = secret::resolve_env(
         args.secret.secret.as_deref(),
@@ -134,7 +134,7 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
         insecure: args.tls.insecure,
     })?;
     install_ctrlc();
-    let settings = Settings {
+    let settings = DeliverySettings {
         retry: RetryPolicy {
             retries: args.retries,
             backoff: Duration::from_millis(args.backoff_ms),

@@ -300,7 +300,7 @@ impl StopFlag {
 
 /// The outcome of reading a request body.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Body {
+pub enum BodyRead {
     /// Every byte, exactly as sent.
     Complete(Vec<u8>),
     /// More than the limit: `declared` when Content-Length said so (nothing was read),
@@ -322,10 +322,10 @@ pub fn read_body(
     declared: Option<u64>,
     max: u64,
     deadline: Instant,
-) -> Body {
+) -> BodyRead {
     if let Some(n) = declared {
         if n > max {
-            return Body::TooLarge { declared: Some(n) };
+            return BodyRead::TooLarge { declared: Some(n) };
         }
     }
     let cap = declared.unwrap_or(0).min(max).min(1 << 20) as usize;
@@ -342,7 +342,7 @@ pub fn read_body(
         .take(max.saturating_add(1))
         .read_to_end(&mut body);
     if body.len() as u64 > max {
-        return Body::TooLarge { declared: None };
+        return BodyRead::TooLarge { declared: None };
     }
     if let Err(e) = read {
         let (timed_out, reason) = if timed.passed {
@@ -367,14 +367,14 @@ pub fn read_body(
         } else {
             (false, format!("reading the body failed: {e}"))
         };
-        return Body::Incomplete {
+        return BodyRead::Incomplete {
             partial: body,
             timed_out,
             reason,
         };
     }
     match declared {
-        Some(n) if (body.len() as u64) < n => Body::Incomplete {
+        Some(n) if (body.len() as u64) < n => BodyRead::Incomplete {
             reason: format!(
                 "the client closed the connection after {} of {n} bytes",
                 body.len()
@@ -382,7 +382,7 @@ pub fn read_body(
             partial: body,
             timed_out: false,
         },
-        _ => Body::Complete(body),
+        _ => BodyRead::Complete(body),
     }
 }
 
@@ -426,28 +426,30 @@ mod tests {
         let mut r = Cursor::new(b"hello".to_vec());
         assert_eq!(
             read_body(&mut r, Some(5), 5, far()),
-            Body::Complete(b"hello".to_vec())
+            BodyRead::Complete(b"hello".to_vec())
         );
         let mut r = Cursor::new(b"hello".to_vec());
         assert_eq!(
             read_body(&mut r, Some(5), 4, far()),
-            Body::TooLarge { declared: Some(5) }
+            BodyRead::TooLarge { declared: Some(5) }
         );
         // Chunked: no declaration, grows past the limit while reading.
         let mut r = Cursor::new(vec![b'x'; 100]);
         assert_eq!(
             read_body(&mut r, None, 99, far()),
-            Body::TooLarge { declared: None }
+            BodyRead::TooLarge { declared: None }
         );
         let mut r = Cursor::new(vec![b'x'; 100]);
-        assert!(matches!(read_body(&mut r, None, 100, far()), Body::Complete(b) if b.len() == 100));
+        assert!(
+            matches!(read_body(&mut r, None, 100, far()), BodyRead::Complete(b) if b.len() == 100)
+        );
     }
 
     #[test]
     fn body_cut_short_is_incomplete() {
         let mut r = Cursor::new(b"abc".to_vec());
         match read_body(&mut r, Some(10), 100, far()) {
-            Body::Incomplete {
+            BodyRead::Incomplete {
                 partial, reason, ..
             } => {
                 assert_eq!(partial, b"abc");
@@ -463,7 +465,7 @@ mod tests {
         }
         assert!(matches!(
             read_body(&mut Stalls, Some(10), 100, far()),
-            Body::Incomplete {
+            BodyRead::Incomplete {
                 timed_out: true,
                 ..
             }
@@ -471,7 +473,7 @@ mod tests {
         let past = Instant::now() - Duration::from_millis(1);
         assert!(matches!(
             read_body(&mut Cursor::new(b"x".to_vec()), Some(1), 100, past),
-            Body::Incomplete {
+            BodyRead::Incomplete {
                 timed_out: true,
                 ..
             }

@@ -113,20 +113,20 @@ pub fn select(only: &[String], skip: &[String]) -> Result<Vec<CheckId>> {
 
 /// A check's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Verdict {
+pub enum CheckStatus {
     Pass,
     Warn,
     Fail,
     Skip,
 }
 
-impl Verdict {
+impl CheckStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            Verdict::Pass => "pass",
-            Verdict::Warn => "warn",
-            Verdict::Fail => "fail",
-            Verdict::Skip => "skip",
+            CheckStatus::Pass => "pass",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Skip => "skip",
         }
     }
 }
@@ -135,7 +135,7 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckResult {
     pub id: CheckId,
-    pub status: Verdict,
+    pub status: CheckStatus,
     /// One line.
     pub message: String,
     /// How to fix it; set for every warn and fail.
@@ -146,7 +146,7 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    pub fn new(id: CheckId, status: Verdict, message: impl Into<String>) -> Self {
+    pub fn new(id: CheckId, status: CheckStatus, message: impl Into<String>) -> Self {
         CheckResult {
             id,
             status,
@@ -157,16 +157,16 @@ impl CheckResult {
         }
     }
     pub fn pass(id: CheckId, message: impl Into<String>) -> Self {
-        Self::new(id, Verdict::Pass, message)
+        Self::new(id, CheckStatus::Pass, message)
     }
     pub fn warn(id: CheckId, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self::new(id, Verdict::Warn, message).hint(hint)
+        Self::new(id, CheckStatus::Warn, message).hint(hint)
     }
     pub fn fail(id: CheckId, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self::new(id, Verdict::Fail, message).hint(hint)
+        Self::new(id, CheckStatus::Fail, message).hint(hint)
     }
     pub fn skip(id: CheckId, message: impl Into<String>, hint: impl Into<String>) -> Self {
-        Self::new(id, Verdict::Skip, message).hint(hint)
+        Self::new(id, CheckStatus::Skip, message).hint(hint)
     }
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());

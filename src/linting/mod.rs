@@ -14,6 +14,6 @@ pub mod run;
 #[cfg(test)]
 mod testkit;
 
-pub use checks::{select, CheckId, CheckResult, Verdict};
+pub use checks::{select, CheckId, CheckResult, CheckStatus};
 pub use report::{LintReport, VerdictCounts};
 pub use run::{LintOptions, Progress};

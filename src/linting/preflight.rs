@@ -251,7 +251,7 @@ mod tests {
     use super::*;
     use crate::http::delivery::FailureKind;
     use crate::http::probe::{CertInfo, Timings, TlsReport};
-    use crate::linting::checks::Verdict;
+    use crate::linting::checks::CheckStatus;
     use crate::linting::testkit::*;
 
     const NOW: i64 = 1_750_000_000; // 2025-06-15
@@ -289,26 +289,26 @@ mod tests {
         let t = target("https://example.com/hook");
         let good = opened(report(vec![leaf(NOW + 86_400 * 90)]));
         let r = check_tls(&t, Some(&good), NOW);
-        assert_eq!(r.status, Verdict::Pass, "{r:?}");
+        assert_eq!(r.status, CheckStatus::Pass, "{r:?}");
         assert!(r.message.contains("CN=Some CA") && r.message.contains("TLSv1.3"));
         assert!(r.message.contains("2025-09-13"), "{}", r.message);
         assert_eq!(r.details["days_left"], json!(90));
 
         let soon = opened(report(vec![leaf(NOW + 86_400 * 5)]));
         let r = check_tls(&t, Some(&soon), NOW);
-        assert_eq!(r.status, Verdict::Warn);
+        assert_eq!(r.status, CheckStatus::Warn);
         assert!(r.message.contains("expires in 5 days"));
 
         let mut rep = report(vec![leaf(NOW - 86_400 * 3)]);
         rep.chain_error = Some(CertProblem::Expired);
         let r = check_tls(&t, Some(&opened(rep)), NOW);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r.message.contains("expired on 2025-06-12"), "{}", r.message);
 
         let mut rep = report(vec![leaf(NOW + 86_400 * 90)]);
         rep.name_error = Some(CertProblem::NotValidForName);
         let r = check_tls(&t, Some(&opened(rep)), NOW);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r
             .message
             .contains("not valid for example.com (it is for example.com)"));
@@ -318,7 +318,7 @@ mod tests {
         let mut rep = report(vec![self_signed]);
         rep.chain_error = Some(CertProblem::UnknownIssuer);
         let r = check_tls(&t, Some(&opened(rep)), NOW);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(
             r.message.starts_with("self-signed certificate"),
             "{}",
@@ -339,10 +339,10 @@ mod tests {
             tls: None,
         });
         let r = check_tls(&t, Some(&refused), NOW);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
 
         let r = check_tls(&target("http://127.0.0.1/"), None, NOW);
-        assert_eq!(r.status, Verdict::Skip);
+        assert_eq!(r.status, CheckStatus::Skip);
     }
 
     #[test]
@@ -355,10 +355,10 @@ mod tests {
         );
         assert_eq!(gate(&opened(rep), true), Gate::Open);
         let r = gated(CheckId::Reachable, &Gate::Untrusted("expired".into())).unwrap();
-        assert_eq!(r.status, Verdict::Skip);
+        assert_eq!(r.status, CheckStatus::Skip);
         assert!(r.hint.unwrap().contains("--insecure"));
         let r = gated(CheckId::Reachable, &Gate::NoConnection("refused".into())).unwrap();
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use colored::Colorize;
 use serde_json::{json, Value};
 
-use super::checks::{CheckId, CheckResult, Verdict};
+use super::checks::{CheckId, CheckResult, CheckStatus};
 use super::observed::{fmt_ms, latency_summary, round_ms, ProbeSample};
 use crate::stats::{self, Bin, LatencySummary};
 
@@ -34,10 +34,10 @@ impl LintReport {
         let mut c = VerdictCounts::default();
         for r in &self.checks {
             match r.status {
-                Verdict::Pass => c.pass += 1,
-                Verdict::Warn => c.warn += 1,
-                Verdict::Fail => c.fail += 1,
-                Verdict::Skip => c.skip += 1,
+                CheckStatus::Pass => c.pass += 1,
+                CheckStatus::Warn => c.warn += 1,
+                CheckStatus::Fail => c.fail += 1,
+                CheckStatus::Skip => c.skip += 1,
             }
         }
         c
@@ -123,7 +123,9 @@ impl LintReport {
                 Value::Object(r.details.clone())
             );
             match r.status {
-                Verdict::Fail | Verdict::Warn if r.status == Verdict::Fail || strict => {
+                CheckStatus::Fail | CheckStatus::Warn
+                    if r.status == CheckStatus::Fail || strict =>
+                {
                     let _ = writeln!(
                         x,
                         ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>",
@@ -132,7 +134,7 @@ impl LintReport {
                         xml_text(&body)
                     );
                 }
-                Verdict::Skip => {
+                CheckStatus::Skip => {
                     let _ = writeln!(
                         x,
                         ">\n      <skipped message=\"{}\"/>\n    </testcase>",
@@ -225,7 +227,7 @@ impl LintReport {
         let to_fix: Vec<&CheckResult> = self
             .checks
             .iter()
-            .filter(|r| matches!(r.status, Verdict::Warn | Verdict::Fail))
+            .filter(|r| matches!(r.status, CheckStatus::Warn | CheckStatus::Fail))
             .collect();
         if !to_fix.is_empty() {
             let _ = writeln!(o, "\n{}", "To fix".bold());
@@ -252,13 +254,13 @@ impl LintReport {
     }
 }
 
-fn verdict_label(s: Verdict) -> String {
+fn verdict_label(s: CheckStatus) -> String {
     let label = format!("{:<6}", s.as_str().to_ascii_uppercase());
     match s {
-        Verdict::Pass => label.green().to_string(),
-        Verdict::Warn => label.yellow().bold().to_string(),
-        Verdict::Fail => label.red().bold().to_string(),
-        Verdict::Skip => label.dimmed().to_string(),
+        CheckStatus::Pass => label.green().to_string(),
+        CheckStatus::Warn => label.yellow().bold().to_string(),
+        CheckStatus::Fail => label.red().bold().to_string(),
+        CheckStatus::Skip => label.dimmed().to_string(),
     }
 }
 

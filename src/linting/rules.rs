@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::checks::{CheckId, CheckResult, Verdict};
+use super::checks::{CheckId, CheckResult, CheckStatus};
 use super::observed::{
     describe, fmt_ms, is_2xx, is_3xx, is_auth_reject, latency_summary, outcome_json, round_ms,
     snippet, Answer, NoAnswer, ProbeOutcome, ProbeSample,
@@ -292,7 +292,7 @@ const VERIFY_HINT: &str = "verify X-Hub-Signature-256 (HMAC-SHA256 of the raw bo
 pub fn check_rejects_unsigned(o: &ProbeOutcome, timeout: Duration) -> CheckResult {
     let id = CheckId::RejectsUnsigned;
     let r = rate_refusal(id, "an unsigned event", o, timeout);
-    let r = if r.status == Verdict::Fail && matches!(o, Ok(a) if is_2xx(a.status)) {
+    let r = if r.status == CheckStatus::Fail && matches!(o, Ok(a) if is_2xx(a.status)) {
         CheckResult::fail(
             id,
             format!("endpoint accepts unsigned events ({})", describe(o)),
@@ -344,9 +344,9 @@ pub fn check_rejects_forged(
             timeout,
         );
         // The worse of the two (fail > warn > pass) decides.
-        let rank = |s: Verdict| match s {
-            Verdict::Fail => 2,
-            Verdict::Warn => 1,
+        let rank = |s: CheckStatus| match s {
+            CheckStatus::Fail => 2,
+            CheckStatus::Warn => 1,
             _ => 0,
         };
         if rank(a.status) == 0 && rank(b.status) == 0 {
@@ -609,29 +609,29 @@ mod tests {
     #[test]
     fn https_verdicts() {
         let r = check_https(&target("https://example.com/"), false);
-        assert_eq!(r.status, Verdict::Pass);
+        assert_eq!(r.status, CheckStatus::Pass);
         let r = check_https(&target("http://127.0.0.1:8080/"), true);
-        assert_eq!(r.status, Verdict::Warn);
+        assert_eq!(r.status, CheckStatus::Warn);
         every_warn_and_fail_has_a_hint(&r);
         let r = check_https(&target("http://127.0.0.1:8080/"), false);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert_eq!(r.message, "CMzon will not send webhooks to HTTP endpoints");
         let r = check_https(&target("http://example.com/"), true);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r.hint.unwrap().contains("loopback"));
     }
 
     #[test]
     fn reachable_verdicts() {
-        assert_eq!(check_reachable(&ok(200), T).status, Verdict::Pass);
-        assert_eq!(check_reachable(&ok(204), T).status, Verdict::Pass);
+        assert_eq!(check_reachable(&ok(200), T).status, CheckStatus::Pass);
+        assert_eq!(check_reachable(&ok(204), T).status, CheckStatus::Pass);
         for (s, want) in [
             (401, "rejected with 401"),
             (500, "answered 500"),
             (404, "no webhook handler"),
         ] {
             let r = check_reachable(&ok(s), T);
-            assert_eq!(r.status, Verdict::Fail);
+            assert_eq!(r.status, CheckStatus::Fail);
             assert!(r.message.contains(want), "{}", r.message);
             every_warn_and_fail_has_a_hint(&r);
         }
@@ -649,13 +649,13 @@ mod tests {
         };
         let fast: Vec<_> = (1..=10).map(|i| sample(i * 10, 200)).collect();
         let r = check_latency(&fast, lim);
-        assert_eq!(r.status, Verdict::Pass, "{r:?}");
+        assert_eq!(r.status, CheckStatus::Pass, "{r:?}");
         assert_eq!(r.details["per_probe"].as_array().unwrap().len(), 10);
         assert_eq!(r.details["max_ms"], json!(100.0));
 
         let slow_median: Vec<_> = (0..10).map(|_| sample(300, 200)).collect();
         let r = check_latency(&slow_median, lim);
-        assert_eq!(r.status, Verdict::Warn);
+        assert_eq!(r.status, CheckStatus::Warn);
         assert!(
             r.message.contains("p50 300 ms is over 250 ms"),
             "{}",
@@ -665,7 +665,7 @@ mod tests {
         let mut tail: Vec<_> = (0..18).map(|_| sample(20, 200)).collect();
         tail.extend((0..2).map(|_| sample(1500, 200)));
         let r = check_latency(&tail, lim);
-        assert_eq!(r.status, Verdict::Warn);
+        assert_eq!(r.status, CheckStatus::Warn);
         assert!(
             r.message.contains("p95 1.50 s is over 1 s"),
             "{}",
@@ -677,7 +677,7 @@ mod tests {
             budget: Some(Duration::from_millis(50)),
         };
         let r = check_latency(&fast, budget);
-        assert_eq!(r.status, Verdict::Warn);
+        assert_eq!(r.status, CheckStatus::Warn);
         assert!(
             r.message.contains("over the budget of 50.0 ms"),
             "{}",
@@ -693,7 +693,7 @@ mod tests {
             },
         };
         let r = check_latency(&hung, lim);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r
             .message
             .contains("probe 4 of 10 got no answer within 30 s"));
@@ -702,26 +702,41 @@ mod tests {
 
     #[test]
     fn refusal_verdicts() {
-        assert_eq!(check_rejects_unsigned(&ok(401), T).status, Verdict::Pass);
-        assert_eq!(check_rejects_unsigned(&ok(403), T).status, Verdict::Pass);
+        assert_eq!(
+            check_rejects_unsigned(&ok(401), T).status,
+            CheckStatus::Pass
+        );
+        assert_eq!(
+            check_rejects_unsigned(&ok(403), T).status,
+            CheckStatus::Pass
+        );
         let r = check_rejects_unsigned(&ok(200), T);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r.message.starts_with("endpoint accepts unsigned events"));
-        assert_eq!(check_rejects_unsigned(&ok(400), T).status, Verdict::Warn);
-        assert_eq!(check_rejects_unsigned(&ok(500), T).status, Verdict::Warn);
-        assert_eq!(check_rejects_unsigned(&ok(302), T).status, Verdict::Fail);
+        assert_eq!(
+            check_rejects_unsigned(&ok(400), T).status,
+            CheckStatus::Warn
+        );
+        assert_eq!(
+            check_rejects_unsigned(&ok(500), T).status,
+            CheckStatus::Warn
+        );
+        assert_eq!(
+            check_rejects_unsigned(&ok(302), T).status,
+            CheckStatus::Fail
+        );
 
         assert_eq!(
             check_rejects_forged(&ok(401), &ok(403), T).status,
-            Verdict::Pass
+            CheckStatus::Pass
         );
         let r = check_rejects_forged(&ok(401), &ok(200), T);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r
             .message
             .starts_with("endpoint accepts forged events (modified body"));
         let r = check_rejects_forged(&ok(401), &ok(400), T);
-        assert_eq!(r.status, Verdict::Warn);
+        assert_eq!(r.status, CheckStatus::Warn);
         assert!(r.message.contains("modified after signing"));
         for r in [
             check_rejects_forged(&ok(200), &ok(200), T),
@@ -734,16 +749,16 @@ mod tests {
 
     #[test]
     fn raw_body_verdicts() {
-        assert_eq!(check_raw_body(&ok(200), None, T).status, Verdict::Pass);
+        assert_eq!(check_raw_body(&ok(200), None, T).status, CheckStatus::Pass);
         let r = check_raw_body(&ok(401), Some(&ok(200)), T);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r.message.starts_with("endpoint verifies re-serialized JSON instead of the raw body; real deliveries with non-ASCII text will be rejected"));
         let r = check_raw_body(&ok(401), Some(&ok(401)), T);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r.message.contains("so was the compact body"));
         assert_eq!(
             check_raw_body(&ok(400), Some(&ok(200)), T).status,
-            Verdict::Fail
+            CheckStatus::Fail
         );
     }
 
@@ -759,21 +774,21 @@ mod tests {
         };
         assert_eq!(
             check_handshake(&body("42"), "42", &ok(403), T).status,
-            Verdict::Pass
+            CheckStatus::Pass
         );
         let r = check_handshake(&body("\"42\""), "42", &ok(403), T);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r.message.contains("`\"42\"`"));
         assert_eq!(
             check_handshake(&body("42\n"), "42", &ok(403), T).status,
-            Verdict::Fail
+            CheckStatus::Fail
         );
         assert_eq!(
             check_handshake(&ok(403), "42", &ok(403), T).status,
-            Verdict::Fail
+            CheckStatus::Fail
         );
         let r = check_handshake(&body("42"), "42", &ok(200), T);
-        assert_eq!(r.status, Verdict::Warn);
+        assert_eq!(r.status, CheckStatus::Warn);
         every_warn_and_fail_has_a_hint(&r);
     }
 
@@ -781,21 +796,21 @@ mod tests {
     fn duplicate_and_malformed_verdicts() {
         assert_eq!(
             check_duplicates(&ok(200), &ok(200), T).status,
-            Verdict::Pass
+            CheckStatus::Pass
         );
         let r = check_duplicates(&ok(200), &ok(409), T);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r.message.contains("409"));
         assert_eq!(
             check_duplicates(&ok(401), &ok(401), T).status,
-            Verdict::Fail
+            CheckStatus::Fail
         );
 
-        assert_eq!(check_malformed(&ok(400), T).status, Verdict::Pass);
-        assert_eq!(check_malformed(&ok(500), T).status, Verdict::Fail);
-        assert_eq!(check_malformed(&ok(200), T).status, Verdict::Warn);
+        assert_eq!(check_malformed(&ok(400), T).status, CheckStatus::Pass);
+        assert_eq!(check_malformed(&ok(500), T).status, CheckStatus::Fail);
+        assert_eq!(check_malformed(&ok(200), T).status, CheckStatus::Warn);
         let r = check_malformed(&timeout(), T);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r.message.contains("hangs"));
     }
 
@@ -805,17 +820,17 @@ mod tests {
             ("reachable".to_string(), ok(200)),
             ("rejects-unsigned".into(), ok(401)),
         ];
-        assert_eq!(check_redirect(&seen).status, Verdict::Pass);
+        assert_eq!(check_redirect(&seen).status, CheckStatus::Pass);
         let seen = vec![("reachable".to_string(), ok(308))];
         let r = check_redirect(&seen);
-        assert_eq!(r.status, Verdict::Fail);
+        assert_eq!(r.status, CheckStatus::Fail);
         assert!(r
             .message
             .contains("reachable got 308 redirect to https://example.com/new"));
         assert!(r.message.contains("do not follow redirects"));
         assert_eq!(
             check_redirect(&[("x".into(), timeout())]).status,
-            Verdict::Fail
+            CheckStatus::Fail
         );
     }
 }

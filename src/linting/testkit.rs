@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::checks::{CheckResult, Verdict};
+use super::checks::{CheckResult, CheckStatus};
 use super::observed::{Answer, NoAnswer, ProbeOutcome, ProbeSample};
 use crate::http::delivery::FailureKind;
 use crate::http::probe::{Endpoint, Timings};
@@ -33,7 +33,7 @@ pub fn target(url: &str) -> Endpoint {
 }
 
 pub fn every_warn_and_fail_has_a_hint(r: &CheckResult) {
-    if matches!(r.status, Verdict::Warn | Verdict::Fail) {
+    if matches!(r.status, CheckStatus::Warn | CheckStatus::Fail) {
         assert!(r.hint.as_deref().is_some_and(|h| !h.is_empty()), "{r:?}");
     }
     assert!(!r.message.is_empty() && !r.message.contains('\n'), "{r:?}");

@@ -39,7 +39,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::capture::{CaptureWriter, CapturedRequest, REJECTED_HEADER};
 use crate::error::Result;
-use crate::http::server::{self, Body, Pool, StopFlag};
+use crate::http::server::{self, BodyRead, Pool, StopFlag};
 use crate::listening::printer::{Ctx, RequestRecord, Sig};
 use crate::webhook::event::{Document, EventView, Fields, ParseError};
 use crate::webhook::handshake::{self, Handshake};
@@ -179,7 +179,7 @@ pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
     }
     let (stop_tx, stop_rx) = mpsc::channel::<StopReason>();
     let shared = Arc::new(EndpointState {
-        settings: Settings {
+        settings: EndpointSettings {
             path,
             accept_invalid,
             verify_token,
@@ -293,7 +293,7 @@ fn summary_of(shared: &EndpointState, save: Option<&std::path::Path>) -> printer
 
 /// Validated settings the handlers read.
 #[derive(Debug, Clone)]
-struct Settings {
+struct EndpointSettings {
     path: String,
     accept_invalid: bool,
     verify_token: Option<String>,
@@ -355,7 +355,7 @@ impl Counters {
 
 /// Everything the workers share.
 struct EndpointState {
-    settings: Settings,
+    settings: EndpointSettings,
     secret: Option<Secret>,
     forward: Option<Forward>,
     capture: Option<CaptureWriter>,
@@ -497,7 +497,7 @@ impl EndpointState {
         let max = self.settings.max_body;
         let body = match declared {
             // Refuse before touching the body (no `100 Continue` is sent for it).
-            Some(n) if n > max => Body::TooLarge { declared: Some(n) },
+            Some(n) if n > max => BodyRead::TooLarge { declared: Some(n) },
             _ => server::read_body(
                 rq.as_reader(),
                 declared,
@@ -506,8 +506,8 @@ impl EndpointState {
             ),
         };
         match body {
-            Body::Complete(body) => self.complete(rq, inc, body),
-            Body::TooLarge { declared } => {
+            BodyRead::Complete(body) => self.complete(rq, inc, body),
+            BodyRead::TooLarge { declared } => {
                 let reason = match declared {
                     Some(n) => format!("body of {n} bytes is over --max-body {max}"),
                     None => format!("body grew past --max-body {max} bytes"),
@@ -521,7 +521,7 @@ impl EndpointState {
                     "raise --max-body (CMzon's payloads are up to 3 MB)",
                 );
             }
-            Body::Incomplete {
+            BodyRead::Incomplete {
                 partial,
                 timed_out,
                 reason,

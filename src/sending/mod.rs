@@ -144,7 +144,7 @@ impl Shape<'_> {
 }
 
 /// How deliveries are made.
-pub struct Settings<'a> {
+pub struct DeliverySettings<'a> {
     pub retry: RetryPolicy,
     pub concurrency: usize,
     pub pacer: Option<&'a Pacer>,
@@ -402,7 +402,7 @@ fn render_failure(n: u64, source: usize, duplicate_of: Option<u64>, err: &Error)
 pub fn run(
     plan: Plan<'_>,
     shape: &Shape<'_>,
-    settings: &Settings<'_>,
+    settings: &DeliverySettings<'_>,
     client: &Client,
     on_record: &(dyn Fn(&DeliveryRecord) -> Result<()> + Sync),
 ) -> Result<DeliveryTotals> {

@@ -11,7 +11,9 @@ use colored::Colorize;
 
 use crate::error::{Error, Result};
 use crate::http::delivery::Client;
-use crate::sending::{self, DeliveryRecord, DeliveryTotals, Expectation, Plan, Settings, Shape};
+use crate::sending::{
+    self, DeliveryRecord, DeliverySettings, DeliveryTotals, Expectation, Plan, Shape,
+};
 use crate::stats;
 use crate::terminal;
 use crate::webhook::fixtures::TokenSource;
@@ -76,7 +78,7 @@ pub fn dry_run(plan: Plan<'_>, shape: &Shape<'_>, json: bool) -> Result<ExitCode
 pub fn deliver_all(
     plan: Plan<'_>,
     shape: &Shape<'_>,
-    settings: &Settings<'_>,
+    settings: &DeliverySettings<'_>,
     client: &Client,
     output: DeliveryOutput,
     total: u64,

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::{CaptureCheck, Sent};
 use crate::error::Result;
-use crate::linting::{LintReport, Verdict};
+use crate::linting::{CheckStatus, LintReport};
 use crate::sending;
 
 /// A step that did not pass, and why.
@@ -68,7 +68,7 @@ pub fn failed_steps(
             let failing: Vec<&str> = r
                 .checks
                 .iter()
-                .filter(|c| c.status == Verdict::Fail)
+                .filter(|c| c.status == CheckStatus::Fail)
                 .map(|c| c.id.as_str())
                 .collect();
             if !failing.is_empty() {

@@ -227,6 +227,51 @@ pub fn verify_headers<'a>(
     }
 }
 
+/// [`verify_headers`] for many requests under one secret: the HMAC is keyed once and cloned
+/// per request (keying it afresh for each of 100,000 captured requests made `verify` a fifth
+/// slower). The common case, the first `X-Hub-Signature-256` holding a `sha256=` value that
+/// matches, is answered from the keyed HMAC; anything else (every failure included) takes
+/// [`verify_headers`] for the full verdict and its diagnosis. Tests check both agree.
+#[derive(Clone)]
+pub struct KeyedVerifier<'a> {
+    secret: &'a [u8],
+    keyed: MacStream,
+}
+
+impl<'a> KeyedVerifier<'a> {
+    pub fn new(secret: &'a [u8]) -> Self {
+        KeyedVerifier {
+            secret,
+            keyed: MacStream::new(Scheme::Sha256, secret),
+        }
+    }
+
+    /// Exactly [`verify_headers`]' verdict.
+    pub fn verify_headers<'h>(
+        &self,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)> + Clone,
+        body: &[u8],
+    ) -> Verdict {
+        let sha256 = headers
+            .clone()
+            .into_iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(HEADER_SHA256));
+        if let Some((_, value)) = sha256 {
+            if let Ok((Scheme::Sha256, digest)) = parse_value(value) {
+                let mut mac = self.keyed.clone();
+                mac.update(body);
+                if mac.matches(&digest) {
+                    return Verdict::Valid {
+                        scheme: Scheme::Sha256,
+                        legacy: false,
+                    };
+                }
+            }
+        }
+        verify_headers(self.secret, headers, body)
+    }
+}
+
 /// Verify one `X-Hub-Signature-256` value (`sha256=<hex>`).
 pub fn verify_value(secret: &[u8], value: &str, body: &[u8]) -> Verdict {
     verify_value_allowing(secret, value, body, false)
@@ -310,6 +355,44 @@ pub fn parse_value(value: &str) -> Result<(Scheme, Vec<u8>), Verdict> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keyed_verifier_gives_verify_headers_verdicts() {
+        let verifier = KeyedVerifier::new(b"k");
+        let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
+        let good = sign(b"k", body);
+        let upper = format!("sha256={}", good[7..].to_ascii_uppercase());
+        let legacy = sign_sha1(b"k", body);
+        let wrong = sign(b"other", body);
+        let scheme_case = format!("SHA256={}", &good[7..]);
+        let cases: Vec<Vec<(&str, &str)>> = vec![
+            vec![("X-Hub-Signature-256", &good)],
+            vec![("x-hub-signature-256", &upper)],
+            vec![("X-Hub-Signature-256", " sha256 = 00 ")],
+            vec![
+                ("X-Hub-Signature-256", &wrong),
+                ("X-Hub-Signature-256", &good),
+            ],
+            vec![("X-Hub-Signature-256", &legacy)],
+            vec![("X-Hub-Signature", &legacy)],
+            vec![
+                ("X-Hub-Signature", &legacy),
+                ("X-Hub-Signature-256", &wrong),
+            ],
+            vec![("Content-Type", "application/json")],
+            vec![("X-Hub-Signature-256", &scheme_case)],
+        ];
+        for headers in cases {
+            assert_eq!(
+                verifier.verify_headers(headers.iter().copied(), body),
+                verify_headers(b"k", headers.iter().copied(), body),
+                "{headers:?}"
+            );
+        }
+        assert!(verifier
+            .verify_headers([("X-Hub-Signature-256", good.as_str())], body)
+            .is_valid());
+    }
 
     pub(crate) const MESSAGES: &[u8] = include_bytes!("../../../tests/data/vector-messages.json");
     pub(crate) const ESCAPED: &[u8] =
