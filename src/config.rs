@@ -35,6 +35,13 @@ pub const FILE_NAME: &str = "cmzon-hook.toml";
 /// Environment variable giving the endpoint URL (below flags, above the config).
 pub const ENV_URL: &str = "CMZON_WEBHOOK_URL";
 
+/// The endpoint URL `send` and `lint` use: the command line's, else a non-blank
+/// [`ENV_URL`] (the config file's `url` reaches the command line before this).
+pub fn endpoint_url(flag: Option<&str>, env: Option<String>) -> Option<String> {
+    flag.map(str::to_string)
+        .or(env.filter(|v| !v.trim().is_empty()))
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {

@@ -103,15 +103,11 @@ fn junit_error(path: &std::path::Path, e: &std::io::Error) -> Error {
 
 /// The URL argument, else `CMZON_WEBHOOK_URL`; neither is a usage error.
 pub fn resolve_url(arg: Option<&str>, env: Option<String>) -> Result<String> {
-    match arg
-        .map(str::to_string)
-        .or(env.filter(|v| !v.trim().is_empty()))
-    {
-        Some(u) => Ok(u),
-        None => Err(Error::usage("no endpoint URL given").with_hint(format!(
+    crate::config::endpoint_url(arg, env).ok_or_else(|| {
+        Error::usage("no endpoint URL given").with_hint(format!(
             "pass the URL, e.g. `cmzon-hook lint https://example.com/webhook`, or set {ENV_URL}"
-        ))),
-    }
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -158,14 +158,12 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
 
 /// `--to`, else `CMZON_WEBHOOK_URL`, else a usage error.
 fn target_url(flag: Option<&str>, env: Option<String>) -> Result<String> {
-    flag.map(str::to_string)
-        .or(env.filter(|v| !v.trim().is_empty()))
-        .ok_or_else(|| {
-            Error::usage("no endpoint URL given").with_hint(format!(
-                "pass --to URL, set {}, or put url = \"...\" in cmzon-hook.toml",
-                config::ENV_URL
-            ))
-        })
+    config::endpoint_url(flag, env).ok_or_else(|| {
+        Error::usage("no endpoint URL given").with_hint(format!(
+            "pass --to URL, set {}, or put url = \"...\" in cmzon-hook.toml",
+            config::ENV_URL
+        ))
+    })
 }
 
 /// No payload: offer the fixtures on a terminal, otherwise fail listing them.
