@@ -1,6 +1,7 @@
 //! End-to-end tests of `cmzon-hook listen`: the real binary on port 0, real HTTP.
 
 mod hostile; // `listen` under fault (slow clients, floods, hostile bodies)
+mod keepalive; // bursts of keep-alive connections, each answered at once (issue 17)
 
 use crate::support;
 
