@@ -10,20 +10,34 @@
 #   - oha or hey (fixed count): exactly one capture line per 2xx answer, all answers 2xx;
 #   and every capture line parses and its signature verifies (`cmzon-hook verify`).
 # Target: listen >= 0.6x the bare sink. Figures go to $BENCH_OUT/listen.json.
+# Keep-alive senders (issue 17: answers held 15-30 s under Go's and Node's clients): `hey` (Go's
+# net/http) and, when node is installed, Node's fetch (bench/fetch_load.mjs) send CLIENT_COUNT
+# signed POSTs at each of CLIENT_CONCURRENCY, CLIENT_RUNS times, each run against a freshly
+# started listen (the stall showed on fresh processes) and, alternating, a fresh bare sink:
+# requests answered (2xx) within 5 s and the slowest answer. Target: all, slowest < 1 s.
 #
 # Env: DURATION (s per wrk run, 5), ROUNDS (alternating sink/listen rounds, 5; medians are
 #      reported: the ratio is the median of each round's listen/sink, the pair that ran
 #      back to back, since this kind of machine's speed drifts between rounds),
-#      CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000), WORKERS (8).
+#      CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000), WORKERS (8),
+#      CLIENTS ("hey node"), CLIENT_CONCURRENCY ("32 128"), CLIENT_COUNT (4992), CLIENT_RUNS (5),
+#      PARTS (which parts run: "wrk fixed clients"; `PARTS=clients CLIENT_RUNS=10` checks issue 17).
 . "$(dirname "$0")/lib.sh"
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-5}
 CONCURRENCY=${CONCURRENCY:-"16 64"}
 COUNT=${COUNT:-20000}
 WORKERS=${WORKERS:-8}
+CLIENTS=${CLIENTS:-"hey node"}
+CLIENT_CONCURRENCY=${CLIENT_CONCURRENCY:-"32 128"}
+CLIENT_COUNT=${CLIENT_COUNT:-4992}
+CLIENT_RUNS=${CLIENT_RUNS:-5}
+PARTS=${PARTS:-"wrk fixed clients"}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
-need_apt wrk
-python3 -c 'import flask' 2>/dev/null || { log "installing flask (pip)"; pip install -q flask >/dev/null 2>&1 || true; }
+part wrk && need_apt wrk
+part clients && need_apt hey
+part wrk && { python3 -c 'import flask' 2>/dev/null || { log "installing flask (pip)"; pip install -q flask >/dev/null 2>&1 || true; }; }
 have_flask=$(python3 -c 'import flask; print(1)' 2>/dev/null || echo 0)
 SINK="$TARGET_DIR/release/examples/listen_sink"
 { [ -x "$BIN" ] && [ -x "$SINK" ]; } || build_release
@@ -111,6 +125,7 @@ PY
 
 results="$work/results.txt"
 : > "$results"
+part wrk || CONCURRENCY=""
 # Rounds alternate sink and listen so both see the same background load (shared machines are
 # noisy); the table reports medians. Flask is far slower and runs once per concurrency.
 for c in $CONCURRENCY; do
@@ -154,7 +169,7 @@ done
 # Exact zero loss with a fixed request count.
 fixed_tool=none
 fixed='{"tool": null}'
-if command -v oha >/dev/null 2>&1 || command -v hey >/dev/null 2>&1; then
+if part fixed && { command -v oha >/dev/null 2>&1 || command -v hey >/dev/null 2>&1; }; then
   c=$(echo "$CONCURRENCY" | awk '{print $NF}')
   cap="$work/cap-fixed.jsonl"
   start listen env CMZON_WEBHOOK_SECRET="$secret" "$BIN" listen --port 0 --json --save "$cap" --workers "$WORKERS"
@@ -177,7 +192,51 @@ if command -v oha >/dev/null 2>&1 || command -v hey >/dev/null 2>&1; then
   fixed="{\"tool\": \"$fixed_tool\", \"concurrency\": $c, \"requests\": $COUNT, \"rps\": $f_rps, \"answers_2xx\": $f_2xx, \"capture_lines\": $f_lines, \"lines_verified\": $f_valid, \"zero_loss\": \"$f_loss\"}"
 fi
 
-python3 - "$results" "$fixed" "$DURATION" > "$BENCH_OUT/listen.json" <<'PY'
+# client_run CLIENT C URL: one fixed-count run of a keep-alive client; prints
+# "answered within_5s slowest_s" (2xx answers; a timeout, 40 s, or error is not answered).
+client_run() {
+  case $1 in
+    hey)
+      hey -t 40 -n "$CLIENT_COUNT" -c "$2" -o csv -m POST -T application/json \
+          -H "X-Hub-Signature-256: $sig" -D "$work/body.json" "$3" > "$work/hey.csv" 2> "$work/hey.err" || true
+      python3 - "$work/hey.csv" <<'PY'
+import csv, sys
+t = [float(r["response-time"]) for r in csv.DictReader(open(sys.argv[1]))
+     if r.get("status-code", "").startswith("2")]
+print(len(t), sum(x <= 5 for x in t), f"{max(t, default=0):.4f}")
+PY
+      ;;
+    node)
+      node "$BENCH_DIR/fetch_load.mjs" "$3" "$sig" "$work/body.json" "$CLIENT_COUNT" "$2" 40 \
+        | python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); print(d["answered"], d["within_5s"], d["slowest_s"])'
+      ;;
+  esac
+}
+
+clients="$work/clients.txt"
+: > "$clients"
+if part clients; then
+  for client in $CLIENTS; do
+    command -v "$client" >/dev/null 2>&1 || { log "$client not installed: no $client rows"; continue; }
+    for c in $CLIENT_CONCURRENCY; do
+      for r in $(seq 1 "$CLIENT_RUNS"); do
+        log "$client -c $c -n $CLIENT_COUNT, run $r/$CLIENT_RUNS: fresh bare sink, then fresh listen"
+        start sink "$SINK" 0 "$WORKERS"
+        read -r answered within slowest <<< "$(client_run "$client" "$c" "$URL")"
+        stop
+        echo "$client $c sink $answered $within $slowest" >> "$clients"
+        cap="$work/cap-client.jsonl"
+        start listen env CMZON_WEBHOOK_SECRET="$secret" "$BIN" listen --port 0 --json --save "$cap" --workers "$WORKERS"
+        read -r answered within slowest <<< "$(client_run "$client" "$c" "$URL")"
+        stop
+        rm -f "$cap"
+        echo "$client $c listen $answered $within $slowest" >> "$clients"
+      done
+    done
+  done
+fi
+
+python3 - "$results" "$fixed" "$DURATION" "$clients" "$CLIENT_COUNT" > "$BENCH_OUT/listen.json" <<'PY'
 import json, sys
 rows = []
 for line in open(sys.argv[1]):
@@ -197,15 +256,34 @@ for line in open(sys.argv[1]):
         "sink_rounds": [float(x) for x in sink_runs.split(",")],
         "listen_rounds": [float(x) for x in listen_runs.split(",")],
     })
+clients = {}
+for line in open(sys.argv[4]):
+    client, c, server, answered, within, slowest = line.split()
+    row = clients.setdefault((client, int(c)), {
+        "client": client, "concurrency": int(c), "requests": int(sys.argv[5]),
+        "sink": {"answered": [], "within_5s": [], "slowest_s": []},
+        "listen": {"answered": [], "within_5s": [], "slowest_s": []}})
+    row[server]["answered"].append(int(answered))
+    row[server]["within_5s"].append(int(within))
+    row[server]["slowest_s"].append(float(slowest))
+for row in clients.values():
+    for server in ("sink", "listen"):
+        d = row[server]
+        d["runs"] = len(d["slowest_s"])
+        d["all_within_5s"] = all(w == row["requests"] for w in d["within_5s"])
+        d["worst_slowest_s"] = max(d["slowest_s"], default=None)
 print(json.dumps({"listen": {"duration_s_per_round": float(sys.argv[3]), "events_per_request": 1,
-                             "runs": rows, "fixed_count": json.loads(sys.argv[2]), "target": ">= 0.6x sink"}}, indent=1))
+                             "runs": rows, "fixed_count": json.loads(sys.argv[2]), "target": ">= 0.6x sink",
+                             "keepalive_clients": list(clients.values()),
+                             "keepalive_target": "every answer within 5 s; slowest < 1 s"}}, indent=1))
 PY
 
 python3 - "$BENCH_OUT/listen.json" <<'PY' >&2
 import json, sys
 d = json.load(open(sys.argv[1]))["listen"]
-print("medians of alternating rounds (ratio: median of each round's listen/sink); capture: lines/2xx over all rounds")
-print(f"{'conc':>4}  {'sink req/s':>10}  {'listen req/s':>12}  {'ratio':>5}  {'flask req/s':>11}  {'vs flask':>8}  {'capture':>16}  zero loss")
+if d["runs"]:
+    print("medians of alternating rounds (ratio: median of each round's listen/sink); capture: lines/2xx over all rounds")
+    print(f"{'conc':>4}  {'sink req/s':>10}  {'listen req/s':>12}  {'ratio':>5}  {'flask req/s':>11}  {'vs flask':>8}  {'capture':>16}  zero loss")
 for r in d["runs"]:
     fl = f"{r['flask_rps']:.0f}" if r["flask_rps"] else "-"
     vf = f"{r['listen_vs_flask']}x" if r["listen_vs_flask"] else "-"
@@ -214,5 +292,11 @@ f = d["fixed_count"]
 if f.get("tool"):
     print(f"fixed count ({f['tool']} -n {f['requests']} -c {f['concurrency']}): {f['rps']} req/s, "
           f"{f['answers_2xx']} 2xx, {f['capture_lines']} capture lines, {f['lines_verified']} verified: zero loss {f['zero_loss']}")
+for k in d.get("keepalive_clients", []):
+    for server in ("listen", "sink"):
+        s = k[server]
+        print(f"{k['client']} -c {k['concurrency']} -n {k['requests']}, {s['runs']} fresh runs, {server:>6}: "
+              f"answered within 5 s {min(s['within_5s'])}..{max(s['within_5s'])}, slowest per run "
+              + " ".join(f"{x:.3f}" for x in s["slowest_s"]) + " s")
 PY
 cat "$BENCH_OUT/listen.json"

@@ -9,10 +9,10 @@
 //! line on disk), emit the lines, wait `delay`, answer.
 //!
 //! Capture: every POST on the webhook path is appended, whatever its verdict, malformed ones
-//! included. A POST refused before its body was complete (413, or the client stopped
-//! sending) is recorded with what arrived (nothing for 413) plus a last header
-//! [`REJECTED_HEADER`] saying why, so it is never lost silently and readers can tell it
-//! apart. GETs (handshakes) and requests on other paths are printed, not captured.
+//! included. A POST refused before its body was complete (413, unusable framing: 400/501,
+//! or the client stopped sending) is recorded with what arrived (nothing for 413 and
+//! framing) plus a last header [`REJECTED_HEADER`] saying why, so it is never lost silently
+//! and readers can tell it apart. GETs (handshakes) and requests on other paths are printed, not captured.
 //!
 //! Stopping: [`RunningEndpoint::stop`] stops accepting, waits up to a grace period for the
 //! requests already received, waits for every capture line being written and then *seals*
@@ -437,6 +437,29 @@ impl EndpointState {
                 body: Vec::new(),
             },
         };
+        // Ambiguous or unsupported body framing (RFC 9112 §6): 400 or 501, nothing of the
+        // body is read, the connection closes; a delivery is still captured, marked rejected.
+        if let Some((status, why)) = rq.framing_error() {
+            let reason = format!("unusable body framing: {why}");
+            let hint = "send one Content-Length, or Transfer-Encoding: chunked alone";
+            if inc.req.method == "POST" && inc.req.path == self.settings.path {
+                return self.rejected(rq, inc, status, &reason, Vec::new(), hint);
+            }
+            let text = printer::refused_line(
+                inc.time(),
+                id,
+                &inc.req.method,
+                &inc.req.path,
+                status,
+                &reason,
+                Some(hint),
+            );
+            self.emit(&text, |out| {
+                inc.record(out, Sig::Unchecked, &[], None, status)
+            });
+            respond(rq, status, format!("{reason}\n").into_bytes(), None);
+            return;
+        }
         if inc.req.path != self.settings.path {
             let hint = format!("webhooks go to {} on this listener", self.settings.path);
             let text = printer::refused_line(

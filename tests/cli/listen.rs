@@ -1,6 +1,8 @@
 //! End-to-end tests of `cmzon-hook listen`: the real binary on port 0, real HTTP.
 
+mod framing; // ambiguous or unsupported body framing: refused or closed (issue 17)
 mod hostile; // `listen` under fault (slow clients, floods, hostile bodies)
+mod keepalive; // bursts of keep-alive connections, each answered at once (issue 17)
 
 use crate::support;
 

@@ -2,10 +2,11 @@ use ascii::AsciiString;
 
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufReader, BufWriter, ErrorKind, Read};
+use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use crate::common::{HTTPVersion, Method};
 use crate::util::RefinedTcpStream;
@@ -31,6 +32,9 @@ pub struct ClientConnection {
 
     // set to true if we know that the previous request is the last one
     no_more_requests: bool,
+
+    // cmzon-hook patch: close lingering (see `lingering_close`) once the last answer is out
+    linger: bool,
 
     // true if the connection goes through SSL
     secure: bool,
@@ -93,6 +97,7 @@ impl ClientConnection {
             remote_addr,
             next_header_source: first_header,
             no_more_requests: false,
+            linger: false,
             secure,
         }
     }
@@ -230,6 +235,9 @@ impl Iterator for ClientConnection {
         // the client sent a "connection: close" header in this previous request
         //  or is using HTTP 1.0, meaning that no new request will come
         if self.no_more_requests {
+            if std::mem::take(&mut self.linger) {
+                self.lingering_close();
+            }
             return None;
         }
 
@@ -297,6 +305,13 @@ impl Iterator for ClientConnection {
                 continue;
             }
 
+            // cmzon-hook patch: after a request whose framing is unusable or ambiguous
+            // (RFC 9112 §6.1, §6.3), the next request could start anywhere: close.
+            if rq.closes_connection() {
+                self.no_more_requests = true;
+                self.linger = true;
+            }
+
             // updating the status of the connection
             let connection_header = rq
                 .headers()
@@ -320,6 +335,43 @@ impl Iterator for ClientConnection {
 
             // returning the request
             return Some(rq);
+        }
+    }
+}
+
+/// cmzon-hook patch: the bounds of a lingering close.
+const LINGER_TIME: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 1 << 20;
+
+impl ClientConnection {
+    /// cmzon-hook patch: close without losing the answer. Closing a socket with unread bytes
+    /// (the body of a request whose framing was refused, or what followed it) makes the
+    /// kernel send a reset, which can destroy the answer before the client has read it. So:
+    /// wait until the last answer is written, shut down the write side (FIN after the answer),
+    /// then read and discard what the client still sends until it closes, for at most
+    /// `LINGER_TIME` and `LINGER_BYTES`.
+    fn lingering_close(&mut self) {
+        let mut last = self.sink.next().unwrap();
+        // This writer's turn comes when the previous one, the request's answer, is done.
+        if last.flush().is_err() || last.with_inner(|w| w.get_mut().shutdown_write()).is_err() {
+            return;
+        }
+        let deadline = Instant::now() + LINGER_TIME;
+        let mut left = LINGER_BYTES;
+        let mut buf = [0u8; 8192];
+        while left > 0 {
+            let time = deadline.saturating_duration_since(Instant::now());
+            if time.is_zero()
+                || last
+                    .with_inner(|w| w.get_ref().set_read_timeout(Some(time)))
+                    .is_err()
+            {
+                return;
+            }
+            match self.next_header_source.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => left = left.saturating_sub(n),
+            }
         }
     }
 }

@@ -114,6 +114,15 @@ impl Connection {
         }
     }
 
+    /// cmzon-hook patch: the read timeout alone (the bound of a lingering close).
+    pub(crate) fn set_read_timeout(&self, read: Option<std::time::Duration>) -> std::io::Result<()> {
+        match self {
+            Self::Tcp(s) => s.set_read_timeout(read),
+            #[cfg(unix)]
+            Self::Unix(s) => s.set_read_timeout(read),
+        }
+    }
+
     pub(crate) fn try_clone(&self) -> std::io::Result<Self> {
         match self {
             Self::Tcp(s) => s.try_clone().map(Self::from),

@@ -74,6 +74,12 @@ pub struct Request {
 
     // If Some, a message must be sent after responding
     notify_when_responded: Option<Sender<()>>,
+
+    // cmzon-hook patch: the body's framing is unusable (status, reason); see `framing_error`
+    framing_error: Option<(u16, &'static str)>,
+
+    // cmzon-hook patch: the connection closes after this request's answer
+    close_after: bool,
 }
 
 struct NotifyOnDrop<R> {
@@ -140,22 +146,19 @@ where
     R: Read + Send + 'static,
     W: Write + Send + 'static,
 {
-    // finding the transfer-encoding header
-    let transfer_encoding = headers
-        .iter()
-        .find(|h: &&Header| h.field.equiv("Transfer-Encoding"))
-        .map(|h| h.value.clone());
-
-    // finding the content-length header
-    let content_length = if transfer_encoding.is_some() {
-        // if transfer-encoding is specified, the Content-Length
-        // header must be ignored (RFC2616 #4.4)
-        None
-    } else {
-        headers
-            .iter()
-            .find(|h: &&Header| h.field.equiv("Content-Length"))
-            .and_then(|h| FromStr::from_str(h.value.as_str()).ok())
+    // cmzon-hook patch: message framing by RFC 9112 §6. Upstream took the first
+    // Content-Length (ignoring a second, different one), decoded any Transfer-Encoding as
+    // chunked (`gzip, chunked` included) and kept the connection open after a request with
+    // both headers, whose trailing bytes then read as a second request.
+    let framing = framing_of(&version, &headers);
+    let transfer_encoding = matches!(framing.0, Framing::Chunked).then_some(());
+    let content_length = match framing.0 {
+        Framing::Length(n) => Some(n),
+        _ => None,
+    };
+    let (framing_error, close_after) = match framing.0 {
+        Framing::Bad(status, reason) => (Some((status, reason)), true),
+        _ => (None, framing.1),
     };
 
     // true if the client sent a `Expect: 100-continue` header
@@ -185,7 +188,10 @@ where
 
     // we wrap `source_data` around a reading whose nature depends on the transfer-encoding and
     // content-length headers
-    let reader = if connection_upgrade {
+    let reader = if framing_error.is_some() {
+        // the body's end is unknown: nothing is read, the connection is closed
+        Box::new(io::empty()) as Box<dyn Read + Send + 'static>
+    } else if connection_upgrade {
         // if we have a `Connection: upgrade`, always keeping the whole reader
         Box::new(source_data) as Box<dyn Read + Send + 'static>
     } else if let Some(content_length) = content_length {
@@ -248,9 +254,73 @@ where
         http_version: version,
         headers,
         body_length: content_length,
-        must_send_continue: expects_continue,
+        must_send_continue: expects_continue && framing_error.is_none(),
         notify_when_responded: None,
+        framing_error,
+        close_after,
     })
+}
+
+/// cmzon-hook patch: how a request body is delimited.
+enum Framing {
+    /// No body.
+    Empty,
+    Length(usize),
+    Chunked,
+    /// Unusable framing: the status to answer (400 or 501) and why; the connection closes.
+    Bad(u16, &'static str),
+}
+
+/// cmzon-hook patch: the framing of a request (RFC 9112 §6.1-6.3), and whether the connection
+/// must close after the answer (both Transfer-Encoding and Content-Length: §6.1).
+fn framing_of(version: &HTTPVersion, headers: &[Header]) -> (Framing, bool) {
+    let list = |name: &'static str| -> Vec<String> {
+        headers
+            .iter()
+            .filter(|h| h.field.equiv(name))
+            .flat_map(|h| h.value.as_str().split(','))
+            .map(|v| v.trim().to_ascii_lowercase())
+            .collect()
+    };
+    let has_te = headers.iter().any(|h| h.field.equiv("Transfer-Encoding"));
+    let lengths = list("Content-Length");
+    if has_te {
+        // §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing, whatever else is there.
+        if *version < HTTPVersion(1, 1) {
+            let why = "Transfer-Encoding in an HTTP/1.0 request";
+            return (Framing::Bad(400, why), true);
+        }
+        // Empty list elements are ignored (RFC 9110 §5.6.1).
+        let codings: Vec<String> = list("Transfer-Encoding")
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect();
+        let Some((last, before)) = codings.split_last() else {
+            return (Framing::Bad(400, "an empty Transfer-Encoding"), true);
+        };
+        if last != "chunked" || before.iter().any(|c| c == "chunked") {
+            let why = "chunked is not the last transfer coding, or not the only chunked";
+            return (Framing::Bad(400, why), true);
+        }
+        if !before.is_empty() {
+            let why = "a transfer coding other than chunked";
+            return (Framing::Bad(501, why), true);
+        }
+        return (Framing::Chunked, !lengths.is_empty());
+    }
+    let Some(first) = lengths.first() else {
+        return (Framing::Empty, false);
+    };
+    if first.is_empty() || !first.bytes().all(|b| b.is_ascii_digit()) {
+        return (Framing::Bad(400, "an invalid Content-Length"), true);
+    }
+    if lengths.iter().any(|l| l != first) {
+        return (Framing::Bad(400, "conflicting Content-Length values"), true);
+    }
+    match first.parse::<usize>() {
+        Ok(n) => (Framing::Length(n), false),
+        Err(_) => (Framing::Bad(400, "an invalid Content-Length"), true),
+    }
 }
 
 /// cmzon-hook patch: a reader that fails like the socket did, every time it is read.
@@ -315,6 +385,21 @@ impl Request {
     #[inline]
     pub fn body_length(&self) -> Option<usize> {
         self.body_length
+    }
+
+    /// cmzon-hook patch: the request's body framing is ambiguous or unsupported (RFC 9112
+    /// §6): the status to answer (400, or 501 for a transfer coding other than chunked) and
+    /// why. Its body is empty and the connection closes after the answer.
+    #[inline]
+    pub fn framing_error(&self) -> Option<(u16, &'static str)> {
+        self.framing_error
+    }
+
+    /// cmzon-hook patch: true when the connection closes after this request's answer
+    /// (a framing error, or both Transfer-Encoding and Content-Length).
+    #[inline]
+    pub fn closes_connection(&self) -> bool {
+        self.close_after
     }
 
     /// Returns the address of the client that sent this request.
@@ -484,6 +569,14 @@ impl Request {
         let mut writer = self.extract_writer_impl();
 
         let do_not_send_body = self.method == Method::Head;
+
+        // cmzon-hook patch: the connection closes after this answer (its framing was refused
+        // or ambiguous): say so, RFC 9112 §9.6.
+        let response = if self.close_after {
+            response.with_connection_close()
+        } else {
+            response
+        };
 
         Self::ignore_client_closing_errors(response.raw_print(
             writer.by_ref(),

@@ -453,6 +453,14 @@ where
         Ok(())
     }
 
+    /// cmzon-hook patch: announce that the server closes the connection after this response
+    /// (`add_header` ignores `Connection`, which the library owns).
+    pub(crate) fn with_connection_close(mut self) -> Self {
+        self.headers
+            .push(Header::from_bytes(&b"Connection"[..], &b"close"[..]).unwrap());
+        self
+    }
+
     /// Retrieves the current value of the `Response` status code
     pub fn status_code(&self) -> StatusCode {
         self.status_code

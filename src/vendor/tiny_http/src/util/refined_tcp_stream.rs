@@ -121,6 +121,20 @@ impl RefinedTcpStream {
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
     }
+
+    /// cmzon-hook patch: send FIN after what was written; reading keeps working.
+    pub(crate) fn shutdown_write(&mut self) -> IoResult<()> {
+        self.stream.shutdown(Shutdown::Write)
+    }
+
+    /// cmzon-hook patch: the socket's read timeout (shared by both halves).
+    pub(crate) fn set_read_timeout(&self, read: Option<std::time::Duration>) -> IoResult<()> {
+        match &self.stream {
+            Stream::Http(c) => c.set_read_timeout(read),
+            #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
+            Stream::Https(_) => Ok(()),
+        }
+    }
 }
 
 impl Drop for RefinedTcpStream {

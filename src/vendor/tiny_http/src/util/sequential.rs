@@ -110,6 +110,14 @@ impl<W: Write + Send> Iterator for SequentialWriterBuilder<W> {
     }
 }
 
+impl<W: Write + Send> SequentialWriter<W> {
+    /// cmzon-hook patch: the shared writer itself (to shut the socket down after the last
+    /// answer); call after `flush`, once it is this writer's turn.
+    pub fn with_inner<T>(&self, f: impl FnOnce(&mut W) -> T) -> T {
+        f(&mut self.writer.lock().unwrap())
+    }
+}
+
 impl<R: Read + Send> Read for SequentialReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> IoResult<usize> {
         let mut reader = match self.inner {

@@ -69,7 +69,13 @@ impl TaskPool {
     pub fn spawn(&self, code: Box<dyn FnMut() + Send>) {
         let mut queue = self.sharing.todo.lock().unwrap();
 
-        if self.sharing.waiting_tasks.load(Ordering::Acquire) == 0 {
+        // cmzon-hook patch: upstream queued the task whenever `waiting_tasks > 0`. A thread
+        // woken for an earlier task still counts as waiting until it takes the lock, so a
+        // burst of connections queued more tasks than there were idle threads, and the extra
+        // ones waited until some other connection ended (a keep-alive client's idle timeout:
+        // 15 s). Each waiting thread takes at most one queued task: queue only while there
+        // are more waiting threads than queued tasks, otherwise start a thread.
+        if queue.len() >= self.sharing.waiting_tasks.load(Ordering::Acquire) {
             self.add_thread(Some(code));
         } else {
             queue.push_back(code);
