@@ -72,7 +72,8 @@ start() {
   pids+=("$PID")
   URL=""
   for _ in $(seq 1 400); do
-    URL=$(sed -n 's/^Ready: listening on \(http:[^ ]*\).*/\1/p' "$work/$name.err" 2>/dev/null | head -1)
+    # The background job may not have created the file yet: `|| true`, or pipefail ends the script.
+    URL=$(sed -n 's/^Ready: listening on \(http:[^ ]*\).*/\1/p' "$work/$name.err" 2>/dev/null | head -1 || true)
     [ -n "$URL" ] && return 0
     kill -0 "$PID" 2>/dev/null || break
     sleep 0.05
