@@ -790,6 +790,7 @@ fn print_everything(body: &[u8]) {
                     events: std::slice::from_ref(&view),
                     duplicate_of: None,
                     status: 200,
+                    verdict: None,
                 });
                 let record: Value = serde_json::from_str(&record).expect("NDJSON line is JSON");
                 assert_eq!(record["events"][0], j);
