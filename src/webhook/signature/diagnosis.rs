@@ -1,6 +1,7 @@
 //! Why a signature fails: on a mismatch, try the body and secret variants that real bugs
-//! produce (a stripped newline, CRLF, re-escaped or re-serialized JSON, a trimmed secret) and
-//! name the one the signature matches. Imports only the MAC primitives ([`super::digest`]).
+//! produce (a stripped newline, newlines stripped by `curl -d`, CRLF, re-escaped or
+//! re-serialized JSON, several of these at once, a trimmed secret) and name the one the
+//! signature matches. Imports only the MAC primitives ([`super::digest`]).
 
 use super::digest::{mac_matches, MacStream, Scheme};
 
@@ -45,7 +46,10 @@ pub struct VariantInfo {
 const RAW_BYTES_HINT: &str =
     "sign and verify the exact bytes that travel: never parse and re-serialize the body (JSON.stringify, json.dumps) before signing or verifying";
 
-/// Every variant [`diagnose`] tries, in the order it tries them (smallest change first).
+/// Every diagnosis: the variants [`diagnose`] tries, in the order it tries them (smallest
+/// change first; `newlines-removed` is any JSON re-serialization whose newlines, taken out,
+/// give the body), then [`SIGNATURE_ALTERED`] (decided before [`diagnose`], from the two
+/// signatures) and [`NOT_DIAGNOSED`].
 pub const VARIANTS: &[VariantInfo] = &[
     VariantInfo {
         id: "trailing-newline-added",

@@ -108,7 +108,7 @@ pub enum Verdict {
     LegacySha1 { matches: bool },
     /// No signature header at all.
     Missing,
-    /// A signature in a scheme we do not accept here (e.g. `sha1=` in X-Hub-Signature-256, `md5=`).
+    /// A signature in a scheme we do not know (e.g. `md5=`); `sha1=` is [`Verdict::LegacySha1`].
     WrongScheme { found: String },
     /// Not `<scheme>=<hex>`: bad hex, wrong length, empty.
     Malformed { reason: String },
