@@ -178,7 +178,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it')
             [CompletionResult]::new('--accept-invalid', '--accept-invalid', [CompletionResultType]::ParameterName, 'Answer 200 even to events with an invalid or missing signature')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Print the full pretty JSON body under each event line')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One NDJSON object per request on stdout instead of pretty lines')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One NDJSON object per request on stdout instead of pretty lines (with verify''s reason, hint and diagnosis)')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify TLS certificates (prints a warning)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no progress, no summaries on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no progress, no summaries on stderr')

@@ -165,7 +165,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --accept-invalid 'Answer 200 even to events with an invalid or missing signature'
             cand --raw 'Print the full pretty JSON body under each event line'
-            cand --json 'One NDJSON object per request on stdout instead of pretty lines'
+            cand --json 'One NDJSON object per request on stdout instead of pretty lines (with verify''s reason, hint and diagnosis)'
             cand --insecure 'Do not verify TLS certificates (prints a warning)'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'

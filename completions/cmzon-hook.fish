@@ -140,7 +140,7 @@ never\t''"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l accept-invalid -d 'Answer 200 even to events with an invalid or missing signature'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l raw -d 'Print the full pretty JSON body under each event line'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l json -d 'One NDJSON object per request on stdout instead of pretty lines'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l json -d 'One NDJSON object per request on stdout instead of pretty lines (with verify\'s reason, hint and diagnosis)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l insecure -d 'Do not verify TLS certificates (prints a warning)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'

@@ -354,7 +354,8 @@ pub struct ListenArgs {
     #[arg(long)]
     pub raw: bool,
 
-    /// One NDJSON object per request on stdout instead of pretty lines
+    /// One NDJSON object per request on stdout instead of pretty lines (with verify's reason,
+    /// hint and diagnosis)
     #[arg(long)]
     pub json: bool,
 
@@ -398,9 +399,11 @@ several pipelined requests per file allowed. `-` reads a capture from stdin.
 
 Each request gets one line on stdout: its source (file:line for JSONL, file#N for HAR entries
 and raw requests), ✓ or ✗, the events it carries and, on failure, why: when the signature
-matches a changed body (re-serialized JSON, escaping, newline, CRLF) or a secret with stray
-whitespace, the line says which, and an indented hint line follows. The summary goes to
-stderr (not with -q).
+matches a changed body (re-serialized JSON, escaping, newlines stripped by curl -d, CRLF,
+or several of these at once) or a secret with stray whitespace, or the signature itself was
+altered or truncated, the line says which, and an indented hint line follows. A sha1=
+signature alone (X-Hub-Signature) is never valid: it is reported as a legacy sha1 signature
+that matches or not, since CMzon signs with sha256. The summary goes to stderr (not with -q).
 
 Exit status: 0 when every request is valid; 1 when any is invalid or unsigned; 2 when a file,
 or a request in it, cannot be read (the readable requests are still verified and reported),

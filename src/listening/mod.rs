@@ -388,7 +388,7 @@ impl Incoming {
     fn record(
         &self,
         out: &mut Vec<u8>,
-        sig: Sig,
+        verdict: Option<&signature::Verdict>,
         events: &[EventView<'_>],
         dup: Option<u64>,
         status: u16,
@@ -400,10 +400,11 @@ impl Incoming {
                 received_at: self.req.received_at.as_deref().unwrap_or_default(),
                 method: &self.req.method,
                 path: &self.req.path,
-                sig,
+                sig: Sig::from_verdict(verdict),
                 events,
                 duplicate_of: dup,
                 status,
+                verdict,
             },
         )
     }
@@ -471,7 +472,7 @@ impl EndpointState {
                 "nothing here",
                 Some(&hint),
             );
-            self.emit(&text, |out| inc.record(out, Sig::Unchecked, &[], None, 404));
+            self.emit(&text, |out| inc.record(out, None, &[], None, 404));
             let body = format!(
                 "cmzon-hook listen: nothing at {}; POST webhooks to {}\n",
                 inc.req.path, self.settings.path
@@ -492,7 +493,7 @@ impl EndpointState {
                     "method not allowed",
                     Some("webhooks are POSTed; the verification handshake is a GET"),
                 );
-                self.emit(&text, |out| inc.record(out, Sig::Unchecked, &[], None, 405));
+                self.emit(&text, |out| inc.record(out, None, &[], None, 405));
                 let resp = tiny_http::Response::from_string("method not allowed: use POST\n")
                     .with_status_code(405)
                     .with_header(header("Allow", "GET, POST"))
@@ -506,9 +507,7 @@ impl EndpointState {
         let outcome = handshake::handshake(&inc.req.query, self.settings.verify_token.as_deref());
         let status = outcome.status();
         let text = printer::handshake_line(inc.time(), inc.id, &outcome);
-        self.emit(&text, |out| {
-            inc.record(out, Sig::Unchecked, &[], None, status)
-        });
+        self.emit(&text, |out| inc.record(out, None, &[], None, status));
         match outcome {
             Handshake::Accepted { challenge } => respond(rq, 200, challenge.into_bytes(), None),
             _ => respond(rq, 403, b"forbidden\n".to_vec(), None),
@@ -591,9 +590,7 @@ impl EndpointState {
             text.push('\n');
             text.push_str(&capture_failed_note(&e));
         }
-        self.emit(&text, |out| {
-            inc.record(out, Sig::Unchecked, &[], None, status)
-        });
+        self.emit(&text, |out| inc.record(out, None, &[], None, status));
         respond(rq, status, format!("{reason}\n").into_bytes(), None);
     }
 
@@ -747,11 +744,11 @@ impl EndpointState {
         let record = |out: &mut Vec<u8>| {
             let start = out.len();
             let written = catch_unwind(AssertUnwindSafe(|| {
-                inc.record(out, sig, events, duplicate_of, status)
+                inc.record(out, verdict.as_ref(), events, duplicate_of, status)
             }));
             if written.is_err() {
                 out.truncate(start);
-                inc.record(out, sig, &[], duplicate_of, status);
+                inc.record(out, verdict.as_ref(), &[], duplicate_of, status);
             }
         };
         self.emit_with(text, record);

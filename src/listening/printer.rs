@@ -388,10 +388,14 @@ pub struct RequestRecord<'a> {
     pub events: &'a [EventView<'a>],
     pub duplicate_of: Option<u64>,
     pub status: u16,
+    /// The signature engine's verdict (none when unchecked): its `reason`, `hint` and
+    /// `diagnosis` id close the record, the same text as verify's `--json`.
+    pub verdict: Option<&'a Verdict>,
 }
 
 /// `{"id":N,"received_at":..,"method":..,"path":..,"signature":..,"events":[..],
-/// "duplicate_of":N|null,"status":CODE}` in exactly that order.
+/// "duplicate_of":N|null,"status":CODE,"reason":..|null,"hint":..|null,
+/// "diagnosis":..|null}` in exactly that order.
 pub fn ndjson(r: &RequestRecord<'_>) -> String {
     let mut out = Vec::with_capacity(256);
     write_ndjson(&mut out, r);
@@ -421,6 +425,28 @@ pub fn write_ndjson(out: &mut Vec<u8>, r: &RequestRecord<'_>) {
     }
     out.extend_from_slice(b",\"status\":");
     write_u64(out, u64::from(r.status));
+    let text = |out: &mut Vec<u8>, key: &[u8], value: Option<&str>| {
+        out.extend_from_slice(key);
+        match value {
+            Some(v) => write_str(out, v),
+            None => out.extend_from_slice(b"null"),
+        }
+    };
+    text(
+        out,
+        b",\"reason\":",
+        r.verdict.map(|v| v.reason()).as_deref(),
+    );
+    text(
+        out,
+        b",\"hint\":",
+        r.verdict.and_then(|v| v.hint()).as_deref(),
+    );
+    text(
+        out,
+        b",\"diagnosis\":",
+        r.verdict.and_then(Verdict::diagnosis_id),
+    );
     out.push(b'}');
 }
 
@@ -835,10 +861,11 @@ mod tests {
             .view()],
             duplicate_of: None,
             status: 401,
+            verdict: Some(&Verdict::Missing),
         });
         assert_eq!(
             line,
-            r#"{"id":3,"received_at":"2024-05-01T12:00:01.234Z","method":"POST","path":"/webhook","signature":"missing","events":[{"kind":"other","field":"f","summary":"s"}],"duplicate_of":null,"status":401}"#
+            r#"{"id":3,"received_at":"2024-05-01T12:00:01.234Z","method":"POST","path":"/webhook","signature":"missing","events":[{"kind":"other","field":"f","summary":"s"}],"duplicate_of":null,"status":401,"reason":"no X-Hub-Signature-256 header","hint":"the sender must send X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>","diagnosis":null}"#
         );
     }
 
@@ -855,6 +882,9 @@ mod tests {
             events: &'a [EventView<'a>],
             duplicate_of: Option<u64>,
             status: u16,
+            reason: Option<String>,
+            hint: Option<String>,
+            diagnosis: Option<&'static str>,
         }
         let mut checked = 0;
         for fixture in crate::webhook::fixtures::catalogue() {
@@ -868,10 +898,23 @@ mod tests {
             .unwrap();
             let doc = Document::parse(&body).unwrap();
             let events = doc.events().unwrap_or_default();
-            for (id, path, dup, sig) in [
-                (0, "/webhook", None, Sig::Valid),
-                (u64::MAX, "/p\"a\\t\u{1}h/é", Some(u64::MAX), Sig::Unchecked),
+            use crate::webhook::signature;
+            let valid = signature::verify_value(b"k", &signature::sign(b"k", &body), &body);
+            let reserialized = signature::verify_value(
+                b"k",
+                &signature::sign(
+                    b"k",
+                    format!("{}\n", String::from_utf8_lossy(&body)).as_bytes(),
+                ),
+                &body,
+            );
+            for (id, path, dup, verdict) in [
+                (0, "/webhook", None, Some(&valid)),
+                (u64::MAX, "/p\"a\\t\u{1}h/é", Some(u64::MAX), None),
+                (1, "/webhook", None, Some(&reserialized)),
+                (2, "/webhook", None, Some(&Verdict::Missing)),
             ] {
+                let sig = Sig::from_verdict(verdict);
                 let r = RequestRecord {
                     id,
                     received_at: "2024-05-01T12:00:01.234Z",
@@ -881,6 +924,7 @@ mod tests {
                     events: &events,
                     duplicate_of: dup,
                     status: 503,
+                    verdict,
                 };
                 let want = serde_json::to_string(&Reference {
                     id,
@@ -891,6 +935,9 @@ mod tests {
                     events: &events,
                     duplicate_of: dup,
                     status: 503,
+                    reason: verdict.map(|v| v.reason().into_owned()),
+                    hint: verdict.and_then(|v| v.hint()).map(|h| h.into_owned()),
+                    diagnosis: verdict.and_then(Verdict::diagnosis_id),
                 })
                 .unwrap();
                 assert_eq!(ndjson(&r), want);

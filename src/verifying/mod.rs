@@ -51,13 +51,13 @@ impl<'a> CaptureVerifier<'a> {
 /// Verify one body read in chunks (a 1 GiB file is hashed, not held in memory) against a
 /// signature value (`sha256=...`, or a pasted `X-Hub-Signature-256: ...` header line).
 pub fn verify_body(report: &mut VerifyReport<'_>, body: &str, value: &str) -> Result<()> {
-    let (value, allow_sha1) = split_header_name(value);
+    let value = split_header_name(value);
     let secret = report.secret();
     let started = Instant::now();
     let (source, result) = if body == "-" {
         let stdin = io::stdin().lock();
         let limit = signature::DIAGNOSE_MAX_BODY;
-        let result = verify_stream(secret, value, allow_sha1, stdin, limit);
+        let result = verify_stream(secret, value, stdin, limit);
         ("stdin".to_string(), result)
     } else {
         let file = File::open(body).map_err(|e| Error::file(body, &e))?;
@@ -66,7 +66,7 @@ pub fn verify_body(report: &mut VerifyReport<'_>, body: &str, value: &str) -> Re
             Ok(m) if m.len() > signature::DIAGNOSE_MAX_BODY as u64 => 0,
             _ => signature::DIAGNOSE_MAX_BODY,
         };
-        let result = verify_stream(secret, value, allow_sha1, file, limit);
+        let result = verify_stream(secret, value, file, limit);
         (body.to_string(), result)
     };
     let outcome = result.map_err(|e| Error::input(format!("cannot read {source}: {e}")))?;
@@ -91,22 +91,18 @@ pub fn verify_body(report: &mut VerifyReport<'_>, body: &str, value: &str) -> Re
 fn verify_stream(
     secret: &Secret,
     value: &str,
-    allow_sha1: bool,
     reader: impl Read,
     keep_limit: usize,
 ) -> io::Result<signature::StreamVerdict> {
-    signature::verify_reader(secret.as_bytes(), value, allow_sha1, reader, keep_limit)
+    signature::verify_reader(secret.as_bytes(), value, reader, keep_limit)
 }
 
 /// Accept a pasted header line (`X-Hub-Signature-256: sha256=...`) as well as the bare value.
-/// `sha1=` is accepted unless the value was pasted under the SHA-256 header's name.
-fn split_header_name(value: &str) -> (&str, bool) {
+/// A `sha1=` value is reported as legacy under any name, never accepted.
+fn split_header_name(value: &str) -> &str {
     match value.split_once(':') {
-        Some((name, rest)) if !name.contains('=') && !name.trim().is_empty() => {
-            let allow_sha1 = !name.trim().eq_ignore_ascii_case(signature::HEADER_SHA256);
-            (rest.trim(), allow_sha1)
-        }
-        _ => (value.trim(), true),
+        Some((name, rest)) if !name.contains('=') && !name.trim().is_empty() => rest.trim(),
+        _ => value.trim(),
     }
 }
 
@@ -232,7 +228,7 @@ impl<'a> RequestVerifier<'a> {
                 "✗".red().bold()
             };
             write!(out, "{source}  {mark}  {}", events.summary())?;
-            if !matches!(verdict, Verdict::Valid { legacy: false, .. }) {
+            if !verdict.is_valid() {
                 write!(out, " — {}", verdict.reason())?;
             }
             writeln!(out)?;
@@ -253,16 +249,13 @@ mod tests {
 
     #[test]
     fn header_names_are_accepted_in_signature_values() {
-        assert_eq!(split_header_name("sha256=ab"), ("sha256=ab", true));
+        assert_eq!(split_header_name("sha256=ab"), "sha256=ab");
         assert_eq!(
             split_header_name("X-Hub-Signature-256: sha256=ab "),
-            ("sha256=ab", false)
+            "sha256=ab"
         );
-        assert_eq!(
-            split_header_name("x-hub-signature: sha1=ab"),
-            ("sha1=ab", true)
-        );
-        assert_eq!(split_header_name(" sha1=ab"), ("sha1=ab", true));
+        assert_eq!(split_header_name("x-hub-signature: sha1=ab"), "sha1=ab");
+        assert_eq!(split_header_name(" sha1=ab"), "sha1=ab");
     }
 
     /// The digests verify reads: 64 hex digits in either case, nothing else (what its own

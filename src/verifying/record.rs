@@ -75,7 +75,7 @@ impl<'a> VerifyRecord<'a> {
             scheme: verdict.scheme().map(|s| s.as_str()),
             reason: verdict.reason(),
             hint: verdict.hint(),
-            diagnosis: diagnosis_id(verdict),
+            diagnosis: verdict.diagnosis_id(),
             events: events.views(),
         }
     }
@@ -122,15 +122,6 @@ impl<'a> VerifyRecord<'a> {
     }
 }
 
-fn diagnosis_id(verdict: &Verdict) -> Option<&'static str> {
-    match verdict {
-        Verdict::Mismatch {
-            diagnosis: Some(d), ..
-        } => Some(d.variant),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,7 +156,7 @@ mod tests {
             signature::verify_headers(b"k", [("X-Hub-Signature-256", "md5=00")], body),
             signature::verify_headers(b"k", [("Content-Type", "text/plain")], body),
         ];
-        assert!(verdicts.iter().any(|v| diagnosis_id(v).is_some()));
+        assert!(verdicts.iter().any(|v| v.diagnosis_id().is_some()));
         let docs = [
             Document::parse(body),
             Document::parse(b"{"),

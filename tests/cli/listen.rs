@@ -371,7 +371,10 @@ fn json_mode_prints_one_object_per_request() {
                 "signature",
                 "events",
                 "duplicate_of",
-                "status"
+                "status",
+                "reason",
+                "hint",
+                "diagnosis"
             ]
         );
         assert!(o["received_at"].as_str().unwrap().ends_with('Z'));
@@ -388,6 +391,8 @@ fn json_mode_prints_one_object_per_request() {
     assert_eq!(o["signature"], "valid");
     assert_eq!(o["status"], 200);
     assert_eq!(o["duplicate_of"], Value::Null);
+    assert_eq!(o["reason"], "signature valid");
+    assert_eq!((&o["hint"], &o["diagnosis"]), (&Value::Null, &Value::Null));
     let e = &o["events"][0];
     assert_eq!(e["kind"], "message");
     assert_eq!(e["type"], "text");
@@ -415,12 +420,122 @@ fn json_mode_prints_one_object_per_request() {
         (Some("missing"), Some(401))
     );
 
+    assert_eq!(o["reason"], "no X-Hub-Signature-256 header");
+    assert!(o["hint"].is_string(), "{o}");
+
     let o = by_id(5);
     assert_eq!(
         (o["method"].as_str(), o["status"].as_i64()),
         (Some("GET"), Some(200))
     );
     assert_eq!(o["events"], serde_json::json!([]));
+    assert_eq!(o["reason"], Value::Null);
+}
+
+/// `verify --json --body FILE --signature VALUE` in `dir`: its one record.
+fn verify_record(dir: &std::path::Path, body: &[u8], value: &str) -> Value {
+    std::fs::write(dir.join("verify-body.json"), body).unwrap();
+    let mut c = support::cmzon(dir);
+    c.env("CMZON_WEBHOOK_SECRET", SECRET).args([
+        "verify",
+        "--json",
+        "--body",
+        "verify-body.json",
+        "--signature",
+        value,
+    ]);
+    let out = c.output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{out:?}: {e}"))
+}
+
+/// Issue 14 points 1, 3, 4 and 12 through listen: a `curl -d` delivery of a pretty body, a
+/// signature corrupted by `send --tamper bad-signature`, and sha1 signatures in either header
+/// get the verdicts verify gives (sha1 alone: 401), and each `--json` record carries
+/// verify's `reason`, `hint` and `diagnosis` for it.
+#[test]
+fn json_records_carry_verifys_reason_and_diagnosis() {
+    let dir = tmp();
+    let l = Listener::start(dir.path(), &["--json"], &env_secret());
+    let pretty = {
+        let f = fixtures::find("message_text").unwrap();
+        fixtures::render(f, &mut TokenSource::new(), &[], Layout::Pretty).expect("renders")
+    };
+    assert!(pretty.contains(&b'\n'));
+    let curl_d: Vec<u8> = pretty.iter().copied().filter(|b| *b != b'\n').collect();
+    let pretty_sig = cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), &pretty);
+    let compact = render("messages");
+    let sha1 = cmzon_hook::webhook::signature::sign_sha1(SECRET.as_bytes(), &compact);
+    let ct = ("Content-Type", "application/json");
+
+    // 1: curl -d @pretty.json
+    let r = l.post(&curl_d, &[ct, ("X-Hub-Signature-256", &pretty_sig)]);
+    assert_eq!(r.status, 401);
+    // 3: what send --tamper bad-signature sends.
+    let mut send = support::cmzon(dir.path());
+    send.env("CMZON_WEBHOOK_SECRET", SECRET).args([
+        "send",
+        "messages",
+        "--tamper",
+        "bad-signature",
+        "--to",
+        &l.url,
+    ]);
+    let _ = send.output().unwrap();
+    // 4: a valid sha1 signature alone, in the legacy header and in the sha256 one.
+    assert_eq!(
+        l.post(&compact, &[ct, ("X-Hub-Signature", &sha1)]).status,
+        401
+    );
+    assert_eq!(
+        l.post(&compact, &[ct, ("X-Hub-Signature-256", &sha1)])
+            .status,
+        401
+    );
+    let lines = l.wait_stdout(4);
+    let objs: Vec<Value> = lines
+        .iter()
+        .map(|x| serde_json::from_str(x).unwrap_or_else(|e| panic!("not JSON {x:?}: {e}")))
+        .collect();
+    let by_id = |id: u64| objs.iter().find(|o| o["id"] == id).unwrap().clone();
+    for o in &objs {
+        assert_eq!(o["signature"], "invalid", "{o}");
+        assert_eq!(o["status"], 401, "{o}");
+    }
+
+    let o = by_id(1);
+    assert_eq!(o["diagnosis"], "newlines-removed", "{o}");
+    assert!(o["reason"]
+        .as_str()
+        .unwrap()
+        .contains("newlines removed from the body (curl -d strips them; use --data-binary)"));
+    let v = verify_record(dir.path(), &curl_d, &pretty_sig);
+    assert_eq!(
+        (&o["reason"], &o["hint"], &o["diagnosis"]),
+        (&v["reason"], &v["hint"], &v["diagnosis"])
+    );
+
+    let o = by_id(2);
+    assert_eq!(o["diagnosis"], "signature-altered", "{o}");
+    let reason = o["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("the signature was altered")
+            && reason.contains("first differs at character 64"),
+        "{reason}"
+    );
+    assert!(!reason.contains("most likely wrong"), "{reason}");
+
+    for id in [3, 4] {
+        let o = by_id(id);
+        assert_eq!(
+            o["reason"], "legacy sha1 signature (it matches); CMzon signs with sha256",
+            "{o}"
+        );
+        let v = verify_record(dir.path(), &compact, &sha1);
+        assert_eq!((&o["reason"], &o["hint"]), (&v["reason"], &v["hint"]));
+        assert_eq!(v["valid"], false);
+    }
+    let stopped = l.interrupt();
+    assert!(stopped.status.success());
 }
 
 #[test]

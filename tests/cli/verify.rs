@@ -219,7 +219,7 @@ fn each_failure_reason() {
         &cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), &body)["sha256=".len()..][..8];
     let cases: [(bool, Value, &str); 7] = [
         (false, Value::Null, "no X-Hub-Signature-256 header"),
-        (false, Value::Null, "unsupported signature scheme `sha1=` (expected sha256=)"),
+        (false, json!("sha1"), "legacy sha1 signature (it matches); CMzon signs with sha256"),
         (false, Value::Null, "malformed signature: sha256 hex digest has 3 characters, expected 64"),
         (false, Value::Null, "no `sha256=` prefix"),
         (
@@ -230,7 +230,7 @@ fn each_failure_reason() {
                 &wrong[7..15]
             ),
         ),
-        (true, json!("sha1"), "legacy X-Hub-Signature (sha1) valid"),
+        (false, json!("sha1"), "legacy sha1 signature (it matches); CMzon signs with sha256"),
         (false, Value::Null, "unsupported signature scheme `md5=`"),
     ];
     for (i, (line, (valid, scheme, reason))) in lines.iter().zip(cases).enumerate() {
@@ -247,14 +247,14 @@ fn each_failure_reason() {
         assert_eq!(line["diagnosis"], Value::Null);
     }
     assert_eq!(lines[0]["events"][0]["id"], "wamid.F");
-    assert_eq!(r.stderr, "verified 7 requests: 1 valid, 6 invalid\n");
+    assert_eq!(r.stderr, "verified 7 requests: 0 valid, 7 invalid\n");
     // The human view says the same things.
     let r = verify(d.path(), &["reasons.jsonl"]);
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("reasons.jsonl:1  ✗  message text wamid.F from 16505551234 (Alice): reasons — no X-Hub-Signature-256 header\n    hint: "), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("reasons.jsonl:6  ✓  message text wamid.F"),
+            .contains("reasons.jsonl:6  ✗  message text wamid.F"),
         "{}",
         r.stdout
     );
@@ -671,4 +671,149 @@ fn requests_listen_refused_are_reported_as_not_verified() {
     let line = &r.json_lines()[0];
     assert_eq!(line["valid"], false);
     assert!(line["hint"].as_str().unwrap().contains("--max-body"));
+}
+
+/// Runs `cmzon-hook ARGS` in `dir` with the test secret in the environment; its stdout.
+fn shell_out(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let mut c = cmzon(dir);
+    c.env("CMZON_WEBHOOK_SECRET", SECRET).args(args);
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    out.stdout
+}
+
+/// Issue 14 point 1, the user's steps: `fixtures show message_text > p.json; tr -d '\n' <
+/// p.json > d.json; verify --body d.json --signature "$(sign p.json)"` (what `curl -d @file`
+/// sends) names the stripped newlines, not the secret.
+#[test]
+fn newlines_stripped_by_curl_d_are_diagnosed() {
+    let d = dir();
+    let pretty = shell_out(d.path(), &["fixtures", "show", "message_text"]);
+    assert!(pretty.iter().filter(|b| **b == b'\n').count() > 5);
+    std::fs::write(d.path().join("p.json"), &pretty).unwrap();
+    let stripped: Vec<u8> = pretty.into_iter().filter(|b| *b != b'\n').collect();
+    std::fs::write(d.path().join("d.json"), stripped).unwrap();
+    let sig = String::from_utf8(shell_out(d.path(), &["sign", "p.json"])).unwrap();
+    let r = verify(d.path(), &["--body", "d.json", "--signature", sig.trim()]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("newlines removed from the body (curl -d strips them; use --data-binary)"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("most likely wrong"), "{}", r.stdout);
+    let r = verify(
+        d.path(),
+        &["--json", "--body", "d.json", "--signature", sig.trim()],
+    );
+    assert_eq!(r.json_lines()[0]["diagnosis"], "newlines-removed");
+}
+
+/// Issue 14 point 2: signed as Python's `json.dumps(doc, indent=2)` writes it (pretty and
+/// `\uXXXX`-escaped), received as `JSON.stringify` re-serialized it (compact, raw UTF-8).
+#[test]
+fn two_changes_at_once_are_diagnosed_as_reserialized() {
+    let d = dir();
+    let compact = text_message("wamid.R", "mangé / café 😮");
+    let value: Value = serde_json::from_slice(&compact).unwrap();
+    let python = pretty(&serde_json::to_vec(&value).unwrap(), b"  ");
+    let python = String::from_utf8(python).unwrap();
+    let mut escaped = String::new();
+    for c in python.chars() {
+        if c.is_ascii() {
+            escaped.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                escaped.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    std::fs::write(d.path().join("stringified.json"), &compact).unwrap();
+    let sig = sign(SECRET.as_bytes(), escaped.as_bytes());
+    let r = verify(
+        d.path(),
+        &["--json", "--body", "stringified.json", "--signature", &sig],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    let line = &r.json_lines()[0];
+    assert_eq!(line["diagnosis"], "re-serialized", "{line}");
+    let reason = line["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(
+            "re-serialized as pretty JSON with 2-space indentation, non-ASCII escaped as \\uXXXX"
+        ),
+        "{reason}"
+    );
+    assert!(!reason.contains("most likely wrong"), "{reason}");
+}
+
+/// Issue 14 point 3: `send --tamper bad-signature` changes the last hex character; verify
+/// says the signature was altered and where, not that the secret is wrong. A truncated
+/// value is named too.
+#[test]
+fn an_altered_or_truncated_signature_is_named() {
+    let d = dir();
+    let body = text_message("wamid.T", "tampered");
+    std::fs::write(d.path().join("b.json"), &body).unwrap();
+    let good = sign(SECRET.as_bytes(), &body);
+    let mut bad = good.clone();
+    let last = bad.pop().unwrap();
+    bad.push(if last == '0' { '1' } else { '0' });
+    let r = verify(d.path(), &["--body", "b.json", "--signature", &bad]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stdout.contains("the signature was altered: its first 63 of 64 hex characters match the expected value and it first differs at character 64"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("most likely wrong"), "{}", r.stdout);
+    let r = verify(
+        d.path(),
+        &["--body", "b.json", "--signature", &good[..good.len() - 4]],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stdout
+            .contains("the signature was truncated: its 60 hex characters are the first 60 of the expected 64"),
+        "{}",
+        r.stdout
+    );
+}
+
+/// Issue 14 point 4: `verify --signature sha1=<valid>` is a legacy signature, reported and
+/// exit 1, bare or pasted under either header name.
+#[test]
+fn a_valid_sha1_signature_alone_fails() {
+    let d = dir();
+    let body = text_message("wamid.S", "legacy");
+    std::fs::write(d.path().join("b.json"), &body).unwrap();
+    let sha1 = sign_sha1(SECRET.as_bytes(), &body);
+    for value in [
+        sha1.clone(),
+        format!("X-Hub-Signature: {sha1}"),
+        format!("X-Hub-Signature-256: {sha1}"),
+    ] {
+        let r = verify(d.path(), &["--body", "b.json", "--signature", &value]);
+        assert_eq!(r.code, 1, "{value}: {r:?}");
+        assert!(
+            r.stdout
+                .contains("legacy sha1 signature (it matches); CMzon signs with sha256"),
+            "{}",
+            r.stdout
+        );
+    }
+    let wrong = sign_sha1(b"other", &body);
+    let r = verify(
+        d.path(),
+        &["--json", "--body", "b.json", "--signature", &wrong],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    let line = &r.json_lines()[0];
+    assert_eq!(line["valid"], false);
+    assert_eq!(line["scheme"], "sha1");
+    assert_eq!(
+        line["reason"],
+        "legacy sha1 signature (it does not match); CMzon signs with sha256"
+    );
 }

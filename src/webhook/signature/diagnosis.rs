@@ -1,8 +1,9 @@
 //! Why a signature fails: on a mismatch, try the body and secret variants that real bugs
-//! produce (a stripped newline, CRLF, re-escaped or re-serialized JSON, a trimmed secret) and
-//! name the one the signature matches. Imports only the MAC primitives ([`super::digest`]).
+//! produce (a stripped newline, newlines stripped by `curl -d`, CRLF, re-escaped or
+//! re-serialized JSON, several of these at once, a trimmed secret) and name the one the
+//! signature matches. Imports only the MAC primitives ([`super::digest`]).
 
-use super::digest::{mac_matches, Scheme};
+use super::digest::{mac_matches, MacStream, Scheme};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnosis {
@@ -29,6 +30,10 @@ pub const DIAGNOSE_MAX_BODY: usize = 16 << 20;
 /// Id of the diagnosis given when the body was too large to try the variants.
 pub const NOT_DIAGNOSED: &str = "not-diagnosed";
 
+/// Id of the diagnosis given when the received signature shares a long prefix with the
+/// expected one: it was altered, not made with another secret.
+pub const SIGNATURE_ALTERED: &str = "signature-altered";
+
 /// One body/secret variant that [`diagnose`] tries: a stable id, what a match means, the fix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VariantInfo {
@@ -41,7 +46,10 @@ pub struct VariantInfo {
 const RAW_BYTES_HINT: &str =
     "sign and verify the exact bytes that travel: never parse and re-serialize the body (JSON.stringify, json.dumps) before signing or verifying";
 
-/// Every variant [`diagnose`] tries, in the order it tries them (smallest change first).
+/// Every diagnosis: the variants [`diagnose`] tries, in the order it tries them (smallest
+/// change first; `newlines-removed` is any JSON re-serialization whose newlines, taken out,
+/// give the body), then [`SIGNATURE_ALTERED`] (decided before [`diagnose`], from the two
+/// signatures) and [`NOT_DIAGNOSED`].
 pub const VARIANTS: &[VariantInfo] = &[
     VariantInfo {
         id: "trailing-newline-added",
@@ -119,6 +127,21 @@ pub const VARIANTS: &[VariantInfo] = &[
         hint: "in Python, compute the HMAC over the raw body (request.get_data(), await request.body()), not json.dumps(request.json)",
     },
     VariantInfo {
+        id: "newlines-removed",
+        explanation: "signature matches the body with its line breaks put back: newlines removed from the body (curl -d strips them; use --data-binary)",
+        hint: "send the body byte-exact: use curl --data-binary @file, not -d (which strips every newline)",
+    },
+    VariantInfo {
+        id: "re-serialized",
+        explanation: "signature matches the same JSON written differently (layout, escaping or final newline): the body was re-serialized between signing and here — verify the raw bytes",
+        hint: RAW_BYTES_HINT,
+    },
+    VariantInfo {
+        id: SIGNATURE_ALTERED,
+        explanation: "the signature was altered: it matches the expected value for a long prefix and then differs, so the secret is right but the signature was changed or truncated on its way",
+        hint: "pass the signature header through unchanged (no truncation, no editing); the secret is right",
+    },
+    VariantInfo {
         id: NOT_DIAGNOSED,
         explanation: "not diagnosed: the body is too large to try the usual variants",
         hint: "check the secret first, then that the body is the exact bytes that were signed",
@@ -192,8 +215,119 @@ pub fn diagnose(scheme: Scheme, secret: &[u8], body: &[u8], got: &[u8]) -> Optio
 
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     for (id, style) in JSON_STYLES {
-        if body_matches(Some(serialize_json(&value, style))) {
-            return Some(found(id));
+        let candidate = serialize_json(&value, style);
+        if body_matches(Some(candidate.clone())) {
+            return Some(if newlines_removed(&candidate, body) {
+                found("newlines-removed")
+            } else {
+                found(id)
+            });
+        }
+    }
+    reserialized(scheme, secret, body, &value, got)
+}
+
+/// `body` is `candidate` with every line break taken out (what `curl -d @file` sends).
+fn newlines_removed(candidate: &[u8], body: &[u8]) -> bool {
+    candidate.contains(&b'\n')
+        && candidate
+            .iter()
+            .filter(|b| **b != b'\n' && **b != b'\r')
+            .eq(body.iter())
+}
+
+/// Layouts tried in combination: compact, Python's spaced one-liner, 2- and 4-space pretty.
+const LAYOUTS: [(usize, &str, &str, &str); 4] = [
+    (0, ",", ":", "compact JSON"),
+    (
+        0,
+        ", ",
+        ": ",
+        "one-line JSON with \", \" and \": \" separators",
+    ),
+    (2, ",", ": ", "pretty JSON with 2-space indentation"),
+    (4, ",", ": ", "pretty JSON with 4-space indentation"),
+];
+
+/// Two or more changes at once: try every layout × escaping of non-ASCII × escaping of `/`
+/// × number format × final newline (64 HMACs over at most 32 serializations) and, when one
+/// matches, say which combination (or that newlines were stripped from it).
+fn reserialized(
+    scheme: Scheme,
+    secret: &[u8],
+    body: &[u8],
+    value: &serde_json::Value,
+    got: &[u8],
+) -> Option<Diagnosis> {
+    let mut tried: Vec<u64> = Vec::new();
+    for (indent, item_sep, key_sep, layout) in LAYOUTS {
+        for ascii in [false, true] {
+            for escape_slash in [false, true] {
+                for python in [false, true] {
+                    let style = JsonStyle {
+                        indent,
+                        item_sep,
+                        key_sep,
+                        ascii,
+                        escape_slash,
+                        python,
+                    };
+                    let candidate = serialize_json(value, style);
+                    let fingerprint = {
+                        use std::hash::{Hash, Hasher};
+                        let mut h = std::collections::hash_map::DefaultHasher::new();
+                        candidate.hash(&mut h);
+                        h.finish()
+                    };
+                    if tried.contains(&fingerprint) {
+                        continue;
+                    }
+                    tried.push(fingerprint);
+                    let mut mac = MacStream::new(scheme, secret);
+                    mac.update(&candidate);
+                    for newline in [false, true] {
+                        let matched = if newline {
+                            let mut m = mac.clone();
+                            m.update(b"\n");
+                            m.matches(got)
+                        } else {
+                            candidate != body && mac.clone().matches(got)
+                        };
+                        if !matched {
+                            continue;
+                        }
+                        let mut full = candidate.clone();
+                        if newline {
+                            full.push(b'\n');
+                        }
+                        if newlines_removed(&full, body) {
+                            return Some(found("newlines-removed"));
+                        }
+                        let mut how = vec![layout.to_string()];
+                        how.push(if ascii {
+                            "non-ASCII escaped as \\uXXXX".into()
+                        } else {
+                            "non-ASCII as raw UTF-8".into()
+                        });
+                        if escape_slash {
+                            how.push("`/` escaped as `\\/`".into());
+                        }
+                        if python {
+                            how.push("Python number format".into());
+                        }
+                        if newline {
+                            how.push("a final newline".into());
+                        }
+                        return Some(Diagnosis {
+                            variant: "re-serialized",
+                            explanation: format!(
+                                "signature matches the body re-serialized as {}: the same JSON written differently (e.g. signed with json.dumps(doc, indent=2), re-serialized with JSON.stringify) — verify the raw bytes",
+                                how.join(", ")
+                            ),
+                        });
+                    }
+                }
+            }
         }
     }
     None
@@ -718,6 +852,63 @@ mod tests {
         let captured = "{\"a\":[1,2.0],\"b\":\"é\\u0001\",\"c\":1e-7,\"d\":\"x/y\"}".as_bytes();
         let signed = br#"{"a": [1, 2.0], "b": "\u00e9\u0001", "c": 1e-07, "d": "x/y"}"#;
         assert_eq!(body_variant(signed, captured), "python-json");
+    }
+
+    /// Issue 14 point 1: `curl -d @pretty.json` strips every newline, indentation stays.
+    #[test]
+    fn variant_newlines_removed() {
+        let value: serde_json::Value = serde_json::from_slice(MESSAGES).unwrap();
+        for indent in [&b"  "[..], b"    "] {
+            let mut pretty = Vec::new();
+            let fmt = serde_json::ser::PrettyFormatter::with_indent(indent);
+            serde::Serialize::serialize(
+                &value,
+                &mut serde_json::Serializer::with_formatter(&mut pretty, fmt),
+            )
+            .unwrap();
+            for signed in [pretty.clone(), [&pretty[..], b"\n"].concat()] {
+                let curl_d: Vec<u8> = signed.iter().copied().filter(|b| *b != b'\n').collect();
+                assert_eq!(body_variant(&signed, &curl_d), "newlines-removed");
+                let v = verify_value(SECRET, &sign(SECRET, &signed), &curl_d);
+                assert!(v.reason().contains(
+                    "newlines removed from the body (curl -d strips them; use --data-binary)"
+                ));
+                assert!(v.hint().unwrap().contains("--data-binary"));
+            }
+        }
+    }
+
+    /// Issue 14 point 2: two changes at once. Signed as Python's `json.dumps(doc, indent=2)`
+    /// (pretty, `\uXXXX`), received as `JSON.stringify` wrote it (compact, raw UTF-8).
+    #[test]
+    fn variant_re_serialized() {
+        let received = "{\"a\":\"é/😮\",\"n\":[1,2.5],\"o\":{}}".as_bytes();
+        let python_indent_2 =
+            b"{\n  \"a\": \"\\u00e9/\\ud83d\\ude2e\",\n  \"n\": [\n    1,\n    2.5\n  ],\n  \"o\": {}\n}";
+        assert_eq!(body_variant(python_indent_2, received), "re-serialized");
+        let v = verify_value(SECRET, &sign(SECRET, python_indent_2), received);
+        assert!(
+            v.reason().contains(
+                "re-serialized as pretty JSON with 2-space indentation, non-ASCII escaped as \\uXXXX:"
+            ),
+            "{}",
+            v.reason()
+        );
+        // The other way round, with `\/` and a final newline as well.
+        let signed = b"{\"a\":\"\\u00e9\\/\\ud83d\\ude2e\",\"n\":[1,2.5],\"o\":{}}\n";
+        let received = "{\n    \"a\": \"é/😮\",\n    \"n\": [1, 2.5],\n    \"o\": {}\n}".as_bytes();
+        assert_eq!(body_variant(signed, received), "re-serialized");
+        let v = verify_value(SECRET, &sign(SECRET, signed), received);
+        assert!(
+            v.reason().contains(
+                "compact JSON, non-ASCII escaped as \\uXXXX, `/` escaped as `\\/`, a final newline"
+            ),
+            "{}",
+            v.reason()
+        );
+        // Same JSON under another secret: still the secret.
+        let v = verify_value(SECRET, &sign(b"other", python_indent_2), received);
+        assert!(v.reason().contains("the secret is most likely wrong"));
     }
 
     #[test]

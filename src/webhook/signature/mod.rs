@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use diagnosis::variant_hint;
 pub use diagnosis::{
     diagnose, escape_json_text, not_diagnosed, unescape_json_text, Diagnosis, VariantInfo,
-    DIAGNOSE_MAX_BODY, NOT_DIAGNOSED, VARIANTS,
+    DIAGNOSE_MAX_BODY, NOT_DIAGNOSED, SIGNATURE_ALTERED, VARIANTS,
 };
 use digest::unhex;
 pub use digest::{
@@ -29,20 +29,24 @@ pub struct StreamVerdict {
 
 /// Verify a signature value over everything `reader` yields, hashing in 1 MiB chunks. Keeps
 /// the body in memory only while it is at most `keep_limit` bytes; a larger mismatching body
-/// gets the [`not_diagnosed`] diagnosis. `allow_sha1` as in [`verify_value_allowing`].
+/// gets the [`not_diagnosed`] diagnosis. A `sha1=` value is hashed too, to say whether it
+/// matches, and is never valid ([`Verdict::LegacySha1`]).
 pub fn verify_reader(
     secret: &[u8],
     value: &str,
-    allow_sha1: bool,
     mut reader: impl std::io::Read,
     keep_limit: usize,
 ) -> std::io::Result<StreamVerdict> {
-    let parsed = match parse_value(value) {
-        Ok((Scheme::Sha1, _)) if !allow_sha1 => Err(Verdict::WrongScheme {
-            found: "sha1".into(),
-        }),
-        other => other,
-    };
+    // A digest of the wrong length is still hashed against, to tell a truncated signature:
+    // `malformed` keeps its verdict while `got` stays empty.
+    let mut malformed = None;
+    let parsed = parse_value(value).or_else(|v| match odd_length_digest(value) {
+        Some((scheme, _)) => {
+            malformed = Some(v);
+            Ok((scheme, Vec::new()))
+        }
+        None => Err(v),
+    });
     let mut state = parsed.map(|(scheme, got)| (MacStream::new(scheme, secret), scheme, got));
     let mut kept = Some(Vec::new());
     let mut buf = vec![0u8; 1 << 20];
@@ -66,20 +70,24 @@ pub fn verify_reader(
             }
         }
     }
-    let verdict = match state {
-        Err(v) => v,
-        Ok((m, scheme, got)) if m.clone().matches(&got) => Verdict::Valid {
-            scheme,
-            legacy: false,
+    let verdict = match (state, malformed) {
+        (Err(v), _) => v,
+        (Ok((m, _, _)), Some(v)) => wrong_length(value, &hex(&m.finalize())).unwrap_or(v),
+        (Ok((m, Scheme::Sha1, got)), None) => Verdict::LegacySha1 {
+            matches: m.matches(&got),
         },
-        Ok((m, scheme, got)) => match &kept {
+        (Ok((m, scheme, got)), None) if m.clone().matches(&got) => Verdict::Valid { scheme },
+        (Ok((m, scheme, got)), None) => match &kept {
             Some(body) => mismatch(scheme, secret, body, &got),
-            None => Verdict::Mismatch {
-                scheme,
-                expected_prefix: hex(&m.finalize())[..8].to_string(),
-                got_prefix: hex(&got)[..8].to_string(),
-                diagnosis: Some(not_diagnosed(len)),
-            },
+            None => {
+                let expected = hex(&m.finalize());
+                Verdict::Mismatch {
+                    scheme,
+                    expected_prefix: expected[..8].to_string(),
+                    got_prefix: hex(&got)[..8].to_string(),
+                    diagnosis: Some(altered(&expected, &hex(&got)).unwrap_or(not_diagnosed(len))),
+                }
+            }
         },
     };
     Ok(StreamVerdict {
@@ -92,11 +100,15 @@ pub fn verify_reader(
 /// The outcome of verifying one request. Each failure is distinct.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// Signature matches the exact bytes. `legacy` when only `X-Hub-Signature: sha1=` was present.
-    Valid { scheme: Scheme, legacy: bool },
+    /// A `sha256=` signature matches the exact bytes.
+    Valid { scheme: Scheme },
+    /// The only signature is a legacy `sha1=` one (in any header, or given to verify): never
+    /// valid, since CMzon signs with `X-Hub-Signature-256: sha256=`. `matches` says whether
+    /// it is the right HMAC-SHA1 of the body.
+    LegacySha1 { matches: bool },
     /// No signature header at all.
     Missing,
-    /// A signature in a scheme we do not accept here (e.g. `sha1=` in X-Hub-Signature-256, `md5=`).
+    /// A signature in a scheme we do not know (e.g. `md5=`); `sha1=` is [`Verdict::LegacySha1`].
     WrongScheme { found: String },
     /// Not `<scheme>=<hex>`: bad hex, wrong length, empty.
     Malformed { reason: String },
@@ -126,9 +138,21 @@ impl Verdict {
         }
     }
 
+    /// The stable id of the mismatch's diagnosis (e.g. `compact-json`), the `diagnosis` of
+    /// verify's and listen's `--json` records.
+    pub fn diagnosis_id(&self) -> Option<&'static str> {
+        match self {
+            Verdict::Mismatch {
+                diagnosis: Some(d), ..
+            } => Some(d.variant),
+            _ => None,
+        }
+    }
+
     pub fn scheme(&self) -> Option<Scheme> {
         match self {
             Verdict::Valid { scheme, .. } | Verdict::Mismatch { scheme, .. } => Some(*scheme),
+            Verdict::LegacySha1 { .. } => Some(Scheme::Sha1),
             _ => None,
         }
     }
@@ -136,10 +160,12 @@ impl Verdict {
     /// One line saying what is wrong (or that it is valid).
     pub fn reason(&self) -> Cow<'static, str> {
         let text = match self {
-            Verdict::Valid { legacy: false, .. } => return "signature valid".into(),
-            Verdict::Valid { legacy: true, .. } => {
-                return "legacy X-Hub-Signature (sha1) valid; no X-Hub-Signature-256 was sent"
-                    .into()
+            Verdict::Valid { .. } => return "signature valid".into(),
+            Verdict::LegacySha1 { matches: true } => {
+                return "legacy sha1 signature (it matches); CMzon signs with sha256".into()
+            }
+            Verdict::LegacySha1 { matches: false } => {
+                return "legacy sha1 signature (it does not match); CMzon signs with sha256".into()
             }
             Verdict::Missing => return "no X-Hub-Signature-256 header".into(),
             Verdict::WrongScheme { found } => {
@@ -173,9 +199,9 @@ impl Verdict {
     /// How to fix it, when there is something to say.
     pub fn hint(&self) -> Option<Cow<'static, str>> {
         match self {
-            Verdict::Valid { legacy: true, .. } => {
-                Some("modern senders sign with X-Hub-Signature-256 (HMAC-SHA256); prefer it".into())
-            }
+            Verdict::LegacySha1 { .. } => Some(
+                "a sha1 signature alone is never accepted: send X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>".into(),
+            ),
             Verdict::Valid { .. } => None,
             Verdict::Missing => Some(
                 "the sender must send X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>".into(),
@@ -196,7 +222,8 @@ impl Verdict {
 }
 
 /// Verify a request from its headers (any order, names matched case-insensitively).
-/// Uses `X-Hub-Signature-256` when present, else the legacy `X-Hub-Signature: sha1=`.
+/// Uses `X-Hub-Signature-256` when present, else the legacy `X-Hub-Signature` (whose `sha1=`
+/// value is reported, never accepted: [`Verdict::LegacySha1`]).
 pub fn verify_headers<'a>(
     secret: &[u8],
     headers: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -212,17 +239,7 @@ pub fn verify_headers<'a>(
         }
     }
     match (sha256, legacy) {
-        (Some(v), _) => verify_value(secret, v, body),
-        (None, Some(v)) => match parse_value(v) {
-            Ok((Scheme::Sha1, _)) => match verify_value_allowing(secret, v, body, true) {
-                Verdict::Valid { scheme, .. } => Verdict::Valid {
-                    scheme,
-                    legacy: true,
-                },
-                other => other,
-            },
-            _ => verify_value_allowing(secret, v, body, true),
-        },
+        (Some(v), _) | (None, Some(v)) => verify_value(secret, v, body),
         (None, None) => Verdict::Missing,
     }
 }
@@ -263,7 +280,6 @@ impl<'a> KeyedVerifier<'a> {
                 if mac.matches(&digest) {
                     return Verdict::Valid {
                         scheme: Scheme::Sha256,
-                        legacy: false,
                     };
                 }
             }
@@ -272,40 +288,130 @@ impl<'a> KeyedVerifier<'a> {
     }
 }
 
-/// Verify one `X-Hub-Signature-256` value (`sha256=<hex>`).
+/// Verify one signature value (`sha256=<hex>`). A `sha1=` value is checked and reported,
+/// never valid ([`Verdict::LegacySha1`]); a digest of the wrong length that is the start of
+/// the expected one is reported as truncated.
 pub fn verify_value(secret: &[u8], value: &str, body: &[u8]) -> Verdict {
-    verify_value_allowing(secret, value, body, false)
-}
-
-/// Verify a value; `allow_sha1` accepts `sha1=` (legacy header or explicit user choice).
-pub fn verify_value_allowing(secret: &[u8], value: &str, body: &[u8], allow_sha1: bool) -> Verdict {
     let (scheme, got) = match parse_value(value) {
         Ok(p) => p,
-        Err(v) => return v,
+        Err(v) => {
+            return match odd_length_digest(value) {
+                Some((scheme, _)) => {
+                    wrong_length(value, &hex(&mac(scheme, secret, body))).unwrap_or(v)
+                }
+                None => v,
+            }
+        }
     };
-    if scheme == Scheme::Sha1 && !allow_sha1 {
-        return Verdict::WrongScheme {
-            found: "sha1".into(),
+    if scheme == Scheme::Sha1 {
+        return Verdict::LegacySha1 {
+            matches: mac_matches(scheme, secret, body, &got),
         };
     }
     if mac_matches(scheme, secret, body, &got) {
-        return Verdict::Valid {
-            scheme,
-            legacy: false,
-        };
+        return Verdict::Valid { scheme };
     }
     mismatch(scheme, secret, body, &got)
 }
 
+/// Hex characters two digests share before they first differ.
+fn common_hex_prefix(a: &str, b: &str) -> usize {
+    a.bytes()
+        .zip(b.bytes())
+        .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
+        .count()
+}
+
+/// Shared leading hex characters from which a signature is taken to be an altered copy of
+/// the right one rather than one made with another secret (a chance of 1 in 16^8).
+const ALTERED_PREFIX: usize = 8;
+
+/// `scheme=hex` whose hex part is hexadecimal but not the scheme's length: the scheme and
+/// the hex text.
+fn odd_length_digest(value: &str) -> Option<(Scheme, &str)> {
+    let (scheme, hexpart) = value.trim().split_once('=')?;
+    let scheme = match scheme.trim() {
+        s if s.eq_ignore_ascii_case("sha256") => Scheme::Sha256,
+        s if s.eq_ignore_ascii_case("sha1") => Scheme::Sha1,
+        _ => return None,
+    };
+    let hexpart = hexpart.trim();
+    let want = scheme_hex_len(scheme);
+    (hexpart.len() != want
+        && hexpart.len() >= ALTERED_PREFIX
+        && hexpart.bytes().all(|b| b.is_ascii_hexdigit()))
+    .then_some((scheme, hexpart))
+}
+
+fn scheme_hex_len(scheme: Scheme) -> usize {
+    match scheme {
+        Scheme::Sha256 => 64,
+        Scheme::Sha1 => 40,
+    }
+}
+
+/// The verdict for a digest of the wrong length that starts like `expected` (the right
+/// digest's hex): truncated, or extended, or altered, with where it first differs.
+fn wrong_length(value: &str, expected: &str) -> Option<Verdict> {
+    let (scheme, hexpart) = odd_length_digest(value)?;
+    let shared = common_hex_prefix(hexpart, expected);
+    if shared < ALTERED_PREFIX {
+        return None;
+    }
+    let want = expected.len();
+    let len = hexpart.len();
+    let what = if shared == len {
+        format!(
+            "the signature was truncated: its {len} hex characters are the first {len} of the expected {want}"
+        )
+    } else if shared == want {
+        format!(
+            "the signature has {} extra characters after the expected {want}",
+            len - want
+        )
+    } else {
+        format!(
+            "the signature was altered: {len} hex characters instead of {want}, first differing from the expected value at character {}",
+            shared + 1
+        )
+    };
+    Some(Verdict::Malformed {
+        reason: format!("{} digest of the wrong length: {what}", scheme.as_str()),
+    })
+}
+
 /// The verdict for a body whose MAC is not `got`, with its diagnosis.
 fn mismatch(scheme: Scheme, secret: &[u8], body: &[u8], got: &[u8]) -> Verdict {
-    let expected = mac(scheme, secret, body);
+    let expected = hex(&mac(scheme, secret, body));
+    let got_hex = hex(got);
+    let diagnosis = altered(&expected, &got_hex).or_else(|| diagnose(scheme, secret, body, got));
     Verdict::Mismatch {
         scheme,
-        expected_prefix: hex(&expected)[..8].to_string(),
-        got_prefix: hex(got)[..8].to_string(),
-        diagnosis: diagnose(scheme, secret, body, got),
+        expected_prefix: expected[..8].to_string(),
+        got_prefix: got_hex[..8].to_string(),
+        diagnosis,
     }
+}
+
+/// A signature that shares a long prefix with the expected one was altered (a character
+/// changed in transit or by hand), not made with another secret: say where they first differ.
+fn altered(expected: &str, got: &str) -> Option<Diagnosis> {
+    let shared = common_hex_prefix(expected, got);
+    if shared < ALTERED_PREFIX {
+        return None;
+    }
+    let from = shared.saturating_sub(4);
+    let to = (shared + 4).min(expected.len());
+    Some(Diagnosis {
+        variant: SIGNATURE_ALTERED,
+        explanation: format!(
+            "the signature was altered: its first {shared} of {} hex characters match the expected value and it first differs at character {} (expected …{}…, got …{}…)",
+            expected.len(),
+            shared + 1,
+            &expected[from..to],
+            &got[from..to],
+        ),
+    })
 }
 
 /// Parse `scheme=hex` into the scheme and the MAC bytes.
@@ -330,10 +436,7 @@ pub fn parse_value(value: &str) -> Result<(Scheme, Vec<u8>), Verdict> {
             })
         }
     };
-    let want = match scheme {
-        Scheme::Sha256 => 64,
-        Scheme::Sha1 => 40,
-    };
+    let want = scheme_hex_len(scheme);
     let hexpart = hexpart.trim();
     if hexpart.len() != want {
         return Err(Verdict::Malformed {
@@ -428,7 +531,6 @@ mod tests {
                 v,
                 Verdict::Valid {
                     scheme: Scheme::Sha256,
-                    legacy: false
                 }
             );
             assert_eq!(v.reason(), "signature valid");
@@ -491,19 +593,33 @@ mod tests {
         }
     }
 
+    /// Issue 14 point 4: a sha1 signature is reported the same way in either header and as
+    /// a bare value, matching or not, and is never valid.
     #[test]
-    fn sha1_in_sha256_header_is_wrong_scheme() {
+    fn sha1_is_legacy_and_never_valid_in_any_header() {
         let sha1 = sign_sha1(SECRET, MESSAGES);
-        let v = verify_headers(SECRET, [("X-Hub-Signature-256", sha1.as_str())], MESSAGES);
+        let wrong = sign_sha1(b"other", MESSAGES);
+        for name in ["X-Hub-Signature-256", "X-Hub-Signature", "x-hub-signature"] {
+            let v = verify_headers(SECRET, [(name, sha1.as_str())], MESSAGES);
+            assert_eq!(v, Verdict::LegacySha1 { matches: true }, "{name}");
+            assert_eq!(
+                v.reason(),
+                "legacy sha1 signature (it matches); CMzon signs with sha256"
+            );
+            assert!(v.hint().unwrap().contains("X-Hub-Signature-256: sha256="));
+            assert_eq!(v.scheme(), Some(Scheme::Sha1));
+            assert_eq!(v.label(), "invalid");
+            let v = verify_headers(SECRET, [(name, wrong.as_str())], MESSAGES);
+            assert_eq!(
+                v.reason(),
+                "legacy sha1 signature (it does not match); CMzon signs with sha256"
+            );
+            assert!(!v.is_valid());
+        }
         assert_eq!(
-            v,
-            Verdict::WrongScheme {
-                found: "sha1".into()
-            }
+            verify_value(SECRET, &sha1, MESSAGES),
+            Verdict::LegacySha1 { matches: true }
         );
-        assert!(v.reason().contains("sha1="), "{}", v.reason());
-        assert_eq!(v.scheme(), None);
-        assert_eq!(v.label(), "invalid");
         let v = verify_value(SECRET, "md5=0123", MESSAGES);
         assert_eq!(
             v,
@@ -522,13 +638,7 @@ mod tests {
         assert_eq!(Verdict::Missing.label(), "missing");
         let legacy = sign_sha1(b"k", b"{}");
         let v = verify_headers(b"k", [("x-hub-signature", legacy.as_str())], b"{}");
-        assert_eq!(
-            v,
-            Verdict::Valid {
-                scheme: Scheme::Sha1,
-                legacy: true
-            }
-        );
+        assert_eq!(v, Verdict::LegacySha1 { matches: true });
         assert!(v.reason().contains("legacy"));
         // When both are present the SHA-256 header decides.
         let bad = sign(b"other", b"{}");
@@ -550,18 +660,16 @@ mod tests {
             ),
             "{v:?}"
         );
-        // A legacy mismatch is a sha1 mismatch.
+        // A legacy mismatch is a legacy signature that does not match.
         let v = verify_headers(b"other", [("X-Hub-Signature", legacy.as_str())], b"{}");
-        assert!(
-            matches!(
-                v,
-                Verdict::Mismatch {
-                    scheme: Scheme::Sha1,
-                    ..
-                }
-            ),
-            "{v:?}"
+        assert_eq!(v, Verdict::LegacySha1 { matches: false });
+        // A sha256 value in the legacy header is checked like any sha256 value.
+        let v = verify_headers(
+            b"k",
+            [("X-Hub-Signature", sign(b"k", b"{}").as_str())],
+            b"{}",
         );
+        assert!(v.is_valid(), "{v:?}");
     }
 
     #[test]
@@ -595,20 +703,20 @@ mod tests {
     #[test]
     fn stream_verification() {
         let sig = sign(SECRET, MESSAGES);
-        let r = verify_reader(SECRET, &sig, false, MESSAGES, 1 << 20).unwrap();
+        let r = verify_reader(SECRET, &sig, MESSAGES, 1 << 20).unwrap();
         assert!(r.verdict.is_valid());
         assert_eq!(r.len, MESSAGES.len() as u64);
         assert_eq!(r.body.as_deref(), Some(MESSAGES));
 
         // Small enough to keep: diagnosed like the in-memory path.
-        let r = verify_reader(SECRET, &sign(SECRET, UNESCAPED), false, ESCAPED, 1 << 20).unwrap();
+        let r = verify_reader(SECRET, &sign(SECRET, UNESCAPED), ESCAPED, 1 << 20).unwrap();
         assert_eq!(
             r.verdict,
             verify_value(SECRET, &sign(SECRET, UNESCAPED), ESCAPED)
         );
 
         // Too large to keep: not diagnosed, and says so.
-        let r = verify_reader(SECRET, &sign(b"x", MESSAGES), false, MESSAGES, 16).unwrap();
+        let r = verify_reader(SECRET, &sign(b"x", MESSAGES), MESSAGES, 16).unwrap();
         assert_eq!(r.body, None);
         match &r.verdict {
             Verdict::Mismatch {
@@ -622,30 +730,78 @@ mod tests {
             other => panic!("{other:?}"),
         }
 
-        let r = verify_reader(
-            SECRET,
-            &sign_sha1(SECRET, MESSAGES),
-            false,
-            MESSAGES,
-            1 << 20,
-        )
-        .unwrap();
-        assert_eq!(
-            r.verdict,
-            Verdict::WrongScheme {
-                found: "sha1".into()
-            }
-        );
+        let r = verify_reader(SECRET, &sign_sha1(SECRET, MESSAGES), MESSAGES, 1 << 20).unwrap();
+        assert_eq!(r.verdict, Verdict::LegacySha1 { matches: true });
         assert_eq!(r.body.as_deref(), Some(MESSAGES));
-        let r = verify_reader(
-            SECRET,
-            &sign_sha1(SECRET, MESSAGES),
-            true,
-            MESSAGES,
-            1 << 20,
-        )
-        .unwrap();
-        assert_eq!(r.verdict.scheme(), Some(Scheme::Sha1));
-        assert!(r.verdict.is_valid());
+        let r = verify_reader(SECRET, &sign_sha1(b"x", MESSAGES), MESSAGES, 16).unwrap();
+        assert_eq!(r.verdict, Verdict::LegacySha1 { matches: false });
+
+        // A truncated or altered signature is told from the stream as from memory.
+        let good = sign(SECRET, MESSAGES);
+        for value in [&good[..good.len() - 3], &corrupt(&good)] {
+            let r = verify_reader(SECRET, value, MESSAGES, 1 << 20).unwrap();
+            assert_eq!(r.verdict, verify_value(SECRET, value, MESSAGES), "{value}");
+            let r = verify_reader(SECRET, value, MESSAGES, 16).unwrap();
+            assert!(
+                r.verdict.reason().contains("signature was"),
+                "{:?}",
+                r.verdict
+            );
+        }
+    }
+
+    /// What `send --tamper bad-signature` does: the last hex character changed.
+    fn corrupt(sig: &str) -> String {
+        let mut s = sig.to_string();
+        let last = s.pop().unwrap();
+        s.push(if last == '0' { '1' } else { '0' });
+        s
+    }
+
+    /// Issue 14 point 3: a corrupted signature is not blamed on the secret; the reason says
+    /// where the values first differ.
+    #[test]
+    fn altered_signature_is_not_a_wrong_secret() {
+        let good = sign(SECRET, MESSAGES);
+        let v = verify_value(SECRET, &corrupt(&good), MESSAGES);
+        assert_eq!(v.diagnosis_id(), Some(SIGNATURE_ALTERED));
+        let reason = v.reason();
+        assert!(!reason.contains("secret is most likely wrong"), "{reason}");
+        assert!(
+            reason.contains("the signature was altered: its first 63 of 64 hex characters match the expected value and it first differs at character 64"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains(&format!("expected …{}…", &good[good.len() - 5..])),
+            "{reason}"
+        );
+        assert!(v.hint().unwrap().contains("the secret is right"));
+        // A change in the middle.
+        let mut mid = good.clone().into_bytes();
+        mid[7 + 20] = if mid[7 + 20] == b'a' { b'b' } else { b'a' };
+        let v = verify_value(SECRET, std::str::from_utf8(&mid).unwrap(), MESSAGES);
+        assert!(
+            v.reason().contains("first differs at character 21"),
+            "{}",
+            v.reason()
+        );
+
+        // Truncated: a prefix of the expected value.
+        let v = verify_value(SECRET, &good[..good.len() - 2], MESSAGES);
+        assert_eq!(
+            v.reason(),
+            "malformed signature: sha256 digest of the wrong length: the signature was truncated: its 62 hex characters are the first 62 of the expected 64"
+        );
+        let v = verify_value(SECRET, &format!("{good}ab"), MESSAGES);
+        assert!(v.reason().contains("2 extra characters"), "{}", v.reason());
+        // A short value unrelated to the expected one stays a plain length error.
+        let v = verify_value(SECRET, "sha256=abc", MESSAGES);
+        assert_eq!(
+            v.reason(),
+            "malformed signature: sha256 hex digest has 3 characters, expected 64"
+        );
+        // Another secret shares no long prefix: still the secret.
+        let v = verify_value(SECRET, &sign(b"other", MESSAGES), MESSAGES);
+        assert!(v.reason().contains("the secret is most likely wrong"));
     }
 }
