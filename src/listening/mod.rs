@@ -455,9 +455,7 @@ impl EndpointState {
                 &reason,
                 Some(hint),
             );
-            self.emit(&text, |out| {
-                inc.record(out, Sig::Unchecked, &[], None, status)
-            });
+            self.emit(&text, |out| inc.record(out, None, &[], None, status));
             respond(rq, status, format!("{reason}\n").into_bytes(), None);
             return;
         }
