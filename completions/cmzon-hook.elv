@@ -271,7 +271,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --port 'Port for the demo endpoint (0 picks a free one)'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
-            cand --keep 'Keep the capture file and print its path'
+            cand --keep 'Keep the capture file and the random secret (a 0600 file beside it); print how to verify it'
             cand --json 'One JSON document on stdout at the end instead of the tour''s lines'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
