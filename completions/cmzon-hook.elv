@@ -209,7 +209,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --insecure 'Do not verify TLS certificates (prints a warning)'
             cand --allow-http 'Treat plain HTTP on a loopback host as a warning instead of a failure'
             cand --json 'One JSON document on stdout'
-            cand --strict 'Exit 1 on warnings too'
+            cand --strict 'Exit 1 on warnings too (including checks that did not run for want of the secret)'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'

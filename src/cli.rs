@@ -481,7 +481,7 @@ pub struct LintArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
-    /// Exit 1 on warnings too
+    /// Exit 1 on warnings too (including checks that did not run for want of the secret)
     #[arg(long)]
     pub strict: bool,
 }

@@ -581,15 +581,65 @@ pub fn check_redirect(seen: &[(String, ProbeOutcome)]) -> CheckResult {
 }
 
 /// The result of a check that needs what was not given.
-pub fn missing_secret(id: CheckId) -> CheckResult {
-    CheckResult::skip(
-        id,
-        "needs the webhook secret to sign its probes",
-        format!(
-            "pass --secret-file PATH or set {} to run this check",
-            crate::webhook::secret::ENV_PRIMARY
-        ),
+/// What to do when the secret is missing.
+pub fn secret_hint() -> String {
+    format!(
+        "pass --secret-file PATH or set {} (the secret from the CMzon dashboard) to run it",
+        crate::webhook::secret::ENV_PRIMARY
     )
+}
+
+/// A check that signs its probes, without the secret: not run, reported as a warning so a CI
+/// job with a missing secret does not pass silently (`--strict` fails).
+pub fn missing_secret(id: CheckId) -> CheckResult {
+    CheckResult::warn(
+        id,
+        "not run: needs the webhook secret to sign its probes",
+        secret_hint(),
+    )
+    .detail(super::checks::NOT_RUN, "no webhook secret")
+}
+
+/// `rejects-forged` without the secret: an event signed with a wrong secret must be rejected
+/// whatever the real secret is; the modified-body probe needs the secret and does not run.
+pub fn check_rejects_forged_without_secret(
+    wrong_secret: &ProbeOutcome,
+    timeout: Duration,
+) -> CheckResult {
+    let id = CheckId::RejectsForged;
+    let r = match wrong_secret {
+        Ok(a) if is_2xx(a.status) => CheckResult::fail(
+            id,
+            format!(
+                "endpoint accepts forged events (wrong secret got {})",
+                describe(wrong_secret)
+            ),
+            VERIFY_HINT,
+        ),
+        _ => {
+            let r = rate_refusal(
+                id,
+                "an event signed with a wrong secret",
+                wrong_secret,
+                timeout,
+            );
+            if r.status == CheckStatus::Pass {
+                CheckResult::warn(
+                    id,
+                    format!(
+                        "{}; the modified-body probe did not run (it needs the webhook secret)",
+                        r.message
+                    ),
+                    secret_hint(),
+                )
+            } else {
+                r
+            }
+        }
+    };
+    r.detail("wrong_secret", outcome_json(wrong_secret))
+        .detail("modified_body", Value::Null)
+        .detail("partial", "modified-body probe not run: no webhook secret")
 }
 
 pub fn missing_verify_token() -> CheckResult {
