@@ -981,3 +981,61 @@ fn schema_rejects_documents_of_another_shape() {
         assert!(!schema_errors(&d).is_empty(), "schema accepted: {what}");
     }
 }
+
+/// Issue 14 point 17: an endpoint that verifies `json.dumps(json.loads(body))` refuses both
+/// the compact and the escaped event; lint used to say "fails for every event", which reads
+/// like a wrong secret. It now says the endpoint verifies a re-serialized body.
+#[test]
+fn python_reserializing_endpoint_is_named_not_blamed_on_the_secret() {
+    // The test endpoint's re-serializer is Python's, byte for byte.
+    let v: Value = serde_json::from_str(r#"{"a":[1,"x/y"],"b":{"c":"mangé 😮\n"}}"#).unwrap();
+    // python3 -c 'import json; print(json.dumps({"a": [1, "x/y"], "b": {"c": "mangé 😮\n"}}))'
+    assert_eq!(
+        support::lint::python_dumps(&v),
+        r#"{"a": [1, "x/y"], "b": {"c": "mang\u00e9 \ud83d\ude2e\n"}}"#
+    );
+
+    let dir = tmp();
+    let ep = serve(
+        Behaviour {
+            verify: Verify::PythonDumps,
+            ..Behaviour::correct()
+        },
+        None,
+    );
+    let (r, doc) = lint(
+        dir.path(),
+        &ep.url,
+        &["--allow-http", "--only", "reachable,raw-body"],
+    );
+    assert_eq!(r.code, 1);
+    assert_verdicts(&doc, &[("reachable", "fail"), ("raw-body", "fail")]);
+    for id in ["reachable", "raw-body"] {
+        let m = message(&doc, id);
+        assert!(
+            m.starts_with("the endpoint verifies a re-serialized body, not the raw bytes"),
+            "{id}: {m}"
+        );
+        assert!(m.contains("the secret is right"), "{id}: {m}");
+        assert!(!m.contains("fails for every event"), "{id}: {m}");
+        let c = check(&doc, id);
+        assert!(c["hint"].as_str().unwrap().contains("raw request bytes"));
+        assert_eq!(c["details"]["reserialized_response"]["status"], 200);
+    }
+    assert!(message(&doc, "reachable").contains("a correctly signed compact event got 401"));
+
+    // With the wrong secret, the same endpoint still reads as a wrong secret.
+    let r = run(cmzon(dir.path())
+        .args([
+            "lint",
+            &ep.url,
+            "--json",
+            "--allow-http",
+            "--only",
+            "reachable,raw-body",
+        ])
+        .env("CMZON_WEBHOOK_SECRET", "not-the-secret"));
+    let doc = r.json();
+    assert!(message(&doc, "raw-body").contains("fails for every event"));
+    assert!(!message(&doc, "reachable").contains("re-serialized"));
+}
