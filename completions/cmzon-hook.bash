@@ -134,7 +134,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__completions)
+        cmzon__hook__subcmd__completions)
             opts="-q -v -h -V --color --quiet --verbose --config --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -156,7 +156,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__demo)
+        cmzon__hook__subcmd__demo)
             opts="-p -q -v -h -V --port --keep --json --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -186,7 +186,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__fixtures)
+        cmzon__hook__subcmd__fixtures)
             opts="-q -v -h -V --color --quiet --verbose --config --help --version list show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -208,7 +208,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__fixtures__subcmd__help)
+        cmzon__hook__subcmd__fixtures__subcmd__help)
             opts="list show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -222,7 +222,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__fixtures__subcmd__help__subcmd__help)
+        cmzon__hook__subcmd__fixtures__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -236,7 +236,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__fixtures__subcmd__help__subcmd__list)
+        cmzon__hook__subcmd__fixtures__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -250,7 +250,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__fixtures__subcmd__help__subcmd__show)
+        cmzon__hook__subcmd__fixtures__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -264,7 +264,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__fixtures__subcmd__list)
+        cmzon__hook__subcmd__fixtures__subcmd__list)
             opts="-q -v -h -V --json --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -286,7 +286,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__fixtures__subcmd__show)
+        cmzon__hook__subcmd__fixtures__subcmd__show)
             opts="-q -v -h -V --set --compact --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -312,7 +312,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help)
+        cmzon__hook__subcmd__help)
             opts="sign fixtures send listen verify lint completions man init demo help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -326,7 +326,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__completions)
+        cmzon__hook__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -340,7 +340,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__demo)
+        cmzon__hook__subcmd__help__subcmd__demo)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -354,7 +354,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__fixtures)
+        cmzon__hook__subcmd__help__subcmd__fixtures)
             opts="list show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -368,7 +368,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__fixtures__subcmd__list)
+        cmzon__hook__subcmd__help__subcmd__fixtures__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -382,7 +382,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__fixtures__subcmd__show)
+        cmzon__hook__subcmd__help__subcmd__fixtures__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -396,7 +396,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__help)
+        cmzon__hook__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -410,7 +410,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__init)
+        cmzon__hook__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -424,7 +424,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__lint)
+        cmzon__hook__subcmd__help__subcmd__lint)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -438,7 +438,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__listen)
+        cmzon__hook__subcmd__help__subcmd__listen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -452,7 +452,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__man)
+        cmzon__hook__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -466,7 +466,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__send)
+        cmzon__hook__subcmd__help__subcmd__send)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -480,7 +480,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__sign)
+        cmzon__hook__subcmd__help__subcmd__sign)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -494,7 +494,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__help__subcmd__verify)
+        cmzon__hook__subcmd__help__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -508,7 +508,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__init)
+        cmzon__hook__subcmd__init)
             opts="-o -f -q -v -h -V --url --secret-env --secret-file --verify-token --port --path --output --force --json --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -562,7 +562,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__lint)
+        cmzon__hook__subcmd__lint)
             opts="-q -v -h -V --secret --secret-file --ca-cert --insecure --verify-token --allow-http --probes --timeout --budget --only --skip --json --junit --strict --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -624,7 +624,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__listen)
+        cmzon__hook__subcmd__listen)
             opts="-p -q -v -h -V --host --port --path --secret --secret-file --accept-invalid --verify-token --raw --json --save --forward-to --status --delay --max-body --workers --timeout --ca-cert --insecure --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -706,7 +706,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__man)
+        cmzon__hook__subcmd__man)
             opts="-q -v -h -V --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -728,7 +728,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__send)
+        cmzon__hook__subcmd__send)
             opts="-H -c -y -q -v -h -V --to --set --header --secret --secret-file --ca-cert --insecure --timeout --retries --backoff-ms --duplicate --count --concurrency --rate --from-capture --keep-signature --expect --tamper --dry-run --json --yes --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -822,7 +822,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__sign)
+        cmzon__hook__subcmd__sign)
             opts="-q -v -h -V --header --json --secret --secret-file --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -852,7 +852,7 @@ _cmzon__hook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        cmzon__subcmd__hook__subcmd__verify)
+        cmzon__hook__subcmd__verify)
             opts="-q -v -h -V --body --signature --json --secret --secret-file --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

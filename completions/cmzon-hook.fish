@@ -176,7 +176,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l config -d
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l insecure -d 'Do not verify TLS certificates (prints a warning)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l allow-http -d 'Treat plain HTTP on a loopback host as a warning instead of a failure'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l json -d 'One JSON document on stdout'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l strict -d 'Exit 1 on warnings too'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -l strict -d 'Exit 1 on warnings too (including checks that did not run for want of the secret)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand lint" -s h -l help -d 'Print help'
@@ -219,7 +219,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand demo" -l color -d 
 always\t''
 never\t''"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand demo" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand demo" -l keep -d 'Keep the capture file and print its path'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand demo" -l keep -d 'Keep the capture file and the random secret (a 0600 file beside it); print how to verify it'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand demo" -l json -d 'One JSON document on stdout at the end instead of the tour\'s lines'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand demo" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand demo" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'

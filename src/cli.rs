@@ -484,7 +484,7 @@ pub struct LintArgs {
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
 
-    /// Exit 1 on warnings too
+    /// Exit 1 on warnings too (including checks that did not run for want of the secret)
     #[arg(long)]
     pub strict: bool,
 }
@@ -549,10 +549,13 @@ Output:
      "deliveries":[{"n":1,"fixture":"messages","kind":"message","forged":false,
                     "status":200,"latency_ms":1.2,"ok":true,"error":null},...],
      "requests":[...the endpoint's `listen --json` objects for step 2...],
-     "capture":{"path":null,"requests":25,"valid":24,"invalid":1,"ok":true,"problems":[]},
+     "capture":{"path":null,"secret_file":null,"verify_command":null,"requests":25,
+                "valid":24,"invalid":1,"ok":true,"problems":[]},
      "lint":{...the `lint --json` document...}}
   "capture.path" is set with --keep, which keeps the capture file (it also holds lint's
-  probes) instead of deleting it.
+  probes) instead of deleting it, and the demo's random secret beside it in a file only you
+  can read ("capture.secret_file"); "capture.verify_command" is the `cmzon-hook verify
+  CAPTURE --secret-file FILE` command that checks the capture with it.
 
 Exit codes:
   0 every step passed; 1 a step failed (the error names it); 2 usage errors."#;
@@ -563,7 +566,7 @@ pub struct DemoArgs {
     #[arg(long, short = 'p', value_name = "PORT", default_value_t = 0)]
     pub port: u16,
 
-    /// Keep the capture file and print its path
+    /// Keep the capture file and the random secret (a 0600 file beside it); print how to verify it
     #[arg(long)]
     pub keep: bool,
 

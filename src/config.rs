@@ -153,8 +153,8 @@ impl ConfigFile {
 /// A TOML/serde message without the user's own text: a misplaced secret (as a key, or as a
 /// value of the wrong type) must not be echoed back into logs.
 fn scrub(msg: &str) -> String {
-    if msg.starts_with("unknown field `") {
-        return "unknown key".to_string();
+    if let Some(rest) = msg.strip_prefix("unknown field `") {
+        return unknown_key(rest);
     }
     // serde quotes offending values: invalid type: string "…", expected u16
     let mut out = String::with_capacity(msg.len());
@@ -173,6 +173,52 @@ fn scrub(msg: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// "unknown key `secrett` (did you mean `secret`?)" from the rest of serde's message
+/// ("secrett`, expected one of `url`, `secret`, …"). The key is named only when it reads like
+/// a key: a misplaced secret (`hunter2 = 1`, a pasted token) stays unnamed.
+fn unknown_key(rest: &str) -> String {
+    let Some((key, tail)) = rest.split_once('`') else {
+        return "unknown key".to_string();
+    };
+    let valid: Vec<&str> = tail
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|k| !k.is_empty())
+        .collect();
+    let closest = valid
+        .iter()
+        .map(|v| (strsim::jaro_winkler(&key.to_ascii_lowercase(), v), *v))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, v)| v);
+    let key_like = key.len() <= 32
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphabetic() || c == '_' || c == '-' || c == '.');
+    let named = if key_like {
+        format!("unknown key `{key}`")
+    } else {
+        "unknown key (not shown: it looks like a secret)".to_string()
+    };
+    let table = [
+        ("host", "[listen]"),
+        ("port", "[listen]"),
+        ("path", "[listen]"),
+        ("budget_ms", "[lint]"),
+    ]
+    .iter()
+    .find(|(k, _)| *k == key && !valid.contains(k));
+    if let Some((_, table)) = table {
+        return format!("{named} (it belongs under {table})");
+    }
+    match (closest, valid.is_empty()) {
+        (Some(v), _) => format!("{named} (did you mean `{v}`?)"),
+        (None, false) => format!("{named}; valid keys here: {}", valid.join(", ")),
+        (None, true) => named,
+    }
 }
 
 /// Resolved secret source from the config, used only when no flag and no standard env var
@@ -316,8 +362,9 @@ mod tests {
     fn messages_do_not_echo_user_text() {
         assert_eq!(
             scrub("unknown field `hunter2`, expected one of `url`"),
-            "unknown key"
+            "unknown key (not shown: it looks like a secret); valid keys here: url"
         );
+        assert!(!scrub("unknown field `s3cr3t-Xy9`, expected one of `secret`").contains("s3cr3t"),);
         assert_eq!(
             scrub("invalid type: string \"hunter2\", expected u16"),
             "invalid type: string \"…\", expected u16"
@@ -332,7 +379,20 @@ mod tests {
         let e =
             ConfigFile::parse("url = \"a\"\nsecrett = \"x\"\n", Path::new("c.toml")).unwrap_err();
         assert!(e.message.starts_with("c.toml:2:"), "{}", e.message);
+        assert!(
+            e.message
+                .ends_with("unknown key `secrett` (did you mean `secret`?)"),
+            "{}",
+            e.message
+        );
         assert_eq!(e.exit_code(), 2);
+        let e = ConfigFile::parse("[listen]\nprot = 1\n", Path::new("c")).unwrap_err();
+        assert!(
+            e.message
+                .ends_with("unknown key `prot` (did you mean `port`?)"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -48,6 +48,11 @@ pub fn stderr_is_tty() -> bool {
     std::io::stderr().is_terminal()
 }
 
+/// True when stdin is a terminal (a command reading it would wait for typing).
+pub fn stdin_is_tty() -> bool {
+    std::io::stdin().is_terminal()
+}
+
 /// True when stdout is a terminal (flush each line at once).
 pub fn stdout_is_tty() -> bool {
     std::io::stdout().is_terminal()

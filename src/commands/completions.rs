@@ -22,7 +22,20 @@ pub fn script(shell: clap_complete::Shell) -> Vec<u8> {
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut cmd, "cmzon-hook", &mut buf);
+    if shell == clap_complete::Shell::Bash {
+        buf = fix_bash(&buf);
+    }
     buf
+}
+
+/// clap_complete's bash generator mangles a hyphenated binary name (upstream clap issue
+/// 6421): its word loop sets `cmd` to `cmzon__hook__subcmd__send`, but the case arms that
+/// offer options and flag values read `cmzon__subcmd__hook__subcmd__send`, so nothing
+/// completes after the first word. Rename the arms to what the loop sets.
+fn fix_bash(script: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(script)
+        .replace("cmzon__subcmd__hook__subcmd__", "cmzon__hook__subcmd__")
+        .into_bytes()
 }
 
 #[cfg(test)]
@@ -44,6 +57,15 @@ mod tests {
             "man",
         ] {
             assert!(bash.contains(sub), "bash completion lacks {sub}");
+        }
+        // Every case arm names a state the word loop can set.
+        for arm in bash
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("cmzon__") && !l.contains(',') && l.ends_with(')'))
+        {
+            let state = arm.trim_end_matches(')');
+            assert!(bash.contains(&format!("cmd=\"{state}\"")), "dead arm {arm}");
         }
         let fish = String::from_utf8(script(Shell::Fish)).unwrap();
         assert!(fish.contains("secret-file"));

@@ -199,7 +199,13 @@ fn next_steps(target: &Path, c: &ConfigFile) -> String {
         s.push_str("  cmzon-hook send messages     # deliver a signed test event to your URL\n");
         s.push_str("  cmzon-hook lint              # check your endpoint before registering it\n");
     } else {
-        s.push_str("  cmzon-hook send messages --to http://127.0.0.1:3000/webhook\n");
+        // The address `cmzon-hook listen` will serve with this config.
+        let port = c.listen.port.unwrap_or(3000);
+        let path = c.listen.path.as_deref().unwrap_or("/webhook");
+        let sep = if path.starts_with('/') { "" } else { "/" };
+        s.push_str(&format!(
+            "  cmzon-hook send messages --to http://127.0.0.1:{port}{sep}{path}\n"
+        ));
     }
     s
 }

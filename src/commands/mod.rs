@@ -85,7 +85,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         verbose: cli.global.verbose,
     };
     match cli.command {
-        Command::Sign(args) => sign::run(&args),
+        Command::Sign(args) => sign::run(&args, verbosity),
         Command::Fixtures(cmd) => fixtures::run(&cmd, verbosity),
         Command::Send(args) => send::run(&args, verbosity),
         Command::Listen(args) => listen::run(&args, verbosity),

@@ -7,10 +7,11 @@ use std::process::ExitCode;
 
 use crate::cli::SignArgs;
 use crate::error::{Error, Result};
+use crate::terminal::{self, Verbosity};
 use crate::webhook::secret;
 use crate::webhook::signature::{self, MacStream, Scheme};
 
-pub fn run(args: &SignArgs) -> Result<ExitCode> {
+pub fn run(args: &SignArgs, verbosity: Verbosity) -> Result<ExitCode> {
     let secret = secret::require(
         args.secret.secret.as_deref(),
         args.secret.secret_file.as_deref(),
@@ -23,8 +24,16 @@ pub fn run(args: &SignArgs) -> Result<ExitCode> {
             let file = File::open(p).map_err(|e| Error::file(&name, &e))?;
             feed(&mut mac, file).map_err(|e| Error::file(&name, &e))?
         }
-        _ => feed(&mut mac, io::stdin().lock())
-            .map_err(|e| Error::input(format!("cannot read stdin: {e}")))?,
+        _ => {
+            // Without this a user who typed `cmzon-hook sign` sees nothing and thinks it hangs.
+            if terminal::stdin_is_tty() && !verbosity.quiet {
+                eprintln!(
+                    "cmzon-hook: reading the body from the terminal (end with Ctrl-D); to sign a file: cmzon-hook sign FILE"
+                );
+            }
+            feed(&mut mac, io::stdin().lock())
+                .map_err(|e| Error::input(format!("cannot read stdin: {e}")))?
+        }
     };
     let value = format!("sha256={}", signature::hex(&mac.finalize()));
     let mut out = io::stdout().lock();

@@ -60,13 +60,13 @@ impl CheckId {
         CheckId::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
-    /// Checks that sign their probes with the webhook secret.
+    /// Checks that cannot run without the webhook secret: every probe they send is
+    /// correctly signed. (`rejects-forged` runs its wrong-secret probe without it.)
     pub fn needs_secret(self) -> bool {
         matches!(
             self,
             CheckId::Reachable
                 | CheckId::Latency
-                | CheckId::RejectsForged
                 | CheckId::RawBody
                 | CheckId::Duplicates
                 | CheckId::Malformed
@@ -145,7 +145,15 @@ pub struct CheckResult {
     pub duration: Duration,
 }
 
+/// The `details` key marking a check that did not run for want of the webhook secret.
+pub const NOT_RUN: &str = "not_run";
+
 impl CheckResult {
+    /// True for a check reported as not run (it is a warning, so `--strict` fails).
+    pub fn not_run(&self) -> bool {
+        self.details.contains_key(NOT_RUN)
+    }
+
     pub fn new(id: CheckId, status: CheckStatus, message: impl Into<String>) -> Self {
         CheckResult {
             id,

@@ -59,6 +59,66 @@ pub fn space_after_colons(json: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The event as Python's `json.dumps(json.loads(body))` writes it: `", "` and `": "`
+/// separators, every non-ASCII character as `\uXXXX`, `/` left alone. Signed correctly, it is
+/// accepted by an endpoint that verifies that re-serialization (and by a correct one), so
+/// it tells "re-serialized body" apart from "wrong secret" when the compact event is refused.
+pub fn python_event(compact: &[u8]) -> Vec<u8> {
+    let v: Value = serde_json::from_slice(compact).unwrap_or_else(|_| json!({}));
+    let mut out = Vec::with_capacity(compact.len() + compact.len() / 4);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
+    serde::Serialize::serialize(&v, &mut ser).expect("writing to a Vec cannot fail");
+    out
+}
+
+/// serde_json's compact output with Python's default separators and `ensure_ascii`.
+struct PythonFormatter;
+
+impl serde_json::ser::Formatter for PythonFormatter {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        for c in fragment.chars() {
+            if c.is_ascii() {
+                w.write_all(&[c as u8])?;
+            } else {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{u:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The event with its text changed (for "modified after signing").
 pub fn modified_event(compact: &[u8]) -> Vec<u8> {
     let mut v: Value = serde_json::from_slice(compact).unwrap_or_else(|_| json!({}));
@@ -121,5 +181,23 @@ mod tests {
         assert_ne!(m, a);
         assert!(serde_json::from_slice::<Value>(&m).is_ok());
         assert!(serde_json::from_slice::<Value>(MALFORMED_BODY).is_err());
+    }
+
+    #[test]
+    fn python_style_is_what_json_dumps_writes() {
+        // python3 -c 'import json; print(json.dumps({"a": [1, "x/y"], "b": {"c": "mangé 😮"}}))'
+        let v = br#"{"a":[1,"x/y"],"b":{"c":"mang\u00e9 \ud83d\ude2e"}}"#;
+        assert_eq!(
+            String::from_utf8(python_event(v)).unwrap(),
+            r#"{"a": [1, "x/y"], "b": {"c": "mang\u00e9 \ud83d\ude2e"}}"#
+        );
+        let mut tokens = TokenSource::seeded(7, 1_700_000_000);
+        let a = compact_event(&mut tokens).unwrap();
+        let p = python_event(&a);
+        assert_ne!(p, a);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&p).unwrap(),
+            serde_json::from_slice::<Value>(&a).unwrap()
+        );
     }
 }

@@ -27,6 +27,8 @@ pub struct VerdictCounts {
     pub warn: usize,
     pub fail: usize,
     pub skip: usize,
+    /// Of the warnings: checks that did not run for want of the webhook secret.
+    pub not_run: usize,
 }
 
 impl LintReport {
@@ -39,8 +41,40 @@ impl LintReport {
                 CheckStatus::Fail => c.fail += 1,
                 CheckStatus::Skip => c.skip += 1,
             }
+            c.not_run += usize::from(r.not_run());
         }
         c
+    }
+
+    /// "5 of 9 security checks did not run (reachable, …): …", when some did not.
+    pub fn not_run_note(&self) -> Option<String> {
+        let ids: Vec<&str> = self
+            .checks
+            .iter()
+            .filter(|r| r.not_run())
+            .map(|r| r.id.as_str())
+            .collect();
+        let partial = self
+            .checks
+            .iter()
+            .any(|r| r.details.contains_key("partial"));
+        if ids.is_empty() && !partial {
+            return None;
+        }
+        let mut note = format!(
+            "{} of {} security checks did not run ({})",
+            ids.len(),
+            self.checks.len(),
+            ids.join(", ")
+        );
+        if partial {
+            note.push_str(" and rejects-forged ran only its wrong-secret probe");
+        }
+        note.push_str(&format!(
+            ": they sign events with the webhook secret, and none was given; {}",
+            super::rules::secret_hint()
+        ));
+        Some(note)
     }
 
     /// 0 when nothing failed (with `strict`: and nothing warned), else 1.
@@ -78,7 +112,14 @@ impl LintReport {
                 "p95": stat(|s| s.p95),
                 "max": stat(|s| s.max),
             },
-            "summary": {"pass": c.pass, "warn": c.warn, "fail": c.fail, "skip": c.skip},
+            "summary": {
+                "pass": c.pass,
+                "warn": c.warn,
+                "fail": c.fail,
+                "skip": c.skip,
+                "not_run": c.not_run,
+                "not_run_reason": self.not_run_note(),
+            },
         })
     }
 
@@ -87,21 +128,23 @@ impl LintReport {
     /// `<system-out>`.
     pub fn to_junit(&self, strict: bool) -> String {
         let c = self.counts();
+        // A check that did not run is a failure under `strict`, else skipped.
         let failures = c.fail + if strict { c.warn } else { 0 };
+        let skipped = c.skip + if strict { 0 } else { c.not_run };
         let total: f64 = self.checks.iter().map(|r| r.duration.as_secs_f64()).sum();
         let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let _ = writeln!(
             x,
             "<testsuites name=\"cmzon-hook lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\" time=\"{total:.3}\">",
             self.checks.len(),
-            c.skip
+            skipped
         );
         let _ = writeln!(
             x,
             "  <testsuite name=\"cmzon-hook lint {}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\" time=\"{total:.3}\">",
             xml_attr(&self.url),
             self.checks.len(),
-            c.skip
+            skipped
         );
         let _ = writeln!(
             x,
@@ -134,7 +177,7 @@ impl LintReport {
                         xml_text(&body)
                     );
                 }
-                CheckStatus::Skip => {
+                _ if r.status == CheckStatus::Skip || r.not_run() => {
                     let _ = writeln!(
                         x,
                         ">\n      <skipped message=\"{}\"/>\n    </testcase>",
@@ -244,10 +287,18 @@ impl LintReport {
                 }
             }
         }
+        if let Some(note) = self.not_run_note() {
+            let _ = writeln!(o, "\n{} {note}", "warning:".yellow().bold());
+        }
         let c = self.counts();
+        let not_run = if c.not_run > 0 {
+            format!(" ({} not run)", c.not_run)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             o,
-            "\n{} pass, {} warn, {} fail, {} skip",
+            "\n{} pass, {} warn{not_run}, {} fail, {} skip",
             c.pass, c.warn, c.fail, c.skip
         );
         o
@@ -357,7 +408,7 @@ mod tests {
         assert_eq!(keys, ["url", "checks", "latency_ms", "summary"]);
         assert_eq!(
             doc["summary"],
-            json!({"pass": 1, "warn": 1, "fail": 1, "skip": 1})
+            json!({"pass": 1, "warn": 1, "fail": 1, "skip": 1, "not_run": 0, "not_run_reason": null})
         );
         assert_eq!(doc["latency_ms"]["max"], json!(15.0));
         let c = &doc["checks"][0];

@@ -368,6 +368,39 @@ pub fn check_rejects_forged(
         .detail("modified_body", outcome_json(modified_body))
 }
 
+/// A correctly signed event was refused (`rejected`), but the same kind of event written as
+/// Python's `json.dumps` writes it (`python`) was accepted: the secret is right, and the
+/// endpoint verifies a re-serialized body instead of the raw bytes.
+pub fn check_reserialized(
+    id: CheckId,
+    rejected: &ProbeOutcome,
+    python: &ProbeOutcome,
+) -> Option<CheckResult> {
+    let (Ok(r), Ok(p)) = (rejected, python) else {
+        return None;
+    };
+    if !is_auth_reject(r.status) || !is_2xx(p.status) {
+        return None;
+    }
+    let what = match id {
+        CheckId::RawBody => "a correctly signed body with escaped unicode, \\/ and spaces",
+        _ => "a correctly signed compact event",
+    };
+    Some(
+        CheckResult::fail(
+            id,
+            format!(
+                "the endpoint verifies a re-serialized body, not the raw bytes: {what} got {}, but the same event re-serialized as Python's json.dumps writes it (\", \" and \": \" separators, \\uXXXX escapes) got {}; the secret is right, and real deliveries will be rejected",
+                r.status, p.status
+            ),
+            RESERIALIZED_HINT,
+        )
+        .detail("reserialized_response", outcome_json(python)),
+    )
+}
+
+const RESERIALIZED_HINT: &str = "compute the HMAC over the exact raw request bytes before parsing the JSON (Flask: request.get_data(); Django: request.body; FastAPI: await request.body()), never over json.dumps(json.loads(body))";
+
 const RAW_BODY_HINT: &str = "compute the HMAC over the exact raw request bytes before parsing the JSON (Express: express.raw({type: 'application/json'}) or the verify callback of express.json), never over JSON.stringify(req.body)";
 
 /// `raw-body`: a correctly signed, non-canonical body (escapes, spaces) gets a 2xx.
@@ -581,15 +614,65 @@ pub fn check_redirect(seen: &[(String, ProbeOutcome)]) -> CheckResult {
 }
 
 /// The result of a check that needs what was not given.
-pub fn missing_secret(id: CheckId) -> CheckResult {
-    CheckResult::skip(
-        id,
-        "needs the webhook secret to sign its probes",
-        format!(
-            "pass --secret-file PATH or set {} to run this check",
-            crate::webhook::secret::ENV_PRIMARY
-        ),
+/// What to do when the secret is missing.
+pub fn secret_hint() -> String {
+    format!(
+        "pass --secret-file PATH or set {} (the secret from the CMzon dashboard) to run it",
+        crate::webhook::secret::ENV_PRIMARY
     )
+}
+
+/// A check that signs its probes, without the secret: not run, reported as a warning so a CI
+/// job with a missing secret does not pass silently (`--strict` fails).
+pub fn missing_secret(id: CheckId) -> CheckResult {
+    CheckResult::warn(
+        id,
+        "not run: needs the webhook secret to sign its probes",
+        secret_hint(),
+    )
+    .detail(super::checks::NOT_RUN, "no webhook secret")
+}
+
+/// `rejects-forged` without the secret: an event signed with a wrong secret must be rejected
+/// whatever the real secret is; the modified-body probe needs the secret and does not run.
+pub fn check_rejects_forged_without_secret(
+    wrong_secret: &ProbeOutcome,
+    timeout: Duration,
+) -> CheckResult {
+    let id = CheckId::RejectsForged;
+    let r = match wrong_secret {
+        Ok(a) if is_2xx(a.status) => CheckResult::fail(
+            id,
+            format!(
+                "endpoint accepts forged events (wrong secret got {})",
+                describe(wrong_secret)
+            ),
+            VERIFY_HINT,
+        ),
+        _ => {
+            let r = rate_refusal(
+                id,
+                "an event signed with a wrong secret",
+                wrong_secret,
+                timeout,
+            );
+            if r.status == CheckStatus::Pass {
+                CheckResult::warn(
+                    id,
+                    format!(
+                        "{}; the modified-body probe did not run (it needs the webhook secret)",
+                        r.message
+                    ),
+                    secret_hint(),
+                )
+            } else {
+                r
+            }
+        }
+    };
+    r.detail("wrong_secret", outcome_json(wrong_secret))
+        .detail("modified_body", Value::Null)
+        .detail("partial", "modified-body probe not run: no webhook secret")
 }
 
 pub fn missing_verify_token() -> CheckResult {
@@ -750,6 +833,12 @@ mod tests {
     #[test]
     fn raw_body_verdicts() {
         assert_eq!(check_raw_body(&ok(200), None, T).status, CheckStatus::Pass);
+        // Both refused, a json.dumps-style event accepted: re-serialized, not the secret.
+        let r = check_reserialized(CheckId::Reachable, &ok(401), &ok(200)).unwrap();
+        assert_eq!(r.status, CheckStatus::Fail);
+        assert!(r.message.contains("re-serialized body"), "{}", r.message);
+        assert!(check_reserialized(CheckId::RawBody, &ok(401), &ok(401)).is_none());
+        assert!(check_reserialized(CheckId::RawBody, &ok(500), &ok(200)).is_none());
         let r = check_raw_body(&ok(401), Some(&ok(200)), T);
         assert_eq!(r.status, CheckStatus::Fail);
         assert!(r.message.starts_with("endpoint verifies re-serialized JSON instead of the raw body; real deliveries with non-ASCII text will be rejected"));

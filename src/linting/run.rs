@@ -61,6 +61,21 @@ pub fn run(opts: &LintOptions, progress: &dyn Fn(Progress<'_>)) -> Result<LintRe
     } else {
         None
     };
+    let unsigned: Vec<&str> = opts
+        .checks
+        .iter()
+        .filter(|c| c.needs_secret() && opts.secret.is_none())
+        .map(|c| c.as_str())
+        .collect();
+    if !unsigned.is_empty() {
+        progress(Progress::Line(&format!(
+            "warning: no webhook secret: {} of {} checks will not run ({}); {}",
+            unsigned.len(),
+            opts.checks.len(),
+            unsigned.join(", "),
+            rules::secret_hint()
+        )));
+    }
     let mut runner = Runner {
         opts,
         tokens: TokenSource::new(),
@@ -68,6 +83,7 @@ pub fn run(opts: &LintOptions, progress: &dyn Fn(Progress<'_>)) -> Result<LintRe
         net,
         seen: Vec::new(),
         compact: None,
+        python: None,
         samples: Vec::new(),
     };
     let selected = &opts.checks;
@@ -174,6 +190,8 @@ struct Runner<'a> {
     seen: Vec<(String, ProbeOutcome)>,
     /// How a correctly signed compact event fared (reachable; raw-body compares with it).
     compact: Option<ProbeOutcome>,
+    /// How a correctly signed event in Python's `json.dumps` style fared, once sent.
+    python: Option<ProbeOutcome>,
     samples: Vec<ProbeSample>,
 }
 
@@ -206,7 +224,10 @@ impl Runner<'_> {
         Ok(match id {
             CheckId::Reachable => {
                 let o = self.compact_outcome()?;
-                rules::check_reachable(&o, t)
+                let r = rules::check_reachable(&o, t);
+                self.reserialized(id, &o)?
+                    .unwrap_or(r)
+                    .detail("response", observed::outcome_json(&o))
             }
             CheckId::Latency => self.latency()?,
             CheckId::RejectsUnsigned => {
@@ -219,6 +240,9 @@ impl Runner<'_> {
                 let body = probes::compact_event(&mut self.tokens)?;
                 let sig = signature::sign(wrong.as_bytes(), &body);
                 let a = self.post("rejects-forged (wrong secret)", body, Some(sig));
+                if self.opts.secret.is_none() {
+                    return Ok(rules::check_rejects_forged_without_secret(&a, t));
+                }
                 let body = probes::compact_event(&mut self.tokens)?;
                 let sig = self.sign(&body);
                 let b = self.post(
@@ -235,7 +259,21 @@ impl Runner<'_> {
                 if matches!(&o, Ok(a) if a.status == 401 || a.status == 403) {
                     let _compact = self.compact_outcome()?;
                 }
-                rules::check_raw_body(&o, self.compact.as_ref(), t)
+                let r = rules::check_raw_body(&o, self.compact.as_ref(), t);
+                // Both refused reads like a wrong secret: tell a re-serializing verifier apart.
+                let compact = self.compact.clone();
+                match compact {
+                    Some(c) if matches!(&c, Ok(a) if a.status == 401 || a.status == 403) => {
+                        match self.reserialized(id, &o)? {
+                            Some(mut d) => {
+                                d.details.extend(r.details);
+                                d
+                            }
+                            None => r,
+                        }
+                    }
+                    _ => r,
+                }
             }
             CheckId::Handshake => match self.opts.verify_token.clone() {
                 None => rules::missing_verify_token(),
@@ -327,6 +365,30 @@ impl Runner<'_> {
         let o = self.post("reachable", body, Some(sig));
         self.compact = Some(o.clone());
         Ok(o)
+    }
+
+    /// When `rejected` (a correctly signed event) was refused with 401/403: send the same kind
+    /// of event as Python's `json.dumps` writes it, once per run, and if that is accepted,
+    /// the verdict that the endpoint verifies a re-serialized body.
+    fn reserialized(
+        &mut self,
+        id: CheckId,
+        rejected: &ProbeOutcome,
+    ) -> Result<Option<CheckResult>> {
+        if !matches!(rejected, Ok(a) if a.status == 401 || a.status == 403) {
+            return Ok(None);
+        }
+        let python = match &self.python {
+            Some(o) => o.clone(),
+            None => {
+                let body = probes::python_event(&probes::compact_event(&mut self.tokens)?);
+                let sig = self.sign(&body);
+                let o = self.post("re-serialized (json.dumps style)", body, Some(sig));
+                self.python = Some(o.clone());
+                o
+            }
+        };
+        Ok(rules::check_reserialized(id, rejected, &python))
     }
 
     fn handshake(&mut self, label: &str, token: &str, challenge: &str) -> Result<ProbeOutcome> {

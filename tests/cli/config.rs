@@ -130,3 +130,59 @@ fn bad_config_is_a_usage_error_naming_file_and_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
 }
+
+/// Issue 14 point 18: a misspelt key is named, with the closest valid key.
+#[test]
+fn unknown_key_is_named_with_the_closest_valid_key() {
+    let dir = setup();
+    std::fs::write(
+        dir.path().join("cmzon-hook.toml"),
+        "secret-env = \"MY_APP_SECRET\"\n",
+    )
+    .unwrap();
+    let out = cmd(dir.path())
+        .args(["sign", "body.json", "--secret", "k"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("cmzon-hook.toml:1: unknown key `secret-env` (did you mean `secret_env`?)"),
+        "{err}"
+    );
+
+    std::fs::write(
+        dir.path().join("cmzon-hook.toml"),
+        "[listen]\nprot = 3100\n",
+    )
+    .unwrap();
+    let out = cmd(dir.path())
+        .args(["sign", "body.json", "--secret", "k"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("cmzon-hook.toml:2: unknown key `prot` (did you mean `port`?)"),
+        "{err}"
+    );
+
+    // A key valid in another table says where it goes; a secret pasted as a key is not echoed.
+    std::fs::write(dir.path().join("cmzon-hook.toml"), "port = 3100\n").unwrap();
+    let out = cmd(dir.path())
+        .args(["sign", "body.json", "--secret", "k"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("unknown key `port` (it belongs under [listen])"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("cmzon-hook.toml"), "Zq8vK2pLm9 = 1\n").unwrap();
+    let out = cmd(dir.path())
+        .args(["sign", "body.json", "--secret", "k"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("unknown key"), "{err}");
+    assert!(!err.contains("Zq8vK2pLm9"), "{err}");
+}

@@ -223,6 +223,14 @@ fn json_is_one_document_and_keep_keeps_the_capture() {
         (Some(n as u64 + 1), Some(n as u64), Some(1))
     );
     let kept = Path::new(capture["path"].as_str().expect("--keep gives the path"));
+    let secret_file = capture["secret_file"]
+        .as_str()
+        .expect("--keep keeps the secret");
+    assert_eq!(Path::new(secret_file).parent(), Some(tmp.path()));
+    assert!(capture["verify_command"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("--secret-file {secret_file}")));
     assert_eq!(kept.parent(), Some(tmp.path()));
     let lines = std::fs::read_to_string(kept).unwrap();
     assert!(
@@ -251,4 +259,53 @@ fn a_port_in_use_is_a_usage_error() {
     assert!(stderr.contains("hint: "), "{stderr}");
     assert!(out.stdout.is_empty());
     assert_eq!(files_in(tmp.path()), Vec::<String>::new());
+}
+
+/// Issue 14 point 21: `demo --keep` keeps the random secret in a 0600 file beside the capture
+/// and prints the exact verify command, which then verifies the tour's deliveries.
+#[test]
+fn keep_keeps_the_secret_and_prints_the_verify_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = demo(tmp.path()).arg("--keep").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let command = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("cmzon-hook verify ") && l.contains("--secret-file"))
+        .unwrap_or_else(|| panic!("no verify command in:\n{stderr}"));
+    let words: Vec<&str> = command.split(' ').collect();
+    assert_eq!(words.len(), 5, "{command}");
+    assert_eq!(words[3], "--secret-file", "{command}");
+    let (capture, secret) = (Path::new(words[2]), Path::new(words[4]));
+    assert_eq!(capture.parent(), Some(tmp.path()));
+    assert_eq!(secret.parent(), Some(tmp.path()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(secret).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    // The secret itself is never printed.
+    let value = std::fs::read_to_string(secret).unwrap();
+    assert!(value.len() >= 32 && !stderr.contains(&value));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&value));
+
+    // The printed command works: every fixture delivery verifies valid with the kept secret.
+    let out = cmzon(tmp.path())
+        .args(&words[1..])
+        .arg("--json")
+        .output()
+        .unwrap();
+    let records: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let valid = records.iter().filter(|r| r["valid"] == true).count();
+    assert!(
+        valid >= fixtures::catalogue().len(),
+        "{valid} valid of {}: {}",
+        records.len(),
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -52,3 +52,75 @@ fn unknown_shell_is_a_usage_error() {
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("tcsh"));
 }
+
+/// What the bash completion offers for `words` (the last one being completed), driven the way
+/// bash does on <TAB>: source `cmzon-hook completions bash`, set COMP_WORDS/COMP_CWORD, call
+/// the function `complete -p cmzon-hook` names, print COMPREPLY.
+fn bash_complete(words: &[&str]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cmzon(dir.path())
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let script = dir.path().join("cmzon-hook.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let cword = words.len() - 1;
+    let prev = if cword > 0 { words[cword - 1] } else { "" };
+    let cur = words[cword];
+    let driver = format!(
+        r#"source '{script}'
+func=$(complete -p cmzon-hook | sed -n 's/.*-F \([^ ]*\) .*/\1/p')
+COMP_WORDS=({words})
+COMP_CWORD={cword}
+COMP_LINE="${{COMP_WORDS[*]}}"
+COMP_POINT=${{#COMP_LINE}}
+"$func" cmzon-hook '{cur}' '{prev}'
+printf '%s\n' "${{COMPREPLY[@]}}""#,
+        script = script.display(),
+        words = quoted.join(" "),
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &driver])
+        .current_dir(dir.path())
+        .output()
+        .expect("bash is needed for the completion test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Issue 14 point 20: bash completes past the first word (clap issue 6421 worked around):
+/// a subcommand's flag values, its flags, and nested subcommands.
+#[test]
+fn bash_completes_subcommand_flags_and_values() {
+    let kinds = bash_complete(&["cmzon-hook", "send", "--tamper", ""]);
+    assert_eq!(
+        kinds,
+        [
+            "bad-signature",
+            "no-signature",
+            "wrong-secret",
+            "modified-body"
+        ],
+    );
+    assert_eq!(
+        bash_complete(&["cmzon-hook", "send", "--tamper", "wr"]),
+        ["wrong-secret"]
+    );
+    assert_eq!(
+        bash_complete(&["cmzon-hook", "send", "--tam"]),
+        ["--tamper"]
+    );
+    assert_eq!(bash_complete(&["cmzon-hook", "fixtures", "sh"]), ["show"]);
+    assert_eq!(bash_complete(&["cmzon-hook", "li"]), ["listen", "lint"]);
+}

@@ -1,12 +1,8 @@
 //! `init`: refuses to prompt without a terminal, writes from flags, and walks a human
 //! through the questions in a real pseudo-terminal (util-linux `script`).
 
-use std::io::{Read, Write};
-use std::process::{Command as StdCommand, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
-
-use crate::support::{cmzon, source_tree, AMBIENT_ENV};
+use crate::support::pty::Pty;
+use crate::support::{cmzon, source_tree};
 
 #[test]
 fn without_a_terminal_it_names_the_flags() {
@@ -137,78 +133,6 @@ fn bad_flag_values_are_usage_errors() {
     assert!(!dir.path().join("cmzon-hook.toml").exists());
 }
 
-/// Drives a program in a pseudo-terminal: waits for each prompt, then types the answer.
-struct Pty {
-    child: std::process::Child,
-    rx: mpsc::Receiver<Vec<u8>>,
-    seen: String,
-}
-
-impl Pty {
-    /// Run `cmdline` under `script`, which records the session in `typescript`.
-    fn spawn(cmdline: &str, typescript: &std::path::Path) -> Pty {
-        // The binary runs under `script`, so `cmzon_process` cannot build this command; it
-        // gets the same clean environment.
-        let mut script = StdCommand::new("script");
-        script.args(["-qefc", cmdline]).arg(typescript);
-        for v in AMBIENT_ENV {
-            script.env_remove(v);
-        }
-        let mut child = script
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("util-linux `script` is needed for the pty test");
-        let mut stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stdout.read(&mut buf) {
-                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
-        Pty {
-            child,
-            rx,
-            seen: String::new(),
-        }
-    }
-
-    fn expect(&mut self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.seen.contains(text) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(chunk) => self.seen.push_str(&String::from_utf8_lossy(&chunk)),
-                Err(_) => panic!(
-                    "timed out waiting for {text:?}; screen so far:\n{}",
-                    self.seen
-                ),
-            }
-        }
-        // Consume what was matched so the next expect looks at new output only.
-        let at = self.seen.find(text).unwrap() + text.len();
-        self.seen.drain(..at);
-    }
-
-    fn send(&mut self, keys: &str) {
-        let stdin = self.child.stdin.as_mut().unwrap();
-        stdin.write_all(keys.as_bytes()).unwrap();
-        stdin.flush().unwrap();
-    }
-}
-
-impl Drop for Pty {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn interactive_walkthrough_in_a_pty() {
     let dir = tempfile::tempdir().unwrap();
@@ -240,4 +164,31 @@ fn interactive_walkthrough_in_a_pty() {
     ] {
         assert!(text.contains(want), "missing {want} in:\n{text}");
     }
+}
+
+/// Issue 14 point 19: the next-steps hint points at the port (and path) the config sets.
+#[test]
+fn next_steps_use_the_configured_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cmzon(source_tree())
+        .current_dir(dir.path())
+        .args(["init", "--port", "3100"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("cmzon-hook send messages --to http://127.0.0.1:3100/webhook"),
+        "{err}"
+    );
+    assert!(!err.contains(":3000"), "{err}");
+
+    let out = cmzon(source_tree())
+        .current_dir(dir.path())
+        .args(["init", "--force", "--port", "4200", "--path", "/hooks/cm"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--to http://127.0.0.1:4200/hooks/cm"), "{err}");
 }

@@ -87,7 +87,7 @@ fn correct_endpoint_over_http_passes_everything_but_https() {
     assert_eq!(doc["url"], json!(ep.url));
     assert_eq!(
         doc["summary"],
-        json!({"pass": 9, "warn": 1, "fail": 0, "skip": 1})
+        json!({"pass": 9, "warn": 1, "fail": 0, "skip": 1, "not_run": 0, "not_run_reason": null})
     );
     assert!(message(&doc, "https").contains("CMzon will not send webhooks to HTTP endpoints"));
     assert!(check(&doc, "https")["hint"]
@@ -536,35 +536,121 @@ fn endpoint_rejecting_duplicates_fails_duplicates() {
     assert!(message(&doc, "duplicates").contains("a repeated delivery got 409"));
 }
 
+/// Issue 14 point 16: `lint URL --skip https --strict` without a secret used to skip 8 of 11
+/// checks and exit 0. Checks that need no secret run (an unsigned event, and one signed with
+/// a wrong secret, must be rejected whatever the real secret is); the others are reported as
+/// not run, with a warning, so `--strict` fails and the summary says how many and why.
 #[test]
-fn without_secret_or_token_the_signed_checks_skip() {
+fn without_secret_the_signed_checks_do_not_run_and_strict_fails() {
     let dir = tmp();
     let ep = serve(Behaviour::correct(), None);
-    let r = run(cmzon(dir.path()).args(["lint", &ep.url, "--json", "--allow-http"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let junit = dir.path().join("lint.xml");
+    let r = run(cmzon(dir.path()).args([
+        "lint",
+        &ep.url,
+        "--skip",
+        "https",
+        "--strict",
+        "--json",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        r.code, 1,
+        "--strict fails when checks did not run: {}",
+        r.stderr
+    );
     let doc = r.json();
-    assert!(schema_errors(&doc).is_empty());
-    assert_verdicts(
-        &doc,
-        &expect(
-            "skip",
-            &[
-                ("https", "warn"),
-                ("rejects-unsigned", "pass"),
-                ("redirect", "pass"),
-            ],
-        ),
+    assert!(schema_errors(&doc).is_empty(), "{:#?}", schema_errors(&doc));
+    let not_run = [
+        "reachable",
+        "latency",
+        "raw-body",
+        "duplicates",
+        "malformed",
+    ];
+    let mut want: Vec<(&str, &str)> = vec![("tls", "skip")];
+    want.extend(not_run.iter().map(|id| (*id, "warn")));
+    want.extend([
+        ("rejects-unsigned", "pass"),
+        ("rejects-forged", "warn"),
+        ("handshake", "skip"),
+        ("redirect", "pass"),
+    ]);
+    want.sort_by_key(|(id, _)| IDS.iter().position(|i| i == id));
+    assert_verdicts(&doc, &want);
+    for id in not_run {
+        let c = check(&doc, id);
+        assert_eq!(
+            c["message"],
+            "not run: needs the webhook secret to sign its probes"
+        );
+        assert!(c["hint"].as_str().unwrap().contains("CMZON_WEBHOOK_SECRET"));
+        assert_eq!(c["details"]["not_run"], "no webhook secret");
+    }
+    // The wrong-secret probe ran, and was rejected; the modified-body probe could not.
+    assert!(
+        message(&doc, "rejects-forged")
+            .starts_with("an event signed with a wrong secret was rejected with 401"),
+        "{}",
+        message(&doc, "rejects-forged")
     );
     assert_eq!(
-        message(&doc, "reachable"),
-        "needs the webhook secret to sign its probes"
+        check(&doc, "rejects-forged")["details"]["wrong_secret"]["status"],
+        401
     );
-    assert!(check(&doc, "reachable")["hint"]
-        .as_str()
-        .unwrap()
-        .contains("CMZON_WEBHOOK_SECRET"));
-    assert!(message(&doc, "handshake").contains("--verify-token"));
+    assert_eq!(doc["summary"]["not_run"], 5);
+    let reason = doc["summary"]["not_run_reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("5 of 10 security checks did not run (reachable, latency, raw-body, duplicates, malformed)"),
+        "{reason}"
+    );
+    assert!(reason.contains("none was given"), "{reason}");
+    assert!(
+        r.stderr
+            .contains("warning: no webhook secret: 5 of 10 checks will not run"),
+        "{}",
+        r.stderr
+    );
     assert!(doc["latency_ms"]["max"].is_null());
+    // The endpoint saw only unsigned and wrong-secret probes.
+    assert!(ep.seen.lock().unwrap().iter().all(|s| s.method == "POST"));
+
+    // JUnit: failures under --strict.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"6\""), "{xml}");
+
+    // Without --strict: exit 0, the human report says what did not run.
+    let r = run(cmzon(dir.path()).args(["lint", &ep.url, "--allow-http"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("warning: 5 of 11 security checks did not run"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("(5 not run)"), "{}", r.stdout);
+}
+
+/// Without the secret, an endpoint that verifies nothing is still caught: the unsigned and
+/// the wrong-secret events are accepted.
+#[test]
+fn without_secret_an_endpoint_that_accepts_forgeries_fails() {
+    let dir = tmp();
+    let ep = serve(
+        Behaviour {
+            verify: Verify::Nothing,
+            ..Behaviour::correct()
+        },
+        None,
+    );
+    let r = run(cmzon(dir.path()).args(["lint", &ep.url, "--json", "--allow-http"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc = r.json();
+    assert_eq!(check(&doc, "rejects-unsigned")["status"], "fail");
+    assert_eq!(check(&doc, "rejects-forged")["status"], "fail");
+    assert!(message(&doc, "rejects-forged")
+        .contains("endpoint accepts forged events (wrong secret got 200"));
 }
 
 #[test]
@@ -894,4 +980,62 @@ fn schema_rejects_documents_of_another_shape() {
         m(&mut d);
         assert!(!schema_errors(&d).is_empty(), "schema accepted: {what}");
     }
+}
+
+/// Issue 14 point 17: an endpoint that verifies `json.dumps(json.loads(body))` refuses both
+/// the compact and the escaped event; lint used to say "fails for every event", which reads
+/// like a wrong secret. It now says the endpoint verifies a re-serialized body.
+#[test]
+fn python_reserializing_endpoint_is_named_not_blamed_on_the_secret() {
+    // The test endpoint's re-serializer is Python's, byte for byte.
+    let v: Value = serde_json::from_str(r#"{"a":[1,"x/y"],"b":{"c":"mangé 😮\n"}}"#).unwrap();
+    // python3 -c 'import json; print(json.dumps({"a": [1, "x/y"], "b": {"c": "mangé 😮\n"}}))'
+    assert_eq!(
+        support::lint::python_dumps(&v),
+        r#"{"a": [1, "x/y"], "b": {"c": "mang\u00e9 \ud83d\ude2e\n"}}"#
+    );
+
+    let dir = tmp();
+    let ep = serve(
+        Behaviour {
+            verify: Verify::PythonDumps,
+            ..Behaviour::correct()
+        },
+        None,
+    );
+    let (r, doc) = lint(
+        dir.path(),
+        &ep.url,
+        &["--allow-http", "--only", "reachable,raw-body"],
+    );
+    assert_eq!(r.code, 1);
+    assert_verdicts(&doc, &[("reachable", "fail"), ("raw-body", "fail")]);
+    for id in ["reachable", "raw-body"] {
+        let m = message(&doc, id);
+        assert!(
+            m.starts_with("the endpoint verifies a re-serialized body, not the raw bytes"),
+            "{id}: {m}"
+        );
+        assert!(m.contains("the secret is right"), "{id}: {m}");
+        assert!(!m.contains("fails for every event"), "{id}: {m}");
+        let c = check(&doc, id);
+        assert!(c["hint"].as_str().unwrap().contains("raw request bytes"));
+        assert_eq!(c["details"]["reserialized_response"]["status"], 200);
+    }
+    assert!(message(&doc, "reachable").contains("a correctly signed compact event got 401"));
+
+    // With the wrong secret, the same endpoint still reads as a wrong secret.
+    let r = run(cmzon(dir.path())
+        .args([
+            "lint",
+            &ep.url,
+            "--json",
+            "--allow-http",
+            "--only",
+            "reachable,raw-body",
+        ])
+        .env("CMZON_WEBHOOK_SECRET", "not-the-secret"));
+    let doc = r.json();
+    assert!(message(&doc, "raw-body").contains("fails for every event"));
+    assert!(!message(&doc, "reachable").contains("re-serialized"));
 }

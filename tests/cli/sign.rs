@@ -220,3 +220,24 @@ fn json_output_names_signature_header_and_length() {
     assert_eq!(doc["header"], "X-Hub-Signature-256");
     assert_eq!(doc["bytes"], 13);
 }
+
+/// Issue 14 point 22: `sign` with no argument on a terminal says it is reading the terminal
+/// (instead of waiting silently), then signs what was typed.
+#[test]
+fn on_a_terminal_without_a_file_it_says_it_reads_stdin() {
+    let dir = dir();
+    let exe = assert_cmd::cargo::cargo_bin("cmzon-hook");
+    let mut pty = crate::support::pty::Pty::spawn(
+        &format!(
+            "cd {} && {} sign --secret k",
+            dir.path().display(),
+            exe.display()
+        ),
+        &dir.path().join("typescript"),
+    );
+    pty.expect("reading the body from the terminal (end with Ctrl-D)");
+    // The first Ctrl-D hands over "x" without a newline, the second ends the input.
+    pty.send("x\u{4}\u{4}");
+    pty.expect(&cmzon_hook::webhook::signature::sign(b"k", b"x"));
+    assert!(pty.child.wait().unwrap().success());
+}

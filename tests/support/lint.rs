@@ -32,8 +32,60 @@ pub enum Verify {
     /// Parse, re-serialize compactly, then HMAC (the seed's Node example:
     /// `JSON.stringify(req.body)`).
     Reserialized,
+    /// Parse, re-serialize as Python's `json.dumps(json.loads(body))` does (`", "` and `": "`
+    /// separators, non-ASCII as `\uXXXX`), then HMAC: a Flask or Django endpoint that
+    /// verifies the re-serialized body.
+    PythonDumps,
     /// No check at all.
     Nothing,
+}
+
+/// What Python's `json.dumps(value)` writes with its defaults (written here independently of
+/// the crate's probe builder).
+pub fn python_dumps(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        python_dumps(&Value::String(k.clone())),
+                        python_dumps(v)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(python_dumps).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::String(s) => {
+            let mut out = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    '\u{8}' => out.push_str("\\b"),
+                    '\u{c}' => out.push_str("\\f"),
+                    c if (c as u32) < 0x20 || !c.is_ascii() => {
+                        let mut units = [0u16; 2];
+                        for u in c.encode_utf16(&mut units) {
+                            out.push_str(&format!("\\u{u:04x}"));
+                        }
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        other => other.to_string(),
+    }
 }
 
 /// How the endpoint answers the verification GET.
@@ -279,6 +331,11 @@ fn post(
             // express.json() answers 400 before the verifier runs.
             None => return (400, vec![], "Bad Request".into()),
             Some(v) => sig.as_deref() == Some(expect(&serde_json::to_vec(v).unwrap()).as_str()),
+        },
+        Verify::PythonDumps => match &parsed {
+            // json.loads raises: Flask answers 400.
+            None => return (400, vec![], "Bad Request".into()),
+            Some(v) => sig.as_deref() == Some(expect(python_dumps(v).as_bytes()).as_str()),
         },
     };
     if !valid {

@@ -9,6 +9,7 @@ pub mod faults;
 pub mod fixtures;
 pub mod lint;
 pub mod listen;
+pub mod pty;
 pub mod send;
 pub mod server;
 

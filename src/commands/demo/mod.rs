@@ -62,7 +62,10 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
     };
     let secret = Secret::new(random_token(32));
     let verify_token = random_token(16);
-    let capture = TempCapture::create(args.keep)?;
+    let mut capture = TempCapture::create(args.keep)?;
+    if args.keep {
+        capture.keep_secret(&secret)?;
+    }
 
     // The endpoint's lines: to stdout (pretty), or collected for the JSON document; muted
     // while lint probes it, so its table reads on its own.
@@ -217,7 +220,7 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
             .iter()
             .map(|l| serde_json::from_str(l).unwrap_or(Value::Null))
             .collect();
-        let kept = args.keep.then_some(capture.path.as_path());
+        let kept = args.keep.then_some(&capture);
         let doc = document(&url, &sent, requests, &check, kept, &report, &failed);
         let text = serde_json::to_string_pretty(&doc)
             .map_err(|e| Error::input(format!("cannot encode the summary: {e}")))?;
@@ -233,6 +236,13 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
                 capture.path.display(),
                 capture.path.display()
             ));
+            if let (Some(secret), Some(command)) = (&capture.secret_path, capture.verify_command())
+            {
+                say(&format!(
+                    "The demo's secret is kept beside it, readable by you only: {}\nVerify the capture with it (the forged delivery and lint's probes show as invalid, as they should):\n  {command}",
+                    secret.display()
+                ));
+            }
         }
     }
     drop(capture);

@@ -25,9 +25,12 @@ pub(super) fn random_token(len: usize) -> String {
 
 /// A capture file of our own in the temp directory (created new, never an existing file),
 /// removed on drop unless kept.
-pub(super) struct TempCapture {
+pub struct TempCapture {
     pub(super) path: PathBuf,
     keep: bool,
+    /// With `--keep`: the demo's random secret beside the capture (0600), so it can be
+    /// verified later.
+    pub(super) secret_path: Option<PathBuf>,
 }
 
 impl TempCapture {
@@ -41,7 +44,13 @@ impl TempCapture {
                 random_token(8)
             ));
             match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(_) => return Ok(TempCapture { path, keep }),
+                Ok(_) => {
+                    return Ok(TempCapture {
+                        path,
+                        keep,
+                        secret_path: None,
+                    })
+                }
                 Err(e) => last = Some(e),
             }
         }
@@ -54,10 +63,59 @@ impl TempCapture {
     }
 }
 
+impl TempCapture {
+    /// Write `secret` to `<capture>.secret` beside the capture, readable by its owner only
+    /// (created new, never an existing file), without a trailing newline.
+    pub(super) fn keep_secret(&mut self, secret: &Secret) -> Result<()> {
+        use std::io::Write;
+        let path = self.path.with_extension("secret");
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let cannot = |e: std::io::Error| {
+            Error::input(format!(
+                "cannot write the secret file {}: {e}",
+                path.display()
+            ))
+            .with_hint("set TMPDIR to a writable directory")
+        };
+        let mut file = options.open(&path).map_err(cannot)?;
+        self.secret_path = Some(path.clone());
+        file.write_all(secret.as_bytes()).map_err(cannot)?;
+        Ok(())
+    }
+
+    /// The command that verifies the kept capture with the kept secret.
+    pub(super) fn verify_command(&self) -> Option<String> {
+        let secret = self.secret_path.as_ref()?;
+        Some(format!(
+            "cmzon-hook verify {} --secret-file {}",
+            shell_quote(&self.path.display().to_string()),
+            shell_quote(&secret.display().to_string())
+        ))
+    }
+}
+
+/// Quote for a POSIX shell when needed.
+fn shell_quote(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/:._-+=,@%".contains(c));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
 impl Drop for TempCapture {
     fn drop(&mut self) {
         if !self.keep {
             let _ = std::fs::remove_file(&self.path);
+            if let Some(p) = &self.secret_path {
+                let _ = std::fs::remove_file(p);
+            }
         }
     }
 }

@@ -1,10 +1,9 @@
 //! How the tour ended: the steps that failed, the `--json` document, and the closing notes.
 
-use std::path::Path;
-
 use colored::Colorize;
 use serde_json::{json, Value};
 
+use super::plan::TempCapture;
 use super::{CaptureCheck, Sent};
 use crate::error::Result;
 use crate::linting::{CheckStatus, LintReport};
@@ -94,7 +93,7 @@ pub fn document(
     sent: &[Sent],
     requests: Vec<Value>,
     check: &CaptureCheck,
-    kept: Option<&Path>,
+    kept: Option<&TempCapture>,
     report: &Result<LintReport>,
     failed: &[FailedStep],
 ) -> Value {
@@ -128,7 +127,9 @@ pub fn document(
         "deliveries": deliveries,
         "requests": requests,
         "capture": {
-            "path": kept.map(|p| p.display().to_string()),
+            "path": kept.map(|c| c.path.display().to_string()),
+            "secret_file": kept.and_then(|c| c.secret_path.as_ref()).map(|p| p.display().to_string()),
+            "verify_command": kept.and_then(TempCapture::verify_command),
             "requests": check.requests,
             "valid": check.valid,
             "invalid": check.invalid,
