@@ -57,9 +57,9 @@ impl CertProblem {
                 | CertificateError::NotValidForNameContext { .. } => CertProblem::NotValidForName,
                 CertificateError::BadSignature => CertProblem::BadSignature,
                 CertificateError::Revoked => CertProblem::Revoked,
-                other => CertProblem::Other(format!("{other:?}")),
+                other => CertProblem::Other(tls::explain_certificate(other)),
             },
-            other => CertProblem::Other(other.to_string()),
+            other => CertProblem::Other(tls::explain(other)),
         }
     }
 
@@ -72,6 +72,14 @@ impl CertProblem {
             CertProblem::BadSignature => "bad signature",
             CertProblem::Revoked => "revoked",
             CertProblem::Other(s) => s,
+        }
+    }
+
+    /// A few words, for places that point to the full explanation ([`CertProblem::as_str`]).
+    pub fn short(&self) -> &str {
+        match self {
+            CertProblem::Other(s) if s == tls::SELF_SIGNED_CA => "self-signed, used as its own CA",
+            other => other.as_str(),
         }
     }
 }
@@ -440,7 +448,7 @@ fn connect(
                 }
             } else {
                 let cause = connect::tls_cause(&e)
-                    .map(|t| t.to_string())
+                    .map(tls::explain)
                     .unwrap_or_else(|| e.to_string());
                 tls_fail(format!("TLS handshake with {authority} failed: {cause}"))
             };
