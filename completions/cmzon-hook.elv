@@ -127,7 +127,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand -c 'Deliveries in flight at once'
             cand --concurrency 'Deliveries in flight at once'
             cand --rate 'Steady rate limit in deliveries per second'
-            cand --from-capture 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed'
+            cand --from-capture 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only the POSTs with a body (the rest are skipped with a count on stderr)'
             cand --expect 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code [default: 2xx; 4xx with --tamper]'
             cand --tamper 'Send deliberately invalid deliveries (then --expect defaults to 4xx: the endpoint must reject them)'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'

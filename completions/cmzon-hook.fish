@@ -103,7 +103,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l duplicate
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l count -d 'Repeat the whole payload set N times' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -s c -l concurrency -d 'Deliveries in flight at once' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l rate -d 'Steady rate limit in deliveries per second' -r
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l from-capture -d 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l from-capture -d 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only the POSTs with a body (the rest are skipped with a count on stderr)' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l expect -d 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code [default: 2xx; 4xx with --tamper]' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l tamper -d 'Send deliberately invalid deliveries (then --expect defaults to 4xx: the endpoint must reject them)' -r -f -a "bad-signature\t'A well-formed sha256= signature that does not match'
 no-signature\t'No X-Hub-Signature-256 header at all'

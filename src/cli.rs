@@ -217,7 +217,8 @@ pub const SEND_HELP: &str = r#"Payloads:
   Each argument is `-` (stdin, once), a fixture name (`cmzon-hook fixtures list`; write ./NAME
   for a file of that name), a directory (its *.json files, in name order) or a file. Files and
   stdin are sent byte for byte; fixtures are rendered compact with fresh ids and timestamps for
-  every delivery. --from-capture adds every request of a capture. With no payload, a terminal
+  every delivery; a capture given as a payload (JSONL, HAR, raw HTTP) is refused with a hint to
+  use --from-capture, which adds every request of a capture. With no payload, a terminal
   offers a fuzzy picker over the fixtures; without a terminal, send exits 2 listing them.
 
 Each delivery:
@@ -311,7 +312,8 @@ pub struct SendArgs {
     #[arg(long, value_name = "R")]
     pub rate: Option<f64>,
 
-    /// Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed
+    /// Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only
+    /// the POSTs with a body (the rest are skipped with a count on stderr)
     #[arg(long, value_name = "FILE")]
     pub from_capture: Option<PathBuf>,
 
@@ -411,7 +413,10 @@ pub struct ListenArgs {
 pub const VERIFY_HELP: &str = "\
 Captures are detected from their content: cmzon-hook JSONL (`listen --save`), HAR 1.2
 (browser devtools, mitmproxy, Charles) or raw HTTP/1.1 requests (`nc -l 3000 > req.http`),
-several pipelined requests per file allowed. `-` reads a capture from stdin.
+several pipelined requests per file allowed. `-` reads a capture from stdin. Only a HAR
+entry that is a POST with a body is a webhook delivery: the others (a devtools export holds
+every request of the page, `GET /app.js`) are skipped with a count on stderr and not counted;
+a HAR with no such POST cannot be verified (exit 2).
 
 Each request gets one line on stdout: its source (file:line for JSONL, file#N for HAR entries
 and raw requests), ✓ or ✗, the events it carries and, on failure, why: when the signature

@@ -428,8 +428,8 @@ fn connect(
         kind: FailureKind::Tls,
         message,
     };
-    let config =
-        tls::with_verifier(verifier).map_err(|e| tls_fail(format!("cannot set up TLS: {e}")))?;
+    let config = tls::with_verifier(verifier)
+        .map_err(|e| tls_fail(format!("cannot set up TLS: {}", tls::explain(&e))))?;
     let name = target.server_name().map_err(tls_fail)?;
     let tls_start = Instant::now();
     let outcome = connect::handshake(tcp, Arc::new(config), name, deadline);
