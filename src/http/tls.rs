@@ -81,7 +81,7 @@ impl TrustStore {
 fn add_pem(roots: &mut RootCertStore, pem: &[u8]) -> std::result::Result<usize, String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| format!("not a PEM certificate file ({e})"))?;
+        .map_err(|e| format!("not a PEM certificate file ({})", pem_problem(&e)))?;
     if certs.is_empty() {
         return Err("holds no PEM certificate".into());
     }
@@ -90,6 +90,20 @@ fn add_pem(roots: &mut RootCertStore, pem: &[u8]) -> std::result::Result<usize, 
         return Err("holds no usable CA certificate".into());
     }
     Ok(added)
+}
+
+/// A PEM parsing error in words (pki-types prints the markers as byte arrays).
+fn pem_problem(e: &rustls::pki_types::pem::Error) -> String {
+    use rustls::pki_types::pem::Error as P;
+    match e {
+        P::MissingSectionEnd { .. } => "a -----BEGIN section has no -----END line".into(),
+        P::IllegalSectionStart { .. } => "a -----BEGIN line is malformed".into(),
+        P::Base64Decode(_) => "the base64 text of a certificate is damaged".into(),
+        P::Io(io) => format!("cannot read it: {io}"),
+        P::NoItemsFound => "no PEM section found".into(),
+        P::SectionTooLarge => "a PEM section is larger than 256 MB".into(),
+        _ => "it does not parse as PEM".into(),
+    }
 }
 
 fn add_system(roots: &mut RootCertStore) -> usize {
@@ -353,6 +367,11 @@ mod tests {
         assert_eq!(
             words("Other(OtherError(CaUsedAsEndEntity))"),
             "ca used as end entity"
+        );
+        let e = TrustStore::from_pem(b"-----BEGIN CERTIFICATE-----\nMIIB\n").unwrap_err();
+        assert_eq!(
+            e,
+            "not a PEM certificate file (a -----BEGIN section has no -----END line)"
         );
     }
 }
