@@ -92,7 +92,8 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             break
         }
         'cmzon-hook;fixtures;show' {
-            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable)')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable). VALUE is JSON when it parses, else text; where the fixture has a string it stays a string unless JSON-quoted (''"..."'')')
+            [CompletionResult]::new('--set-json', '--set-json', [CompletionResultType]::ParameterName, 'Like --set, but VALUE is always JSON, even where the fixture has a string (applied after --set; repeatable)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it')
             [CompletionResult]::new('--compact', '--compact', [CompletionResultType]::ParameterName, 'Print compact JSON (the bytes `send` would deliver) instead of pretty JSON')
@@ -123,7 +124,8 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
         }
         'cmzon-hook;send' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Endpoint URL (or env CMZON_WEBHOOK_URL)')
-            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Override a value in each payload: dot path with numeric indices (repeatable)')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Override a value in each payload: dot path with numeric indices (repeatable). VALUE is JSON when it parses, else text; where the payload has a string it stays a string unless JSON-quoted (''"..."'')')
+            [CompletionResult]::new('--set-json', '--set-json', [CompletionResultType]::ParameterName, 'Like --set, but VALUE is always JSON, even where the payload has a string (applied after --set; repeatable)')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header ''Name: value'' (repeatable)')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header ''Name: value'' (repeatable)')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)')
@@ -137,9 +139,9 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Deliveries in flight at once')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Deliveries in flight at once')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Steady rate limit in deliveries per second')
-            [CompletionResult]::new('--from-capture', '--from-capture', [CompletionResultType]::ParameterName, 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed')
-            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code')
-            [CompletionResult]::new('--tamper', '--tamper', [CompletionResultType]::ParameterName, 'Send deliberately invalid deliveries')
+            [CompletionResult]::new('--from-capture', '--from-capture', [CompletionResultType]::ParameterName, 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only the POSTs with a body (the rest are skipped with a count on stderr)')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code [default: 2xx; 4xx with --tamper]')
+            [CompletionResult]::new('--tamper', '--tamper', [CompletionResultType]::ParameterName, 'Send deliberately invalid deliveries (then --expect defaults to 4xx: the endpoint must reject them)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'Do not verify TLS certificates (prints a warning)')

@@ -287,13 +287,17 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__hook__subcmd__fixtures__subcmd__show)
-            opts="-q -v -h -V --set --compact --color --quiet --verbose --config --help --version"
+            opts="-q -v -h -V --set --set-json --compact --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set-json)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -729,7 +733,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__hook__subcmd__send)
-            opts="-H -c -y -q -v -h -V --to --set --header --secret --secret-file --ca-cert --insecure --timeout --retries --backoff-ms --duplicate --count --concurrency --rate --from-capture --keep-signature --expect --tamper --dry-run --json --yes --color --quiet --verbose --config --help --version"
+            opts="-H -c -y -q -v -h -V --to --set --set-json --header --secret --secret-file --ca-cert --insecure --timeout --retries --backoff-ms --duplicate --count --concurrency --rate --from-capture --keep-signature --expect --tamper --dry-run --json --yes --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -740,6 +744,10 @@ _cmzon__hook() {
                     return 0
                     ;;
                 --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set-json)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

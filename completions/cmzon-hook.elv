@@ -85,7 +85,8 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --version 'Print version'
         }
         &'cmzon-hook;fixtures;show'= {
-            cand --set 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable)'
+            cand --set 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable). VALUE is JSON when it parses, else text; where the fixture has a string it stays a string unless JSON-quoted (''"..."'')'
+            cand --set-json 'Like --set, but VALUE is always JSON, even where the fixture has a string (applied after --set; repeatable)'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --compact 'Print compact JSON (the bytes `send` would deliver) instead of pretty JSON'
@@ -111,7 +112,8 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         }
         &'cmzon-hook;send'= {
             cand --to 'Endpoint URL (or env CMZON_WEBHOOK_URL)'
-            cand --set 'Override a value in each payload: dot path with numeric indices (repeatable)'
+            cand --set 'Override a value in each payload: dot path with numeric indices (repeatable). VALUE is JSON when it parses, else text; where the payload has a string it stays a string unless JSON-quoted (''"..."'')'
+            cand --set-json 'Like --set, but VALUE is always JSON, even where the payload has a string (applied after --set; repeatable)'
             cand -H 'Extra request header ''Name: value'' (repeatable)'
             cand --header 'Extra request header ''Name: value'' (repeatable)'
             cand --secret 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)'
@@ -125,9 +127,9 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand -c 'Deliveries in flight at once'
             cand --concurrency 'Deliveries in flight at once'
             cand --rate 'Steady rate limit in deliveries per second'
-            cand --from-capture 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed'
-            cand --expect 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code'
-            cand --tamper 'Send deliberately invalid deliveries'
+            cand --from-capture 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only the POSTs with a body (the rest are skipped with a count on stderr)'
+            cand --expect 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code [default: 2xx; 4xx with --tamper]'
+            cand --tamper 'Send deliberately invalid deliveries (then --expect defaults to 4xx: the endpoint must reject them)'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --insecure 'Do not verify TLS certificates (prints a warning)'

@@ -75,7 +75,8 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l set -d 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable)' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l set -d 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable). VALUE is JSON when it parses, else text; where the fixture has a string it stays a string unless JSON-quoted (\'"..."\')' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l set-json -d 'Like --set, but VALUE is always JSON, even where the fixture has a string (applied after --set; repeatable)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -89,7 +90,8 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "show" -d 'Render a fixture with fresh tokens and print it'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l to -d 'Endpoint URL (or env CMZON_WEBHOOK_URL)' -r
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l set -d 'Override a value in each payload: dot path with numeric indices (repeatable)' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l set -d 'Override a value in each payload: dot path with numeric indices (repeatable). VALUE is JSON when it parses, else text; where the payload has a string it stays a string unless JSON-quoted (\'"..."\')' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l set-json -d 'Like --set, but VALUE is always JSON, even where the payload has a string (applied after --set; repeatable)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -s H -l header -d 'Extra request header \'Name: value\' (repeatable)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l secret -d 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l secret-file -d 'Read the webhook secret from a file (one trailing newline is stripped)' -r -F
@@ -101,9 +103,9 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l duplicate
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l count -d 'Repeat the whole payload set N times' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -s c -l concurrency -d 'Deliveries in flight at once' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l rate -d 'Steady rate limit in deliveries per second' -r
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l from-capture -d 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed' -r -F
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l expect -d 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code' -r
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l tamper -d 'Send deliberately invalid deliveries' -r -f -a "bad-signature\t'A well-formed sha256= signature that does not match'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l from-capture -d 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only the POSTs with a body (the rest are skipped with a count on stderr)' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l expect -d 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code [default: 2xx; 4xx with --tamper]' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l tamper -d 'Send deliberately invalid deliveries (then --expect defaults to 4xx: the endpoint must reject them)' -r -f -a "bad-signature\t'A well-formed sha256= signature that does not match'
 no-signature\t'No X-Hub-Signature-256 header at all'
 wrong-secret\t'Signed with a different, random secret'
 modified-body\t'Correctly signed, then the body is changed after signing'"

@@ -183,9 +183,16 @@ pub enum FixturesCommand {
         /// Fixture name (see `cmzon-hook fixtures list`)
         name: String,
 
-        /// Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable)
+        /// Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable).
+        /// VALUE is JSON when it parses, else text; where the fixture has a string it stays a
+        /// string unless JSON-quoted ('"..."')
         #[arg(long = "set", value_name = "PATH=VALUE")]
         sets: Vec<String>,
+
+        /// Like --set, but VALUE is always JSON, even where the fixture has a string (applied
+        /// after --set; repeatable)
+        #[arg(long = "set-json", value_name = "PATH=JSON")]
+        set_json: Vec<String>,
 
         /// Print compact JSON (the bytes `send` would deliver) instead of pretty JSON
         #[arg(long)]
@@ -210,7 +217,8 @@ pub const SEND_HELP: &str = r#"Payloads:
   Each argument is `-` (stdin, once), a fixture name (`cmzon-hook fixtures list`; write ./NAME
   for a file of that name), a directory (its *.json files, in name order) or a file. Files and
   stdin are sent byte for byte; fixtures are rendered compact with fresh ids and timestamps for
-  every delivery. --from-capture adds every request of a capture. With no payload, a terminal
+  every delivery; a capture given as a payload (JSONL, HAR, raw HTTP) is refused with a hint to
+  use --from-capture, which adds every request of a capture. With no payload, a terminal
   offers a fuzzy picker over the fixtures; without a terminal, send exits 2 listing them.
 
 Each delivery:
@@ -234,14 +242,15 @@ Output:
   body; a blank line between requests, or NDJSON with --json) and sends nothing.
 
 Exit codes:
-  0 every delivery's final status meets --expect (default 2xx); 1 otherwise (including
+  0 every delivery's final status meets --expect (default 2xx; with --tamper 4xx, since an
+  endpoint that rejects a forgery is correct); 1 otherwise (including
   timeouts, refused connections, unresolvable hosts, TLS failures and redirects); 2 usage or
   input errors.
 
 Examples:
   cmzon-hook send messages --to http://127.0.0.1:3000/webhook
   cmzon-hook send payloads/ --to https://example.com/webhook --count 100 -c 8 --rate 50
-  cmzon-hook send messages --tamper bad-signature --expect 4xx --to "$URL"
+  cmzon-hook send messages --tamper bad-signature --to "$URL"   # exit 0 when rejected (4xx)
   cmzon-hook send --from-capture capture.jsonl --to http://127.0.0.1:8080/webhook"#;
 
 #[derive(Debug, Args)]
@@ -254,9 +263,16 @@ pub struct SendArgs {
     #[arg(long, value_name = "URL")]
     pub to: Option<String>,
 
-    /// Override a value in each payload: dot path with numeric indices (repeatable)
+    /// Override a value in each payload: dot path with numeric indices (repeatable). VALUE is
+    /// JSON when it parses, else text; where the payload has a string it stays a string
+    /// unless JSON-quoted ('"..."')
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub sets: Vec<String>,
+
+    /// Like --set, but VALUE is always JSON, even where the payload has a string (applied
+    /// after --set; repeatable)
+    #[arg(long = "set-json", value_name = "PATH=JSON")]
+    pub set_json: Vec<String>,
 
     /// Extra request header 'Name: value' (repeatable)
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
@@ -296,7 +312,8 @@ pub struct SendArgs {
     #[arg(long, value_name = "R")]
     pub rate: Option<f64>,
 
-    /// Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed
+    /// Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only
+    /// the POSTs with a body (the rest are skipped with a count on stderr)
     #[arg(long, value_name = "FILE")]
     pub from_capture: Option<PathBuf>,
 
@@ -305,10 +322,12 @@ pub struct SendArgs {
     pub keep_signature: bool,
 
     /// Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code
-    #[arg(long, value_name = "2xx|4xx|5xx|CODE", default_value = "2xx")]
-    pub expect: String,
+    /// [default: 2xx; 4xx with --tamper]
+    #[arg(long, value_name = "2xx|4xx|5xx|CODE")]
+    pub expect: Option<String>,
 
-    /// Send deliberately invalid deliveries
+    /// Send deliberately invalid deliveries (then --expect defaults to 4xx: the endpoint must
+    /// reject them)
     #[arg(long, value_enum, value_name = "KIND")]
     pub tamper: Option<TamperArg>,
 
@@ -395,7 +414,10 @@ pub struct ListenArgs {
 pub const VERIFY_HELP: &str = "\
 Captures are detected from their content: cmzon-hook JSONL (`listen --save`), HAR 1.2
 (browser devtools, mitmproxy, Charles) or raw HTTP/1.1 requests (`nc -l 3000 > req.http`),
-several pipelined requests per file allowed. `-` reads a capture from stdin.
+several pipelined requests per file allowed. `-` reads a capture from stdin. Only a HAR
+entry that is a POST with a body is a webhook delivery: the others (a devtools export holds
+every request of the page, `GET /app.js`) are skipped with a count on stderr and not counted;
+a HAR with no such POST cannot be verified (exit 2).
 
 Each request gets one line on stdout: its source (file:line for JSONL, file#N for HAR entries
 and raw requests), ✓ or ✗, the events it carries and, on failure, why: when the signature

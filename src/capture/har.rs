@@ -10,7 +10,67 @@ use super::{
 };
 use crate::error::{Error, Result};
 
-pub(super) fn read_har(name: &str, mut reader: Box<dyn BufRead>, skipped: u64) -> Result<Captures> {
+/// Entries of a HAR file that are not webhook deliveries, skipped by the reader: devtools
+/// exports hold every request of a page (`GET /app.js`), and only a POST with a body is a
+/// delivery.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Skipped {
+    pub count: usize,
+    /// The first few, as `METHOD /path` (`POST /path (no body)`).
+    pub examples: Vec<String>,
+}
+
+impl Skipped {
+    const EXAMPLES: usize = 3;
+
+    /// One line for stderr, `None` when nothing was skipped.
+    pub fn describe(&self, name: &str) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        let mut examples = self.examples.join(", ");
+        if self.count > self.examples.len() {
+            examples.push_str(", …");
+        }
+        Some(format!(
+            "{name}: skipped {} HAR entr{} that {} not webhook deliveries (only a POST with a body is): {examples}",
+            self.count,
+            if self.count == 1 { "y" } else { "ies" },
+            if self.count == 1 { "is" } else { "are" },
+        ))
+    }
+}
+
+/// `Some("METHOD /path")` when a HAR entry is readable and is not a webhook delivery (not a
+/// POST, or a POST without a body); `None` for a delivery or an entry the reader must report.
+fn not_a_delivery(entry: &Value) -> Option<String> {
+    let request = entry.get("request")?;
+    let method = request.get("method")?.as_str()?;
+    let url = request.get("url").and_then(Value::as_str).unwrap_or("");
+    let (path, _) = split_target(url);
+    if !method.eq_ignore_ascii_case("POST") {
+        return Some(format!("{method} {path}"));
+    }
+    let body = match request.get("postData") {
+        None | Some(Value::Null) => false,
+        Some(post) => match post.get("text") {
+            Some(Value::String(t)) => !t.is_empty(),
+            // params without text, or a malformed postData: the reader reports it
+            Some(_) => true,
+            None => post
+                .get("params")
+                .and_then(Value::as_array)
+                .is_some_and(|p| !p.is_empty()),
+        },
+    };
+    (!body).then(|| format!("{method} {path} (no body)"))
+}
+
+pub(super) fn read_har(
+    name: &str,
+    mut reader: Box<dyn BufRead>,
+    skipped: u64,
+) -> Result<(Captures, Skipped)> {
     let mut data = Vec::new();
     reader
         .read_to_end(&mut data)
@@ -40,21 +100,35 @@ pub(super) fn read_har(name: &str, mut reader: Box<dyn BufRead>, skipped: u64) -
         );
     };
     let name = name.to_string();
-    Ok(Box::new(entries.into_iter().enumerate().map(
-        move |(i, entry)| {
-            let source = format!("{name}#{}", i + 1);
-            har_entry(entry)
-                .map(|request| Located {
-                    source: source.clone(),
-                    request,
-                })
-                .map_err(|what| {
-                    Error::input(format!("{source}: {what}")).with_hint(
-                        "HAR 1.2 entries need request.method, request.url and request.headers",
-                    )
-                })
-        },
-    )))
+    let mut not_deliveries = Skipped::default();
+    let deliveries: Vec<(usize, Value)> = entries
+        .into_iter()
+        .enumerate()
+        .filter(|(_, entry)| match not_a_delivery(entry) {
+            Some(what) => {
+                not_deliveries.count += 1;
+                if not_deliveries.examples.len() < Skipped::EXAMPLES {
+                    not_deliveries.examples.push(what);
+                }
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let requests: Captures = Box::new(deliveries.into_iter().map(move |(i, entry)| {
+        let source = format!("{name}#{}", i + 1);
+        har_entry(entry)
+            .map(|request| Located {
+                source: source.clone(),
+                request,
+            })
+            .map_err(|what| {
+                Error::input(format!("{source}: {what}")).with_hint(
+                    "HAR 1.2 entries need request.method, request.url and request.headers",
+                )
+            })
+    }));
+    Ok((requests, not_deliveries))
 }
 
 fn har_entry(entry: Value) -> std::result::Result<CapturedRequest, String> {
@@ -188,7 +262,7 @@ mod tests {
     #[test]
     fn har_entries() {
         let got = read("dev.har", HAR.as_bytes()).unwrap();
-        assert_eq!(got.len(), 5);
+        assert_eq!(got.len(), 4, "the GET (#3) is not a delivery");
         let first = got[0].as_ref().unwrap();
         assert_eq!(first.source, "dev.har#1");
         let r = &first.request;
@@ -209,14 +283,37 @@ mod tests {
         let second = &got[1].as_ref().unwrap().request;
         assert_eq!(second.body, vec![0xff, 0, b'a']);
         assert_eq!(second.path, "/");
-        let third = &got[2].as_ref().unwrap().request;
+        assert_eq!(err_of(&got[2]), "dev.har#4: entry has no `request` object");
+        assert!(err_of(&got[3]).starts_with("dev.har#5: postData has params but no text"));
+    }
+
+    #[test]
+    fn entries_that_are_not_deliveries_are_skipped_and_counted() {
+        let entry = |method: &str, url: &str, text: Option<&str>| {
+            let mut request = serde_json::json!({"method": method, "url": url, "headers": []});
+            if let Some(t) = text {
+                request["postData"] =
+                    serde_json::json!({"mimeType": "application/json", "text": t});
+            }
+            serde_json::json!({ "request": request })
+        };
+        let har = serde_json::json!({"log": {"entries": [
+            entry("GET", "https://app.test/app.js", None),
+            entry("POST", "https://app.test/webhook", Some("{\"a\":1}")),
+            entry("GET", "https://app.test/", None),
+            entry("POST", "https://app.test/beacon", Some("")),
+            entry("OPTIONS", "https://app.test/webhook", None),
+        ]}});
+        let reader = std::io::Cursor::new(har.to_string().into_bytes());
+        let (requests, skipped) = super::read_har("d.har", Box::new(reader), 0).unwrap();
+        let got: Vec<_> = requests.map(|r| r.unwrap().source).collect();
+        assert_eq!(got, ["d.har#2"], "numbered as in the file");
+        assert_eq!(skipped.count, 4);
         assert_eq!(
-            (third.path.as_str(), third.query.as_str()),
-            ("/webhook", "hub.mode=subscribe")
+            skipped.describe("d.har").unwrap(),
+            "d.har: skipped 4 HAR entries that are not webhook deliveries (only a POST with a body is): GET /app.js, GET /, POST /beacon (no body), …"
         );
-        assert!(third.body.is_empty());
-        assert_eq!(err_of(&got[3]), "dev.har#4: entry has no `request` object");
-        assert!(err_of(&got[4]).starts_with("dev.har#5: postData has params but no text"));
+        assert_eq!(super::Skipped::default().describe("d.har"), None);
     }
 
     #[test]
@@ -224,7 +321,7 @@ mod tests {
         let compact: Value = serde_json::from_str(HAR).unwrap();
         let line = serde_json::to_string(&compact).unwrap();
         let got = read("x.json", line.as_bytes()).unwrap();
-        assert_eq!(got.len(), 5);
+        assert_eq!(got.len(), 4);
         let broken = &HAR[..HAR.len() / 2];
         let e = read("b.har", broken.as_bytes()).err().unwrap();
         assert!(e.message.starts_with("b.har:"), "{}", e.message);

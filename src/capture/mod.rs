@@ -9,7 +9,9 @@
 //!   time; a bad line is reported and reading goes on with the next.
 //! - **HAR 1.2** (`har.rs`): a JSON document with `log.entries[].request` (browser devtools,
 //!   mitmproxy, Charles). HTTP/2 pseudo-headers (`:authority`, ...) are dropped;
-//!   `postData.text` is the body, base64-decoded when `postData.encoding` is `base64`.
+//!   `postData.text` is the body, base64-decoded when `postData.encoding` is `base64`. Only a
+//!   POST with a body is a webhook delivery: other entries (a devtools export holds every
+//!   request of the page, `GET /app.js`) are skipped and counted ([`Skipped`]).
 //! - **Raw HTTP/1.1** (`raw.rs`): request line, headers, body framed by `Content-Length` or
 //!   chunked transfer encoding (chunk extensions and trailers are accepted; trailers are not
 //!   kept). Several pipelined requests may follow each other. A read error ends the file.
@@ -32,8 +34,11 @@ use base64::Engine;
 
 use crate::error::{Error, Result};
 
+pub use har::Skipped;
 pub use jsonl::{to_jsonl_line, write_jsonl_line, CaptureWriter, JsonlBlock, JsonlBlocks};
-pub use open::{open_captures, read_captures, read_captures_from, OpenedCapture};
+pub use open::{
+    capture_kind, open_captures, read_captures, read_captures_from, read_deliveries, OpenedCapture,
+};
 
 /// One request as it travelled: headers in received order with original case (repeats kept)
 /// and the exact body bytes.

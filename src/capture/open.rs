@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::file::CaptureFile;
-use super::har::read_har;
+use super::har::{read_har, Skipped};
 use super::jsonl::{JsonlBlocks, JsonlReader, BLOCK_SIZE};
 use super::raw::{parse_request_line, RawReader};
 use super::{preview, read_error, Captures};
@@ -27,10 +27,17 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Read every request of a capture file (`-` for stdin), detecting the format from content.
 /// JSONL is streamed: one block of lines in memory at a time.
+/// HAR entries that are not webhook deliveries are skipped ([`read_deliveries`] counts them).
 pub fn read_captures(path: &Path) -> Result<Captures> {
+    Ok(read_deliveries(path)?.0)
+}
+
+/// Like [`read_captures`], with the HAR entries skipped because they are not webhook
+/// deliveries (not a POST with a body).
+pub fn read_deliveries(path: &Path) -> Result<(Captures, Skipped)> {
     Ok(match open_captures(path)? {
-        OpenedCapture::Jsonl(blocks) => Box::new(JsonlReader::new(blocks)),
-        OpenedCapture::Requests(requests) => requests,
+        OpenedCapture::Jsonl(blocks) => (Box::new(JsonlReader::new(blocks)), Skipped::default()),
+        OpenedCapture::Requests(requests, skipped) => (requests, skipped),
     })
 }
 
@@ -38,7 +45,7 @@ pub fn read_captures(path: &Path) -> Result<Captures> {
 pub fn read_captures_from(name: &str, reader: Box<dyn BufRead>) -> Result<Captures> {
     Ok(match open_from(name, reader)? {
         Detected::Jsonl(blocks) => Box::new(JsonlReader::new(blocks)),
-        Detected::Requests(requests) => requests,
+        Detected::Requests(requests, _) => requests,
     })
 }
 
@@ -47,8 +54,9 @@ pub enum OpenedCapture {
     /// cmzon-hook JSONL as blocks of whole lines, to parse on any thread (in file order,
     /// the same requests and errors [`read_captures`] yields).
     Jsonl(JsonlBlocks),
-    /// HAR or raw HTTP, request by request.
-    Requests(Captures),
+    /// HAR or raw HTTP, request by request, and the HAR entries skipped because they are not
+    /// webhook deliveries.
+    Requests(Captures, Skipped),
 }
 
 /// Open a capture file (`-` for stdin) like [`read_captures`], JSONL left as blocks of lines.
@@ -66,7 +74,7 @@ pub fn open_captures(path: &Path) -> Result<OpenedCapture> {
     };
     Ok(match open_from(&name, reader)? {
         Detected::Jsonl(blocks) => OpenedCapture::Jsonl(blocks.boxed()),
-        Detected::Requests(requests) => OpenedCapture::Requests(requests),
+        Detected::Requests(requests, skipped) => OpenedCapture::Requests(requests, skipped),
     })
 }
 
@@ -74,7 +82,7 @@ pub fn open_captures(path: &Path) -> Result<OpenedCapture> {
 /// format (the first line read back in front of the rest).
 pub(super) enum Detected<R> {
     Jsonl(JsonlBlocks<Chain<Cursor<Vec<u8>>, R>>),
-    Requests(Captures),
+    Requests(Captures, Skipped),
 }
 
 pub(super) fn open_from<R: BufRead + 'static>(name: &str, mut reader: R) -> Result<Detected<R>> {
@@ -112,11 +120,59 @@ pub(super) fn open_from<R: BufRead + 'static>(name: &str, mut reader: R) -> Resu
     let rest = Cursor::new(first).chain(reader);
     Ok(match format {
         Format::Jsonl => Detected::Jsonl(JsonlBlocks::new(name, rest, skipped)),
-        Format::Har => Detected::Requests(read_har(name, Box::new(rest), skipped)?),
-        Format::RawHttp => {
-            Detected::Requests(Box::new(RawReader::new(name, Box::new(rest), skipped)))
+        Format::Har => {
+            let (requests, not_deliveries) = read_har(name, Box::new(rest), skipped)?;
+            Detected::Requests(requests, not_deliveries)
         }
+        Format::RawHttp => Detected::Requests(
+            Box::new(RawReader::new(name, Box::new(rest), skipped)),
+            Skipped::default(),
+        ),
     })
+}
+
+/// What `bytes` are when they hold a capture rather than one webhook body (a capture file
+/// given as a payload): "a cmzon-hook capture (JSONL)", "a HAR file" or "a raw HTTP
+/// request"; `None` for anything else. A JSONL capture is recognised by its first line, an
+/// object with `method`, `path` and `headers`; a HAR file by `log.entries`.
+pub fn capture_kind(bytes: &[u8]) -> Option<&'static str> {
+    const JSONL: &str = "a cmzon-hook capture (JSONL)";
+    const HAR: &str = "a HAR file";
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let first = bytes
+        .split_inclusive(|&b| b == b'\n')
+        .find(|l| !l.trim_ascii().is_empty())?;
+    let line = first.trim_ascii();
+    let is_har = |map: &serde_json::Map<String, Value>| {
+        map.get("log")
+            .and_then(|log| log.get("entries"))
+            .is_some_and(Value::is_array)
+    };
+    if line.starts_with(b"{") {
+        let doc = match serde_json::from_slice::<Value>(line) {
+            Ok(v) => v,
+            // A document over several lines: only a HAR file is a capture.
+            Err(e) if e.is_eof() => {
+                return match serde_json::from_slice::<Value>(bytes) {
+                    Ok(Value::Object(map)) if is_har(&map) => Some(HAR),
+                    _ => None,
+                }
+            }
+            Err(_) => return None,
+        };
+        let Value::Object(map) = doc else {
+            return None;
+        };
+        if is_har(&map) {
+            return Some(HAR);
+        }
+        let capture_line = ["method", "path", "headers"]
+            .iter()
+            .all(|k| map.contains_key(*k))
+            && (map.contains_key("body") || map.contains_key("body_base64"));
+        return capture_line.then_some(JSONL);
+    }
+    parse_request_line(first).ok().map(|_| "a raw HTTP request")
 }
 
 /// Decide the format from the first non-blank line.

@@ -17,8 +17,9 @@ pub fn run(args: &FixturesCommand, _verbosity: Verbosity) -> Result<ExitCode> {
         FixturesCommand::Show {
             name,
             sets,
+            set_json,
             compact,
-        } => show(name, sets, *compact)?,
+        } => show(name, sets, set_json, *compact)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -42,10 +43,10 @@ fn list(json: bool) -> Result<()> {
     Ok(())
 }
 
-fn show(name: &str, sets: &[String], compact: bool) -> Result<()> {
+fn show(name: &str, sets: &[String], set_json: &[String], compact: bool) -> Result<()> {
     // Check everything the user typed before rendering anything.
     let fixture = fixtures::find(name).ok_or_else(|| fixtures::unknown(name))?;
-    let sets = SetOp::parse_all(sets)?;
+    let sets = SetOp::parse_both(sets, set_json)?;
     let layout = if compact {
         Layout::Compact
     } else {

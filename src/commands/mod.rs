@@ -70,10 +70,19 @@ fn usage_error(e: &clap::Error) -> Error {
     }
     let tip = rest.iter().find_map(|l| l.strip_prefix("tip: "));
     let usage = rest.iter().find_map(|l| l.strip_prefix("Usage: "));
-    let hint = match (tip, usage) {
-        (Some(t), _) => t.to_string(),
-        (None, Some(u)) => format!("usage: {u} (see --help)"),
-        (None, None) => "see `cmzon-hook --help`".to_string(),
+    // An invalid value for a flag with a fixed set of values: name them all.
+    let valid = match e.get(clap::error::ContextKind::ValidValue) {
+        Some(clap::error::ContextValue::Strings(values)) if !values.is_empty() => {
+            Some(format!("valid values: {}", values.join(", ")))
+        }
+        _ => None,
+    };
+    let hint = match (valid, tip, usage) {
+        (Some(v), Some(t), _) => format!("{v} ({t})"),
+        (Some(v), None, _) => v,
+        (None, Some(t), _) => t.to_string(),
+        (None, None, Some(u)) => format!("usage: {u} (see --help)"),
+        (None, None, None) => "see `cmzon-hook --help`".to_string(),
     };
     Error::usage(message).with_hint(hint)
 }

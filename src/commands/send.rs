@@ -30,7 +30,10 @@ pub const CONFIRM_ABOVE: u64 = 100;
 static STOP: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
-    let expect = Expectation::parse(&args.expect)?;
+    let expect = match &args.expect {
+        Some(spec) => Expectation::parse(spec)?,
+        None => Expectation::default_for(args.tamper.is_some()),
+    };
     let timeout = delivery::timeout_from_secs(args.timeout)?;
     if args.concurrency == 0 {
         return Err(Error::usage("--concurrency must be at least 1")
@@ -41,11 +44,7 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
             .with_hint("--count N sends the payload set N times"));
     }
     let pacer = args.rate.map(Pacer::new).transpose()?;
-    let sets = args
-        .sets
-        .iter()
-        .map(|s| SetOp::parse(s))
-        .collect::<Result<Vec<_>>>()?;
+    let sets = SetOp::parse_both(&args.sets, &args.set_json)?;
     let headers = args
         .headers
         .iter()
@@ -64,13 +63,19 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
     }
     let mut sources = payload::resolve(&args.payloads, &sets, &mut || input::read_bytes(None))?;
     if let Some(path) = &args.from_capture {
-        let (replayed, rejected) = payload::from_capture(path, &sets)?;
-        if rejected > 0 && !verbosity.quiet {
-            eprintln!(
-                "cmzon-hook: warning: skipping {rejected} request(s) listen rejected (413 or a body cut short): their bodies are incomplete"
-            );
+        let replay = payload::from_capture(path, &sets)?;
+        if !verbosity.quiet {
+            if replay.rejected > 0 {
+                eprintln!(
+                    "cmzon-hook: warning: skipping {} request(s) listen rejected (413 or a body cut short): their bodies are incomplete",
+                    replay.rejected
+                );
+            }
+            if let Some(line) = replay.skipped.describe(&path.display().to_string()) {
+                eprintln!("cmzon-hook: {line}");
+            }
         }
-        sources.extend(replayed);
+        sources.extend(replay.sources);
     }
     if sources.is_empty() {
         sources.push(Source::fixture(pick_fixture()?));
@@ -153,7 +158,24 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
     let summary = report::deliver_all(plan, &shape, &settings, &client, output, total)?;
     let interrupted = STOP.load(Ordering::Relaxed);
     report::print_summary(&summary, &url, args.json, verbosity.quiet, interrupted)?;
-    report::verdict(&summary, total, interrupted)
+    report::verdict(&summary, total, interrupted).map_err(|mut e| {
+        if let (Some(kind), Some("status")) = (args.tamper, summary.first_failure_kind) {
+            if summary.expect == Expectation::default_for(true) {
+                e.hint = Some(format!(
+                    "the endpoint accepted a forged delivery (--tamper {}): it must verify X-Hub-Signature-256 over the raw body and answer 401 or 403",
+                    tamper_name(kind)
+                ));
+            }
+        }
+        e
+    })
+}
+
+fn tamper_name(kind: TamperArg) -> String {
+    use clap::ValueEnum;
+    kind.to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
 }
 
 /// `--to`, else `CMZON_WEBHOOK_URL`, else a usage error.

@@ -202,11 +202,7 @@ fn open(
         Ok(s) => Ok(Stream::Tls(s)),
         Err(e) if connect::is_timeout(&e) => Err(ExchangeError::Timeout),
         Err(e) => Err(ExchangeError::Tls(match tls_cause(&e) {
-            Some(rustls::Error::InvalidMessage(_)) => {
-                "the server does not speak TLS here (a plain HTTP endpoint? try http://)"
-                    .to_string()
-            }
-            Some(tls_err) => tls_err.to_string(),
+            Some(tls_err) => crate::http::tls::explain(tls_err),
             None => e.to_string(),
         })),
     }

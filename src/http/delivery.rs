@@ -511,6 +511,11 @@ fn classify(url: &str, err: &reqwest::Error, latency: Duration) -> Failure {
         || lower.contains("name or service not known")
     {
         (FailureKind::Dns, format!("cannot resolve host {host}"))
+    } else if let Some(tls_err) = rustls_cause(err) {
+        (
+            FailureKind::Tls,
+            format!("TLS failed with {host}: {}", tls::explain(tls_err)),
+        )
     } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
     {
         (
@@ -533,6 +538,26 @@ fn classify(url: &str, err: &reqwest::Error, latency: Duration) -> Failure {
         message,
         latency,
     }
+}
+
+/// The rustls error somewhere in an error's chain of sources (reqwest wraps it in hyper and
+/// I/O errors).
+fn rustls_cause<'e>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e rustls::Error> {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if let Some(t) = e.downcast_ref::<rustls::Error>() {
+            return Some(t);
+        }
+        if let Some(t) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            return Some(t);
+        }
+        cur = e.source();
+    }
+    None
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

@@ -57,9 +57,9 @@ impl CertProblem {
                 | CertificateError::NotValidForNameContext { .. } => CertProblem::NotValidForName,
                 CertificateError::BadSignature => CertProblem::BadSignature,
                 CertificateError::Revoked => CertProblem::Revoked,
-                other => CertProblem::Other(format!("{other:?}")),
+                other => CertProblem::Other(tls::explain_certificate(other)),
             },
-            other => CertProblem::Other(other.to_string()),
+            other => CertProblem::Other(tls::explain(other)),
         }
     }
 
@@ -72,6 +72,14 @@ impl CertProblem {
             CertProblem::BadSignature => "bad signature",
             CertProblem::Revoked => "revoked",
             CertProblem::Other(s) => s,
+        }
+    }
+
+    /// A few words, for places that point to the full explanation ([`CertProblem::as_str`]).
+    pub fn short(&self) -> &str {
+        match self {
+            CertProblem::Other(s) if s == tls::SELF_SIGNED_CA => "self-signed, used as its own CA",
+            other => other.as_str(),
         }
     }
 }
@@ -420,8 +428,8 @@ fn connect(
         kind: FailureKind::Tls,
         message,
     };
-    let config =
-        tls::with_verifier(verifier).map_err(|e| tls_fail(format!("cannot set up TLS: {e}")))?;
+    let config = tls::with_verifier(verifier)
+        .map_err(|e| tls_fail(format!("cannot set up TLS: {}", tls::explain(&e))))?;
     let name = target.server_name().map_err(tls_fail)?;
     let tls_start = Instant::now();
     let outcome = connect::handshake(tcp, Arc::new(config), name, deadline);
@@ -440,7 +448,7 @@ fn connect(
                 }
             } else {
                 let cause = connect::tls_cause(&e)
-                    .map(|t| t.to_string())
+                    .map(tls::explain)
                     .unwrap_or_else(|| e.to_string());
                 tls_fail(format!("TLS handshake with {authority} failed: {cause}"))
             };

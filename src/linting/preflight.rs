@@ -7,6 +7,7 @@ use serde_json::{json, Map};
 use super::checks::{CheckId, CheckResult};
 use super::rules::CONNECT_HINT;
 use crate::http::probe::{CertProblem, Endpoint, Preflight, ProbeFailure};
+use crate::http::tls;
 
 /// Warn when the certificate expires within this many days.
 pub const EXPIRY_WARN_DAYS: i64 = 14;
@@ -100,8 +101,13 @@ pub fn check_tls(
             ));
         }
     }
+    // A self-signed certificate that is its own CA, trusted with --ca-cert: one explanation.
+    let self_signed_ca = matches!(
+        &report.chain_error,
+        Some(CertProblem::Other(m)) if m == tls::SELF_SIGNED_CA
+    );
     if let Some(leaf) = leaf {
-        if leaf.self_signed {
+        if leaf.self_signed && !self_signed_ca {
             problems.push((
                 format!(
                     "self-signed certificate ({}); the sender does not accept self-signed certificates",
@@ -139,6 +145,9 @@ pub fn check_tls(
         match &report.chain_error {
             None | Some(CertProblem::Expired) | Some(CertProblem::NotYetValid) => {}
             Some(CertProblem::UnknownIssuer) if leaf.self_signed => {}
+            Some(CertProblem::Other(m)) if self_signed_ca => {
+                problems.push((m.clone(), tls::SELF_SIGNED_CA_FIX))
+            }
             Some(CertProblem::UnknownIssuer) => problems.push((
                 format!(
                     "certificate chain is not trusted: unknown issuer {}",
@@ -217,12 +226,13 @@ pub fn gate(opened: &std::result::Result<Preflight, ProbeFailure>, insecure: boo
         Err(f) => Gate::NoConnection(f.message.clone()),
         Ok(o) => match &o.tls {
             Some(r) if !r.trusted() && !insecure => {
+                // Short reasons: the tls check gives the whole explanation, once.
                 let mut why: Vec<&str> = Vec::new();
                 if let Some(p) = &r.chain_error {
-                    why.push(p.as_str());
+                    why.push(p.short());
                 }
                 if let Some(p) = &r.name_error {
-                    why.push(p.as_str());
+                    why.push(p.short());
                 }
                 Gate::Untrusted(why.join(", "))
             }

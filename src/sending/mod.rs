@@ -50,6 +50,12 @@ impl Expectation {
         }
     }
 
+    /// `--expect`'s default: 2xx, or 4xx for deliberately invalid deliveries (`--tamper`),
+    /// which a correct endpoint rejects.
+    pub fn default_for(tampered: bool) -> Expectation {
+        Expectation::Class(if tampered { 4 } else { 2 })
+    }
+
     pub fn is_met(self, status: u16) -> bool {
         match self {
             Expectation::Class(c) => status / 100 == c,

@@ -135,6 +135,15 @@ pub fn resolve(
 }
 
 fn file_source(name: String, body: Vec<u8>, sets: &[SetOp]) -> Result<Source> {
+    if let Some(kind) = capture::capture_kind(&body) {
+        let path = if name == "stdin" { "-" } else { name.as_str() };
+        return Err(Error::usage(format!(
+            "{name} is {kind}, not a webhook payload: send would deliver the whole file as one body"
+        ))
+        .with_hint(format!(
+            "replay the requests it holds with `cmzon-hook send --from-capture {path} --to URL`"
+        )));
+    }
     let body = fixtures::apply_sets(&body, sets).map_err(|e| {
         let mut err = Error::input(format!("{name}: {}", e.message));
         err.hint = e.hint;
@@ -163,12 +172,13 @@ pub fn json_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Every request of a capture file as a source: exact body, captured signature kept aside.
 /// Requests `listen` rejected (413, a body cut short: marked with
-/// [`crate::capture::REJECTED_HEADER`]) hold incomplete bodies and are not replayed; the
-/// second value counts them.
-pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)> {
+/// [`crate::capture::REJECTED_HEADER`]) hold incomplete bodies and are not replayed, nor are
+/// HAR entries that are not webhook deliveries (`GET /app.js`); [`Replay`] counts both.
+pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<Replay> {
     let mut out = Vec::new();
     let mut rejected = 0;
-    for item in capture::read_captures(path)? {
+    let (requests, skipped) = capture::read_deliveries(path)?;
+    for item in requests {
         let located = item?;
         if located
             .request
@@ -192,6 +202,12 @@ pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)>
                 "{} holds only requests listen rejected ({rejected})",
                 path.display()
             )
+        } else if skipped.count > 0 {
+            format!(
+                "{} holds no webhook deliveries: none of its {} entries is a POST with a body",
+                path.display(),
+                skipped.count
+            )
         } else {
             format!("{} holds no requests", path.display())
         };
@@ -199,7 +215,21 @@ pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)>
             "--from-capture reads cmzon-hook JSONL (listen --save), HAR 1.2 or a raw HTTP request",
         ));
     }
-    Ok((out, rejected))
+    Ok(Replay {
+        sources: out,
+        rejected,
+        skipped,
+    })
+}
+
+/// What `--from-capture` replays, and what it leaves out.
+#[derive(Debug)]
+pub struct Replay {
+    pub sources: Vec<Source>,
+    /// Requests listen rejected (413, a body cut short): their bodies are incomplete.
+    pub rejected: usize,
+    /// HAR entries that are not webhook deliveries (not a POST with a body).
+    pub skipped: capture::Skipped,
 }
 
 /// Names of every catalogue fixture, in catalogue order.

@@ -11,6 +11,7 @@ use colored::Colorize;
 
 use crate::error::{Error, Result};
 use crate::http::delivery::Client;
+use crate::http::tls;
 use crate::sending::{
     self, DeliveryRecord, DeliverySettings, DeliveryTotals, Expectation, Plan, Shape,
 };
@@ -261,6 +262,7 @@ pub fn verdict(s: &DeliveryTotals, total: u64, interrupted: bool) -> Result<Exit
     let hint = match s.first_failure_kind {
         Some("dns") => "check the host name in --to (or CMZON_WEBHOOK_URL)".to_string(),
         Some("connect") => "is the endpoint running and listening on that address and port?".to_string(),
+        Some("tls") if first.contains(tls::SELF_SIGNED_CA) => tls::SELF_SIGNED_CA_FIX.to_string(),
         Some("tls") => "trust a private CA with --ca-cert FILE (or skip checks while testing with --insecure)".to_string(),
         Some("timeout") => "the endpoint must answer within --timeout (CMzon allows 30 s; answer first, work later)".to_string(),
         Some("redirect") => "CMzon does not follow redirects: point --to at the final URL".to_string(),

@@ -113,8 +113,10 @@ pub fn verify_capture(report: &mut VerifyReport<'_>, path: &Path) -> Result<()> 
     match capture::open_captures(path) {
         Err(e) => report.unreadable(&e),
         Ok(OpenedCapture::Jsonl(blocks)) => pipeline::verify_blocks(report, &verifier, blocks),
-        Ok(OpenedCapture::Requests(requests)) => {
+        Ok(OpenedCapture::Requests(requests, skipped)) => {
+            let mut read = 0;
             for item in requests {
+                read += 1;
                 match item {
                     Ok(located) => {
                         let mut batch = VerifiedBatch::default();
@@ -125,7 +127,20 @@ pub fn verify_capture(report: &mut VerifyReport<'_>, path: &Path) -> Result<()> 
                     Err(e) => report.unreadable(&e)?,
                 }
             }
-            Ok(())
+            let name = path.display().to_string();
+            if read == 0 && skipped.count > 0 {
+                // Nothing to verify is not a green light.
+                let e = Error::input(format!(
+                    "{name} holds no webhook deliveries: none of its {} entries is a POST with a body",
+                    skipped.count
+                ))
+                .with_hint("export the HAR after the webhook POST arrived (devtools: Network, Save all as HAR)");
+                return report.unreadable(&e);
+            }
+            match skipped.describe(&name) {
+                Some(line) => report.skipped(&line),
+                None => Ok(()),
+            }
         }
     }
 }

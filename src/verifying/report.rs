@@ -127,6 +127,17 @@ impl<'a> VerifyReport<'a> {
         Ok(())
     }
 
+    /// Capture entries skipped because they are not webhook deliveries: one line on stderr
+    /// (not with `--quiet`); they are not counted.
+    pub(super) fn skipped(&mut self, line: &str) -> Result<()> {
+        if self.verbosity.quiet {
+            return Ok(());
+        }
+        self.out.flush()?;
+        writeln!(io::stderr().lock(), "{}", self.secret.redact(line))?;
+        Ok(())
+    }
+
     /// A diagnostic line on stderr (`-v`), with anything that looks like the secret redacted.
     fn note(&mut self, text: &str) -> Result<()> {
         self.out.flush()?;

@@ -7,7 +7,7 @@ use crate::support;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::certs::{self_signed, Ca, Validity};
+use crate::support::certs::{self_signed, self_signed_ca, Ca, Validity};
 use crate::support::lint::{
     assert_verdicts, check, parse_xml, run, schema_errors, serve, Behaviour, Handshake, Verify,
     SECRET, TOKEN,
@@ -284,6 +284,48 @@ fn self_signed_certificate_fails_tls() {
     let run = lint(dir.path(), &ep.url, &[]);
     assert_eq!(check(&run.1, "tls")["details"]["self_signed"], json!(true));
     untrusted("self-signed certificate", run);
+}
+
+/// Issue 14 point 10: a self-signed certificate that is its own CA, given as `--ca-cert`, is
+/// explained once, in plain words, and no rustls internals reach the report.
+#[test]
+fn self_signed_ca_given_as_ca_cert_is_explained_once() {
+    let dir = tmp();
+    let cert = self_signed_ca(&["localhost", "127.0.0.1"]);
+    let ep = serve(Behaviour::correct(), Some(&cert));
+    let pem = dir.path().join("cert.pem");
+    std::fs::write(&pem, &cert.leaf_pem).unwrap();
+    let pem_arg = pem.to_str().unwrap();
+    let (r, doc) = lint(dir.path(), &ep.url, &["--ca-cert", pem_arg]);
+    assert_eq!(r.code, 1);
+    let text = format!("{}{}", r.stdout, r.stderr);
+    for internal in ["Other(", "OtherError", "CaUsedAsEndEntity"] {
+        assert!(!text.contains(internal), "{text}");
+    }
+    let m = message(&doc, "tls");
+    assert!(m.contains("self-signed and used as its own CA"), "{m}");
+    let hint = check(&doc, "tls")["hint"].as_str().unwrap().to_string();
+    assert!(hint.contains("mkcert"), "{hint}");
+
+    let mut cmd = cmzon(dir.path());
+    cmd.args(["lint", &ep.url, "--verify-token", TOKEN, "--probes", "3"])
+        .args(["--ca-cert", pem_arg])
+        .env("CMZON_WEBHOOK_SECRET", SECRET);
+    let human = run(&mut cmd);
+    assert_eq!(human.code, 1);
+    let text = format!("{}{}", human.stdout, human.stderr);
+    // Explained in the tls check (its table row and "To fix"); elsewhere only named.
+    let explanation = "make a CA and a separate server certificate";
+    assert_eq!(
+        human.stdout.matches(explanation).count(),
+        2,
+        "{}",
+        human.stdout
+    );
+    assert!(!human.stderr.contains(explanation), "{}", human.stderr);
+    for internal in ["Other(", "OtherError", "CaUsedAsEndEntity"] {
+        assert!(!text.contains(internal), "{text}");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
-use crate::support::certs::{TlsServer, Validity};
+use crate::support::certs::{self_signed_ca, server_config, TlsServer, Validity};
 use crate::support::send::{assert_no_secret, signature_valid, Action, Server, SECRET};
 use crate::support::{cmzon, hmac_sha256_hex};
 use serde_json::Value;
@@ -234,7 +234,11 @@ fn expect_and_tamper_decide_the_exit_code() {
         "wrong-secret",
         "modified-body",
     ] {
-        assert_eq!(code(&["--tamper", tamper]), Some(1), "{tamper} accepted");
+        assert_eq!(
+            code(&["--tamper", tamper]),
+            Some(0),
+            "{tamper}: 4xx by default"
+        );
         assert_eq!(
             code(&["--tamper", tamper, "--expect", "4xx"]),
             Some(0),
@@ -256,6 +260,262 @@ fn expect_and_tamper_decide_the_exit_code() {
         assert_eq!(out.status.code(), Some(2), "--expect {bad:?}");
     }
     assert_eq!(server.requests().len(), 19, "a usage error sends nothing");
+}
+
+/// Issue 14 point 5: an endpoint that rejects a forgery is correct, so `--tamper` alone
+/// exits 0 on a 4xx and 1 when the forgery is accepted; an explicit `--expect` still wins.
+#[test]
+fn tamper_expects_4xx_unless_told_otherwise() {
+    let verifying = Server::verifying();
+    let lax = Server::ok();
+    let run = |server: &Server, extra: &[&str]| {
+        let url = server.url("/webhook");
+        let mut args = vec!["messages", "--tamper", "wrong-secret", "--to", url.as_str()];
+        args.extend_from_slice(extra);
+        send(&args)
+    };
+    let out = run(&verifying, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&lax, &[]);
+    assert_eq!(out.status.code(), Some(1), "a forgery accepted fails");
+    assert!(
+        stderr(&out).contains("the endpoint accepted a forged delivery (--tamper wrong-secret)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(run(&verifying, &["--expect", "2xx"]).status.code(), Some(1));
+    assert_eq!(run(&lax, &["--expect", "2xx"]).status.code(), Some(0));
+    let help = cmzon(tempfile::tempdir().unwrap().path())
+        .args(["send", "--help"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&help).contains("4xx with --tamper"),
+        "{}",
+        stdout(&help)
+    );
+}
+
+/// Issue 14 point 6: an unknown `--tamper` kind lists the valid kinds.
+#[test]
+fn unknown_tamper_kind_lists_the_kinds() {
+    let out = send(&["messages", "--tamper", "foo", "--to", "http://127.0.0.1:9/"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("valid values: bad-signature, no-signature, wrong-secret, modified-body"),
+        "{err}"
+    );
+    assert!(!err.contains("see `cmzon-hook --help`"), "{err}");
+}
+
+/// Issue 14 point 7: a capture given as a payload file stops with a hint to use
+/// `--from-capture` instead of sending the whole file as one body.
+#[test]
+fn a_capture_given_as_a_payload_points_to_from_capture() {
+    let server = Server::ok();
+    let dir = tempfile::tempdir().unwrap();
+    let body = support::captures::text_message("wamid.A", "hi");
+    let req = captured(&body, "sha256=00");
+    let jsonl = cmzon_hook::capture::to_jsonl_line(&req);
+    let har = serde_json::json!({"log": {"version": "1.2", "entries": [{"request": {
+        "method": "POST", "url": "https://h.test/webhook", "headers": [],
+        "postData": {"mimeType": "application/json", "text": String::from_utf8(body.clone()).unwrap()}
+    }}]}});
+    let mut raw = format!(
+        "POST /webhook HTTP/1.1\r\nHost: h\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    raw.extend_from_slice(&body);
+    let files: [(&str, Vec<u8>, &str); 4] = [
+        (
+            "cap.jsonl",
+            format!("{jsonl}\n{jsonl}\n").into_bytes(),
+            "a cmzon-hook capture (JSONL)",
+        ),
+        (
+            "one.jsonl",
+            format!("{jsonl}\n").into_bytes(),
+            "a cmzon-hook capture (JSONL)",
+        ),
+        (
+            "devtools.har",
+            serde_json::to_vec_pretty(&har).unwrap(),
+            "a HAR file",
+        ),
+        ("req.http", raw, "a raw HTTP request"),
+    ];
+    for (name, bytes, kind) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let out = send(&[path.to_str().unwrap(), "--to", &server.url("/webhook")]);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 2, "one error line and its hint: {err}");
+        assert!(
+            err.contains(&format!("is {kind}, not a webhook payload")),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("--from-capture {}", path.display())),
+            "{err}"
+        );
+    }
+    assert!(server.requests().is_empty(), "nothing was sent");
+    // A webhook body is still sent as it is.
+    let plain = dir.path().join("body.json");
+    std::fs::write(&plain, &body).unwrap();
+    let out = send(&[plain.to_str().unwrap(), "--to", &server.url("/webhook")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(server.requests()[0].body, body);
+}
+
+/// A browser devtools export: the page's GETs, a preflight, an empty beacon POST and one
+/// webhook POST signed with `secret`.
+pub(crate) fn devtools_har(secret: &str, webhook_body: &[u8]) -> serde_json::Value {
+    let entry = |method: &str, url: &str, body: Option<&[u8]>| {
+        let mut request = serde_json::json!({
+            "method": method, "url": url, "httpVersion": "HTTP/2",
+            "headers": [{"name": ":authority", "value": "app.test"}],
+        });
+        if let Some(b) = body {
+            request["headers"].as_array_mut().unwrap().push(serde_json::json!(
+                {"name": "X-Hub-Signature-256", "value": cmzon_hook::webhook::signature::sign(secret.as_bytes(), b)}
+            ));
+            request["postData"] = serde_json::json!(
+                {"mimeType": "application/json", "text": String::from_utf8(b.to_vec()).unwrap()}
+            );
+        }
+        serde_json::json!({"startedDateTime": "2024-05-01T12:00:00.000Z", "request": request, "response": {"status": 200}})
+    };
+    serde_json::json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": [
+        entry("GET", "https://app.test/", None),
+        entry("GET", "https://app.test/app.js", None),
+        entry("OPTIONS", "https://app.test/webhook", None),
+        entry("POST", "https://app.test/webhook", Some(webhook_body)),
+        entry("POST", "https://app.test/beacon", Some(b"")),
+    ]}})
+}
+
+/// Issue 14 point 8: replaying a devtools HAR sends only its webhook POST, never an empty
+/// POST for a GET, and says how many entries it skipped.
+#[test]
+fn from_capture_of_a_devtools_har_replays_only_webhook_posts() {
+    let server = Server::verifying();
+    let dir = tempfile::tempdir().unwrap();
+    let body = support::captures::text_message("wamid.H", "hello");
+    let har = dir.path().join("devtools.har");
+    std::fs::write(
+        &har,
+        serde_json::to_vec_pretty(&devtools_har(SECRET, &body)).unwrap(),
+    )
+    .unwrap();
+    let out = send(&[
+        "--from-capture",
+        har.to_str().unwrap(),
+        "--to",
+        &server.url("/webhook"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1, "only the webhook POST is replayed");
+    assert_eq!(reqs[0].body, body);
+    assert!(stdout(&out).contains("devtools.har#4"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("skipped 4 HAR entries that are not webhook deliveries"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("GET /app.js"), "{}", stderr(&out));
+}
+
+/// Issue 14 point 9: `--set` keeps a string a string (a phone number stays "4477…"), unless
+/// the value is JSON-quoted or given with `--set-json`.
+#[test]
+fn set_keeps_strings_strings_and_set_json_sets_json() {
+    let server = Server::ok();
+    let path = "entry.0.changes.0.value.messages.0.from";
+    let from = |args: &[&str]| {
+        let mut all = vec!["messages", "--to"];
+        let url = server.url("/webhook");
+        all.push(&url);
+        all.extend_from_slice(args);
+        let out = send(&all);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let body = server.requests().last().unwrap().body.clone();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        v["entry"][0]["changes"][0]["value"]["messages"][0]["from"].clone()
+    };
+    let set = format!("{path}=447700900000");
+    assert_eq!(from(&["--set", &set]), serde_json::json!("447700900000"));
+    let quoted = format!("{path}=\"447700900000\"");
+    assert_eq!(from(&["--set", &quoted]), serde_json::json!("447700900000"));
+    assert_eq!(
+        from(&["--set-json", &set]),
+        serde_json::json!(447700900000u64)
+    );
+    // Where the payload has no string, VALUE is still JSON when it parses.
+    let added = "entry.0.changes.0.value.messages.0.extra=12";
+    let out = send(&["messages", "--to", &server.url("/webhook"), "--set", added]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&server.requests().last().unwrap().body).unwrap();
+    assert_eq!(
+        v["entry"][0]["changes"][0]["value"]["messages"][0]["extra"],
+        12
+    );
+    // fixtures show agrees, and --set-json wants JSON.
+    let dir = tempfile::tempdir().unwrap();
+    let show = cmzon(dir.path())
+        .args(["fixtures", "show", "messages", "--compact", "--set", &set])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&show).contains("\"from\":\"447700900000\""),
+        "{}",
+        stdout(&show)
+    );
+    let bad = format!("{path}=not json");
+    let out = send(&[
+        "messages",
+        "--to",
+        &server.url("/webhook"),
+        "--set-json",
+        &bad,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--set-json"), "{}", stderr(&out));
+}
+
+/// Issue 14 point 10: a self-signed certificate that is its own CA, given as `--ca-cert`,
+/// is explained in plain words (no rustls internals), with mkcert and --insecure as ways out.
+#[test]
+fn self_signed_ca_certificate_is_explained_in_plain_words() {
+    let cert = self_signed_ca(&["127.0.0.1", "localhost"]);
+    let server = Server::https(server_config(&cert), |_, _| Action::status(200));
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("cert.pem");
+    std::fs::write(&pem, &cert.leaf_pem).unwrap();
+    let url = server.url("/webhook");
+    let out = send(&["messages", "--to", &url, "--ca-cert", pem.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("self-signed and used as its own CA") && all.contains("mkcert"),
+        "{all}"
+    );
+    assert!(all.contains("--insecure"), "{all}");
+    for internal in ["Other(", "OtherError", "CaUsedAsEndEntity"] {
+        assert!(!all.contains(internal), "{all}");
+    }
+    assert!(
+        !all.contains("trust a private CA with --ca-cert"),
+        "--ca-cert was given: {all}"
+    );
+    assert!(server.requests().is_empty());
+    // The way out for local tests works.
+    let out = send(&["messages", "--to", &url, "--insecure"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 #[test]
@@ -501,7 +761,8 @@ fn set_overrides_reach_the_wire() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&server.requests()[0].body).unwrap();
-    assert_eq!(v["entry"][0]["id"], 424242);
+    // The fixture's id is a string: it stays one.
+    assert_eq!(v["entry"][0]["id"], "424242");
 }
 
 #[test]

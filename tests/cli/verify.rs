@@ -122,6 +122,46 @@ fn har_capture() {
     assert_eq!(r.stderr, "verified 2 requests: 1 valid, 1 invalid\n");
 }
 
+/// Issue 14 point 8: a devtools export holds the page's other requests: only POSTs with a
+/// body are verified, the rest are skipped with a count on stderr and do not fail the run.
+#[test]
+fn devtools_har_skips_entries_that_are_not_webhook_posts() {
+    let d = dir();
+    let body = text_message("wamid.D1", "from devtools");
+    let har = crate::send::devtools_har(SECRET, &body);
+    std::fs::write(
+        d.path().join("devtools.har"),
+        serde_json::to_string_pretty(&har).unwrap(),
+    )
+    .unwrap();
+    let r = verify(d.path(), &["devtools.har"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", r.stdout);
+    assert!(
+        lines[0].starts_with("devtools.har#4  ✓  message text wamid.D1"),
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        r.stderr,
+        "devtools.har: skipped 4 HAR entries that are not webhook deliveries (only a POST with a body is): GET /, GET /app.js, OPTIONS /webhook, …\nverified 1 request: 1 valid, 0 invalid\n"
+    );
+    // --json keeps stdout to records; a HAR with no delivery at all is not a green light.
+    let r = verify(d.path(), &["--json", "devtools.har"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.json_lines().len(), 1);
+    let only_gets = json!({"log": {"entries": [{"request": {"method": "GET", "url": "https://a.test/", "headers": []}}]}});
+    std::fs::write(d.path().join("page.har"), only_gets.to_string()).unwrap();
+    let r = verify(d.path(), &["page.har"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(
+        r.stderr.contains("page.har holds no webhook deliveries"),
+        "{}",
+        r.stderr
+    );
+}
+
 #[test]
 fn raw_http_capture_with_pipelining_and_chunks() {
     let d = dir();

@@ -131,6 +131,21 @@ pub fn self_signed(names: &[&str]) -> ServerCert {
     }
 }
 
+/// A self-signed certificate for `names` that is its own CA (`CA:TRUE`), what
+/// `openssl req -x509 -newkey rsa:2048 -subj /CN=localhost -addext subjectAltName=...` makes:
+/// rustls refuses it as a server certificate even when it is trusted (`CaUsedAsEndEntity`).
+pub fn self_signed_ca(names: &[&str]) -> ServerCert {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = leaf_params(names, Validity::Long);
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    ServerCert {
+        chain: vec![cert.der().clone()],
+        key_der: key.serialize_der(),
+        leaf_pem: cert.pem(),
+    }
+}
+
 /// A rustls server configuration presenting `cert`.
 pub fn server_config(cert: &ServerCert) -> Arc<rustls::ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
