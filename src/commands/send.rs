@@ -67,7 +67,7 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
         let (replayed, rejected) = payload::from_capture(path, &sets)?;
         if rejected > 0 && !verbosity.quiet {
             eprintln!(
-                "cmzon-hook: warning: skipping {rejected} request(s) listen rejected (413 or a body cut short): their bodies are incomplete"
+                "cmzon-hook: warning: skipping {rejected} request(s) listen rejected (413, a body cut short, or 404: posted to another path)"
             );
         }
         sources.extend(replayed);

@@ -8,11 +8,13 @@
 //! mark duplicates, forward, append to the capture (before answering, so every 2xx has its
 //! line on disk), emit the lines, wait `delay`, answer.
 //!
-//! Capture: every POST on the webhook path is appended, whatever its verdict, malformed ones
-//! included. A POST refused before its body was complete (413, unusable framing: 400/501,
-//! or the client stopped sending) is recorded with what arrived (nothing for 413 and
-//! framing) plus a last header [`REJECTED_HEADER`] saying why, so it is never lost silently
-//! and readers can tell it apart. GETs (handshakes) and requests on other paths are printed, not captured.
+//! Capture: every POST is appended, whatever its verdict, malformed ones included. A POST
+//! refused before its body was complete (413, unusable framing: 400/501, or the client
+//! stopped sending) is recorded with what arrived (nothing for 413 and framing) plus a last
+//! header [`REJECTED_HEADER`] saying why, so it is never lost silently and readers can tell
+//! it apart; a POST to another path than the webhook path is read whole, answered 404 and
+//! recorded the same way (`404 /x is not the webhook path /webhook`). Other methods (GET
+//! handshakes included) are printed, not captured.
 //!
 //! Stopping: [`RunningEndpoint::stop`] stops accepting, waits up to a grace period for the
 //! requests already received, waits for every capture line being written and then *seals*
@@ -443,7 +445,7 @@ impl EndpointState {
         if let Some((status, why)) = rq.framing_error() {
             let reason = format!("unusable body framing: {why}");
             let hint = "send one Content-Length, or Transfer-Encoding: chunked alone";
-            if inc.req.method == "POST" && inc.req.path == self.settings.path {
+            if inc.req.method == "POST" {
                 return self.rejected(rq, inc, status, &reason, Vec::new(), hint);
             }
             let text = printer::refused_line(
@@ -459,7 +461,8 @@ impl EndpointState {
             respond(rq, status, format!("{reason}\n").into_bytes(), None);
             return;
         }
-        if inc.req.path != self.settings.path {
+        // A POST to another path is read and captured like a delivery, then answered 404.
+        if inc.req.path != self.settings.path && inc.req.method != "POST" {
             let hint = format!("webhooks go to {} on this listener", self.settings.path);
             let text = printer::refused_line(
                 inc.time(),
@@ -526,6 +529,17 @@ impl EndpointState {
             ),
         };
         match body {
+            BodyRead::Complete(body) if inc.req.path != self.settings.path => {
+                let reason = format!(
+                    "{} is not the webhook path {}",
+                    inc.req.path, self.settings.path
+                );
+                let hint = format!(
+                    "point the sender at {} (a POST to another path is captured, marked 404)",
+                    self.settings.path
+                );
+                self.rejected(rq, inc, 404, &reason, body, &hint);
+            }
             BodyRead::Complete(body) => self.complete(rq, inc, body),
             BodyRead::TooLarge { declared } => {
                 let reason = match declared {

@@ -162,9 +162,9 @@ pub fn json_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Every request of a capture file as a source: exact body, captured signature kept aside.
-/// Requests `listen` rejected (413, a body cut short: marked with
-/// [`crate::capture::REJECTED_HEADER`]) hold incomplete bodies and are not replayed; the
-/// second value counts them.
+/// Requests `listen` refused (marked with [`crate::capture::REJECTED_HEADER`]: 413 or a body
+/// cut short, whose bodies are incomplete, or a 404 POST to another path) are not replayed;
+/// the second value counts them.
 pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<(Vec<Source>, usize)> {
     let mut out = Vec::new();
     let mut rejected = 0;

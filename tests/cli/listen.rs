@@ -772,7 +772,7 @@ fn limits_and_wrong_requests() {
     assert!(r.text().contains("/webhook"), "{}", r.text());
     let line = l.wait_line("/hooks");
     assert!(line.contains("404"), "{line}");
-    l.wait_line("webhooks go to /webhook");
+    l.wait_line("point the sender at /webhook");
 
     // Still serving.
     assert_eq!(l.post(&render("messages"), &[]).status, 200);
@@ -783,15 +783,22 @@ fn limits_and_wrong_requests() {
         .iter()
         .filter(|v| captured_header(v, "X-Cmzon-Hook-Rejected").is_some())
         .collect();
-    assert_eq!(rejected.len(), 2, "both 413s recorded: {lines:#?}");
+    assert_eq!(
+        rejected.len(),
+        3,
+        "both 413s and the 404 recorded: {lines:#?}"
+    );
     assert!(captured_header(rejected[0], "X-Cmzon-Hook-Rejected")
         .unwrap()
         .starts_with("413 "));
     assert!(captured_body(rejected[0]).is_empty());
+    assert!(captured_header(rejected[2], "X-Cmzon-Hook-Rejected")
+        .unwrap()
+        .starts_with("404 "));
     assert_eq!(
         lines.len(),
-        4,
-        "two 413s, the malformed body and the last POST"
+        5,
+        "two 413s, the malformed body, the 404 and the last POST"
     );
 }
 
@@ -1021,4 +1028,59 @@ fn concurrent_deliveries_never_interleave() {
     let mut ids: Vec<u64> = lines.iter().map(|v| v["id"].as_u64().unwrap()).collect();
     ids.sort();
     assert_eq!(ids, (1..=40).collect::<Vec<_>>());
+}
+
+/// Issue 14 point 13: a POST to a wrong path gets 404 and is captured too (every POST is),
+/// byte-exact and marked rejected with its status; `verify` reports it as not verified,
+/// naming the wrong path, and `send --from-capture` skips it like other refused requests.
+#[test]
+fn a_post_to_a_wrong_path_is_captured_with_its_404() {
+    let dir = tmp();
+    let cap = dir.path().join("cap.jsonl");
+    let l = Listener::start(
+        dir.path(),
+        &["--save", cap.to_str().unwrap()],
+        &env_secret(),
+    );
+    let body = render("message_text");
+    let sig = cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), &body);
+    let r = l.request(
+        "POST",
+        "/hooks",
+        &[("X-Hub-Signature-256", sig.as_str())],
+        &body,
+    );
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("/webhook"), "{}", r.text());
+    assert_eq!(l.post_signed(SECRET, &body).status, 200);
+    let stopped = l.interrupt();
+    assert!(
+        stopped.stderr_text().contains("2 saved") || stopped.stderr_text().contains("saved 2"),
+        "{}",
+        stopped.stderr_text()
+    );
+    let lines = capture_lines(&cap);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0]["path"], "/hooks");
+    assert_eq!(lines[0]["id"], 1);
+    assert_eq!(captured_body(&lines[0]), body, "byte-exact");
+    let marker = captured_header(&lines[0], "X-Cmzon-Hook-Rejected").unwrap();
+    assert!(
+        marker.starts_with("404 ") && marker.contains("/webhook"),
+        "{marker}"
+    );
+
+    let out = support::cmzon_process(dir.path())
+        .args(["verify", "cap.jsonl"])
+        .env("CMZON_WEBHOOK_SECRET", SECRET)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("not verified: listen answered 404") && stdout.contains("/hooks"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("before its body was complete"), "{stdout}");
+    assert!(stdout.contains("the webhook path"), "{stdout}");
 }
