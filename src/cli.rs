@@ -136,6 +136,11 @@ pub struct SecretArgs {
     /// Read the webhook secret from a file (one trailing newline is stripped)
     #[arg(long, value_name = "PATH")]
     pub secret_file: Option<PathBuf>,
+
+    /// Set when the config file, not a flag or the environment, gave the secret (or named an
+    /// unset variable): messages name the real source.
+    #[arg(skip)]
+    pub from_config: Option<crate::webhook::secret::ConfigSecret>,
 }
 
 /// TLS options shared by every command that makes HTTPS requests.

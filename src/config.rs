@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::{Cli, Command, SecretArgs};
 use crate::error::{Error, Result};
-use crate::webhook::secret;
+use crate::webhook::secret::{self, ConfigSecret, ConfigSecretKind};
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const FILE_NAME: &str = "cmzon-hook.toml";
@@ -215,7 +215,9 @@ pub fn apply_to_cli(
     let sub = matches.subcommand().map(|(_, m)| m);
     let from_flag =
         |id: &str| sub.and_then(|m| m.value_source(id)) == Some(ValueSource::CommandLine);
-    let mut secret = |s: &mut SecretArgs| fill_secret(s, cfg, env, &mut warnings);
+    let explicit = cli.global.config.clone();
+    let mut secret =
+        |s: &mut SecretArgs| fill_secret(s, cfg, explicit.as_deref(), env, &mut warnings);
     match &mut cli.command {
         Command::Sign(a) => secret(&mut a.secret),
         Command::Verify(a) => secret(&mut a.secret),
@@ -265,6 +267,7 @@ pub fn apply_to_cli(
 fn fill_secret(
     args: &mut SecretArgs,
     cfg: &ConfigFile,
+    explicit: Option<&Path>,
     env: impl Fn(&str) -> Option<String>,
     warnings: &mut Vec<String>,
 ) {
@@ -275,24 +278,44 @@ fn fill_secret(
     if given {
         return;
     }
-    match secret_source(cfg, &env) {
+    let kind = match secret_source(cfg, &env) {
         Some(SecretFromConfig::Value(v)) => {
-            if cfg.secret_env.is_none() {
-                warnings.push(
-                    "the config file holds the webhook secret in plain text; prefer secret_env or secret_file"
-                        .to_string(),
-                );
-            }
+            let kind = match &cfg.secret_env {
+                Some(name) => ConfigSecretKind::Env(name.clone()),
+                None => {
+                    warnings.push(
+                        "the config file holds the webhook secret in plain text; prefer secret_env or secret_file"
+                            .to_string(),
+                    );
+                    ConfigSecretKind::Plain
+                }
+            };
             args.secret = Some(v);
+            kind
         }
-        Some(SecretFromConfig::File(p)) => args.secret_file = Some(p),
-        // The name is not echoed: a secret pasted where the name belongs must not leak.
-        Some(SecretFromConfig::UnsetEnv(_)) => warnings.push(
-            "the environment variable named by secret_env in the config file is not set"
-                .to_string(),
-        ),
-        None => {}
+        Some(SecretFromConfig::File(p)) => {
+            args.secret_file = Some(p.clone());
+            ConfigSecretKind::File(p)
+        }
+        // The name is echoed only when it looks like one: a secret pasted where the name
+        // belongs must not leak.
+        Some(SecretFromConfig::UnsetEnv(name)) => {
+            ConfigSecretKind::UnsetEnv(secret::looks_like_env_name(&name).then_some(name))
+        }
+        None => return,
+    };
+    let from = ConfigSecret {
+        kind,
+        origin: match explicit {
+            Some(p) => p.display().to_string(),
+            None => FILE_NAME.to_string(),
+        },
+        explicit: explicit.is_some(),
+    };
+    if let Some(w) = from.unset_warning() {
+        warnings.push(w);
     }
+    args.from_config = Some(from);
 }
 
 #[cfg(test)]

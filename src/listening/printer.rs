@@ -457,6 +457,9 @@ pub struct Ready<'a> {
     pub url: &'a str,
     /// Where the secret comes from (a flag or variable name, never the value).
     pub secret_source: Option<String>,
+    /// Without a secret: why, when a source was named but gave nothing (e.g. `MY_APP_SECRET,
+    /// named by cmzon-hook.toml, is not set`).
+    pub no_secret: Option<String>,
     pub accept_invalid: bool,
     pub verify_token: bool,
     pub save: Option<String>,
@@ -483,8 +486,11 @@ pub fn ready(r: &Ready<'_>, brief: bool) -> String {
         Some(src) => format!(
             "verified with the secret from {src}; invalid or unsigned answered 401"
         ),
-        None => "unchecked (no secret: pass --secret-file PATH or set CMZON_WEBHOOK_SECRET)"
-            .to_string(),
+        None => match &r.no_secret {
+            Some(why) => format!("unchecked (no secret: {why})"),
+            None => "unchecked (no secret: pass --secret-file PATH or set CMZON_WEBHOOK_SECRET)"
+                .to_string(),
+        },
     };
     let _ = write!(s, "\n  signatures: {sig}");
     let hs = if r.verify_token {

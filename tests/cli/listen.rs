@@ -1084,3 +1084,64 @@ fn a_post_to_a_wrong_path_is_captured_with_its_404() {
     assert!(!stdout.contains("before its body was complete"), "{stdout}");
     assert!(stdout.contains("the webhook path"), "{stdout}");
 }
+
+/// Issue 14 point 15: with `secret_env = "MY_APP_SECRET"` in cmzon-hook.toml, the banner
+/// names that source (not `--secret`), its `try:` line reads the secret the same way (and
+/// works as printed), and an unset variable is named in the warning and the banner.
+#[test]
+fn a_secret_named_by_the_config_file_is_labelled_by_its_real_source() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join("cmzon-hook.toml"),
+        "secret_env = \"MY_APP_SECRET\"\n",
+    )
+    .unwrap();
+    let l = Listener::start(dir.path(), &[], &[("MY_APP_SECRET", SECRET)]);
+    let ready = l.ready_block();
+    assert!(
+        ready.contains("secret from MY_APP_SECRET, named by cmzon-hook.toml"),
+        "{ready}"
+    );
+    assert!(!ready.contains("--secret"), "{ready}");
+    let try_line = ready
+        .lines()
+        .find_map(|x| x.trim().strip_prefix("try:"))
+        .expect("a try: line")
+        .trim()
+        .to_string();
+    assert_eq!(
+        try_line,
+        format!("cmzon-hook send messages --to {}", l.url),
+        "{ready}"
+    );
+    // The suggested command, run as printed (same directory, same environment), delivers a
+    // valid event.
+    let args: Vec<&str> = try_line.split(' ').skip(1).collect();
+    let out = support::cmzon_process(dir.path())
+        .args(&args)
+        .env("MY_APP_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = l.wait_line("#1 ");
+    assert!(line.contains(" valid "), "{line}");
+    drop(l);
+
+    // The named variable unset: the warning and the banner name it.
+    let l = Listener::start(dir.path(), &[], &[]);
+    let ready = l.ready_block();
+    assert!(
+        ready
+            .contains("warning: MY_APP_SECRET (named by secret_env in cmzon-hook.toml) is not set"),
+        "{ready}"
+    );
+    assert!(
+        ready
+            .contains("unchecked (no secret: MY_APP_SECRET, named by cmzon-hook.toml, is not set)"),
+        "{ready}"
+    );
+}
