@@ -101,7 +101,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l duplicate
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l count -d 'Repeat the whole payload set N times' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -s c -l concurrency -d 'Deliveries in flight at once' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l rate -d 'Steady rate limit in deliveries per second' -r
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l from-capture -d 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l from-capture -d 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; FILE#7, FILE#3-5 or FILE#2,7 replays only those (listen\'s #N, verify\'s FILE#N)' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l expect -d 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l tamper -d 'Send deliberately invalid deliveries' -r -f -a "bad-signature\t'A well-formed sha256= signature that does not match'
 no-signature\t'No X-Hub-Signature-256 header at all'
@@ -126,7 +126,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l path -d
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l secret -d 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l secret-file -d 'Read the webhook secret from a file (one trailing newline is stripped)' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l verify-token -d 'Answer the GET verification handshake when hub.verify_token matches' -r
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l save -d 'Append every request, byte-exact, to this capture file (JSONL)' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l save -d 'Append every POST, byte-exact, to this capture file (JSONL); numbers (#N) continue after its last request' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l forward-to -d 'Forward each POST (exact body and signature) to this URL and relay its status' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l status -d 'Answer every POST with this status code' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l delay -d 'Wait this many milliseconds before answering' -r

@@ -301,8 +301,8 @@ pub struct SendArgs {
     #[arg(long, value_name = "R")]
     pub rate: Option<f64>,
 
-    /// Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed
-    #[arg(long, value_name = "FILE")]
+    /// Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; FILE#7, FILE#3-5 or FILE#2,7 replays only those (listen's #N, verify's FILE#N)
+    #[arg(long, value_name = "FILE[#N]")]
     pub from_capture: Option<PathBuf>,
 
     /// With --from-capture: send the captured signature instead of re-signing
@@ -364,7 +364,7 @@ pub struct ListenArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Append every request, byte-exact, to this capture file (JSONL)
+    /// Append every POST, byte-exact, to this capture file (JSONL); numbers (#N) continue after its last request
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 

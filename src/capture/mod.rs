@@ -67,7 +67,8 @@ impl CapturedRequest {
     }
 }
 
-/// A request and where it came from: `file:line` (JSONL) or `file#entry` (HAR, raw).
+/// A request and where it came from: `file#id` (a JSONL line with listen's `id`, the `#7` it
+/// printed), `file:line` (a JSONL line without one) or `file#entry` (HAR, raw).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
     pub source: String,

@@ -174,6 +174,8 @@ pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
         Some(p) => Some(CaptureWriter::open(p)?),
         None => None,
     };
+    // Appending to a capture: number after its requests, so `cap.jsonl#N` names one request.
+    let first_id = save.as_deref().map_or(0, CaptureWriter::last_id);
     let server = server::Server::bind(&host, port)?;
     let addr = server.local_addr();
     if let Some(f) = &forward {
@@ -194,7 +196,7 @@ pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
         capture,
         gate: RwLock::new(()),
         sealed: AtomicBool::new(false),
-        next_id: AtomicU64::new(0),
+        next_id: AtomicU64::new(first_id),
         dedup: Mutex::new(Dedup::new(DEDUP_CAPACITY)),
         stats: Counters::default(),
         stop_flag: OnceLock::new(),

@@ -1145,3 +1145,118 @@ fn a_secret_named_by_the_config_file_is_labelled_by_its_real_source() {
         "{ready}"
     );
 }
+
+/// Issue 14 point 14: listen numbers requests `#N` and not every request is captured (a GET
+/// handshake is not), so verify names a listen capture's requests by their `id`
+/// (`cap.jsonl#3`, the same number listen printed) and `send --from-capture cap.jsonl#3`
+/// replays that one request (also `#1-3` and `#1,3`).
+#[test]
+fn request_numbers_match_from_listen_to_verify_to_send() {
+    let dir = tmp();
+    let cap = dir.path().join("cap.jsonl");
+    let l = Listener::start(
+        dir.path(),
+        &["--save", cap.to_str().unwrap()],
+        &env_secret(),
+    );
+    let first = render("message_text");
+    let third = render("status_read");
+    assert_eq!(l.post_signed(SECRET, &first).status, 200);
+    assert_eq!(l.request("GET", &l.path, &[], b"").status, 403);
+    assert_eq!(l.post_signed("a-forged-secret", &third).status, 401);
+    let forged = l.wait_line("#3 ");
+    assert!(forged.contains("invalid"), "{forged}");
+    drop(l);
+
+    let verify = |args: &[&str]| {
+        let out = support::cmzon_process(dir.path())
+            .arg("verify")
+            .args(args)
+            .env("CMZON_WEBHOOK_SECRET", SECRET)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = verify(&["cap.jsonl"]);
+    let line_of = |label: &str| {
+        text.lines()
+            .find(|x| x.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in:\n{text}"))
+            .to_string()
+    };
+    assert!(line_of("cap.jsonl#1 ").contains('✓'), "{text}");
+    assert!(line_of("cap.jsonl#3 ").contains('✗'), "{text}");
+    assert!(!text.contains("cap.jsonl:"), "{text}");
+
+    // Replay by number: one, a range, a list.
+    let app = App::start(200, "ok");
+    let send = |from: &str| {
+        support::cmzon_process(dir.path())
+            .args(["send", "--from-capture", from, "--to", &app.url])
+            .env("CMZON_WEBHOOK_SECRET", SECRET)
+            .output()
+            .unwrap()
+    };
+    let got = |n: usize| -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|_| app.received.recv_timeout(PATIENCE).expect("app got it").1)
+            .collect()
+    };
+    let out = send("cap.jsonl#3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(got(1), vec![third.clone()]);
+    for sel in ["cap.jsonl#1-3", "cap.jsonl#1,3"] {
+        let out = send(sel);
+        assert!(
+            out.status.success(),
+            "{sel}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(got(2), vec![first.clone(), third.clone()], "{sel}");
+    }
+    assert!(app
+        .received
+        .recv_timeout(Duration::from_millis(200))
+        .is_err());
+    // #2 was the GET: not in the capture, and said so.
+    let out = send("cap.jsonl#2");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cap.jsonl has no request #2"), "{err}");
+    let out = send("cap.jsonl#x");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("FILE#3-5"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Issue 14 point 14: a second `listen --save` on the same capture numbers after the
+/// requests already there, so each `cap.jsonl#N` names one request.
+#[test]
+fn appending_to_a_capture_continues_its_numbers() {
+    let dir = tmp();
+    let cap = dir.path().join("cap.jsonl");
+    let save = ["--save", cap.to_str().unwrap()];
+    for _ in 0..2 {
+        let l = Listener::start(dir.path(), &save, &env_secret());
+        assert_eq!(l.post_signed(SECRET, &render("messages")).status, 200);
+        assert_eq!(l.post_signed(SECRET, &render("messages")).status, 200);
+        drop(l);
+    }
+    let l = Listener::start(dir.path(), &save, &env_secret());
+    assert_eq!(l.post_signed(SECRET, &render("messages")).status, 200);
+    let line = l.wait_line("#5 ");
+    assert!(line.contains("valid"), "{line}");
+    drop(l);
+    let ids: Vec<u64> = capture_lines(&cap)
+        .iter()
+        .map(|v| v["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+}
