@@ -347,7 +347,7 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub secret: SecretArgs,
 
-    /// Answer 200 even to events with an invalid or missing signature
+    /// Answer 200 even to events with an invalid or missing signature (no effect with --forward-to: the app answers)
     #[arg(long)]
     pub accept_invalid: bool,
 
@@ -368,7 +368,7 @@ pub struct ListenArgs {
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
-    /// Forward each POST (exact body and signature) to this URL and relay its status
+    /// Forward every POST, invalid ones included (exact body and headers), to this URL and relay the app's answer; listen's verdict is printed next to the app's status and disagreements are flagged
     #[arg(long, value_name = "URL")]
     pub forward_to: Option<String>,
 
@@ -388,8 +388,13 @@ pub struct ListenArgs {
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub workers: usize,
 
-    /// Seconds to wait for a forwarded request
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    /// Seconds to wait for the app's answer to a forwarded request (CMzon's limit is 30)
+    #[arg(
+        long = "forward-timeout",
+        alias = "timeout",
+        value_name = "SECS",
+        default_value_t = 30.0
+    )]
     pub timeout: f64,
 
     #[command(flatten)]

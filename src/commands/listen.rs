@@ -34,6 +34,11 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
                     insecure: args.tls.insecure,
                 },
             )?;
+            if args.accept_invalid && !verbosity.quiet {
+                eprintln!(
+                    "cmzon-hook: warning: --accept-invalid has no effect with --forward-to: every POST is forwarded and the app's answer relayed"
+                );
+            }
             if args.tls.insecure {
                 eprintln!(
                     "cmzon-hook: warning: --insecure: the app's TLS certificate is not checked"

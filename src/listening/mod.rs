@@ -95,7 +95,8 @@ pub struct EndpointConfig {
     pub workers: usize,
     /// Verify signatures with it; `None`: signatures are not checked.
     pub secret: Option<Secret>,
-    /// Answer 200 even to invalid or missing signatures.
+    /// Answer 200 even to invalid or missing signatures (when listen answers itself: with
+    /// `forward`, the app's answer is relayed whatever the verdict).
     pub accept_invalid: bool,
     /// Answer the GET verification handshake when `hub.verify_token` matches.
     pub verify_token: Option<String>,
@@ -105,7 +106,7 @@ pub struct EndpointConfig {
     pub delay: Duration,
     /// Largest accepted body (1..=[`MAX_BODY_LIMIT`]); larger ones get 413.
     pub max_body: u64,
-    /// Forward each accepted POST here and relay the answer.
+    /// Forward every POST here (invalid ones included) and relay the app's answer.
     pub forward: Option<Forward>,
     /// Append every POST to this capture file (JSONL).
     pub save: Option<PathBuf>,
@@ -318,6 +319,8 @@ struct Counters {
     rejected: AtomicU64,
     malformed: AtomicU64,
     forward_failures: AtomicU64,
+    /// Forwarded events the app answered against listen's verdict.
+    disagreements: AtomicU64,
     saved: AtomicU64,
 }
 
@@ -351,6 +354,7 @@ impl Counters {
             rejected: g(&self.rejected),
             malformed: g(&self.malformed),
             forward_failures: g(&self.forward_failures),
+            disagreements: g(&self.disagreements),
             saved: None,
             abandoned: 0,
         }
@@ -666,10 +670,8 @@ impl EndpointState {
         let mut reply_body = b"ok\n".to_vec();
         let mut reply_type = None;
         let mut forward_note = None;
-        let mut status = if !sig_ok {
-            reply_body = format!("{} signature\n", sig.label()).into_bytes();
-            401
-        } else if let Some(f) = &self.forward {
+        // A relay forwards every POST, whatever listen thinks of it: the app answers.
+        let mut status = if let Some(f) = &self.forward {
             match f.send(&inc.req.headers, body) {
                 Forwarded::Answered {
                     status,
@@ -677,14 +679,20 @@ impl EndpointState {
                     body,
                     content_type,
                 } => {
-                    forward_note = Some(printer::forward_line(&f.url, Ok((status, latency))));
+                    let mut note = printer::forward_line(&f.url, Ok((status, latency)), sig);
+                    if let Some(d) = printer::disagreement_line(sig, status, &body) {
+                        Counters::add(&self.stats.disagreements, 1);
+                        note.push('\n');
+                        note.push_str(&d);
+                    }
+                    forward_note = Some(note);
                     reply_body = body;
                     reply_type = content_type;
                     status
                 }
                 Forwarded::Failed { message } => {
                     Counters::add(&self.stats.forward_failures, 1);
-                    forward_note = Some(printer::forward_line(&f.url, Err(&message)));
+                    forward_note = Some(printer::forward_line(&f.url, Err(&message), sig));
                     reply_body = format!(
                         "cmzon-hook listen: could not forward to {}: {message}\n",
                         f.url
@@ -693,6 +701,9 @@ impl EndpointState {
                     502
                 }
             }
+        } else if !sig_ok {
+            reply_body = format!("{} signature\n", sig.label()).into_bytes();
+            401
         } else if let Err(ParseError::NotJson(_)) = &parsed {
             reply_body = b"malformed JSON\n".to_vec();
             400

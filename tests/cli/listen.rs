@@ -681,12 +681,107 @@ fn forwarding_relays_exact_bytes_and_status() {
         "{note}"
     );
 
-    // Invalid signatures are not forwarded: answered 401 here.
-    assert_eq!(l.post_signed("wrong", &body).status, 401);
-    assert!(app
-        .received
-        .recv_timeout(Duration::from_millis(300))
-        .is_err());
+    // Invalid signatures are forwarded too (issue 14 point 11): the app answers.
+    assert_eq!(l.post_signed("wrong", &body).status, 201);
+    let (_, got) = app.received.recv_timeout(PATIENCE).expect("forwarded");
+    assert_eq!(got, body);
+}
+
+/// Issue 14 point 11: as a relay, listen forwards every POST byte-exact (forged, unsigned and
+/// malformed ones included), the sender gets the app's answer, listen prints its own verdict
+/// next to the app's status and flags an app that accepts a forged event or rejects a valid
+/// one; `--forward-timeout` bounds the wait for the app.
+#[test]
+fn forwarding_relays_every_post_and_flags_disagreements() {
+    let dir = tmp();
+    let body = render("message_text");
+
+    // An app that accepts everything: forged and unsigned events are accepted, and flagged.
+    let lax = App::start(200, "ok");
+    let l = Listener::start(
+        dir.path(),
+        &["--forward-to", &lax.url, "--accept-invalid"],
+        &env_secret(),
+    );
+    assert!(
+        l.ready_block()
+            .contains("--accept-invalid has no effect with --forward-to"),
+        "{}",
+        l.ready_block()
+    );
+    let r = l.post_signed("a-forged-secret", &body);
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "ok"),
+        "the app's answer"
+    );
+    let (headers, got) = lax.received.recv_timeout(PATIENCE).expect("forwarded");
+    assert_eq!(got, body, "byte-exact");
+    assert!(headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("X-Hub-Signature-256")));
+    let note = l.wait_line("↳");
+    assert!(
+        note.contains(" 200 in ") && note.contains("(listen: invalid)"),
+        "{note}"
+    );
+    let flag = l.wait_line("your app accepted a forged event");
+    assert!(flag.contains("invalid") && flag.contains("401"), "{flag}");
+    assert_eq!(l.post(&body, &[]).status, 200);
+    lax.received
+        .recv_timeout(PATIENCE)
+        .expect("unsigned forwarded");
+    l.wait_line("signature missing but the app answered 200");
+    let malformed = b"{\"not json".to_vec();
+    assert_eq!(l.post_signed(SECRET, &malformed).status, 200);
+    assert_eq!(lax.received.recv_timeout(PATIENCE).unwrap().1, malformed);
+    let stopped = l.interrupt();
+    assert!(
+        stopped
+            .stderr_text()
+            .contains("2 answered by the app against listen's verdict"),
+        "{}",
+        stopped.stderr_text()
+    );
+
+    // An app that rejects a valid event: its answer is relayed, with its body and a hint.
+    let strict = App::start(401, "invalid signature");
+    let l = Listener::start(dir.path(), &["--forward-to", &strict.url], &env_secret());
+    let r = l.post_signed(SECRET, &body);
+    assert_eq!((r.status, r.text().as_str()), (401, "invalid signature"));
+    let note = l.wait_line("↳");
+    assert!(
+        note.contains(" 401 in ") && note.contains("(listen: valid)"),
+        "{note}"
+    );
+    let flag = l.wait_line("your app rejected an event listen found valid");
+    assert!(
+        flag.contains("\"invalid signature\"")
+            && flag.contains("re-serialized body")
+            && flag.contains("another secret"),
+        "{flag}"
+    );
+    // Agreement is not flagged: the app rejects a forged event.
+    assert_eq!(l.post_signed("a-forged-secret", &body).status, 401);
+    l.wait_line("(listen: invalid)");
+    drop(l);
+
+    // An app that never answers: --forward-timeout gives up, 502.
+    let silent = support::server::LocalServer::start(|_, mut s| {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    let url = silent.url("/hook");
+    let l = Listener::start(
+        dir.path(),
+        &["--forward-to", &url, "--forward-timeout", "0.5"],
+        &env_secret(),
+    );
+    let t = Instant::now();
+    assert_eq!(l.post_signed(SECRET, &body).status, 502);
+    assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
+    l.wait_line("forward failed");
 }
 
 #[test]
