@@ -407,8 +407,9 @@ Captures are detected from their content: cmzon-hook JSONL (`listen --save`), HA
 (browser devtools, mitmproxy, Charles) or raw HTTP/1.1 requests (`nc -l 3000 > req.http`),
 several pipelined requests per file allowed. `-` reads a capture from stdin.
 
-Each request gets one line on stdout: its source (file:line for JSONL, file#N for HAR entries
-and raw requests), ✓ or ✗, the events it carries and, on failure, why: when the signature
+Each request gets one line on stdout: its source (file#N for a listen capture, N being the
+#N listen printed; file:line for a JSONL line without an id; file#N for HAR entries and raw
+requests; `send --from-capture file#N` replays it), ✓ or ✗, the events it carries and, on failure, why: when the signature
 matches a changed body (re-serialized JSON, escaping, newlines stripped by curl -d, CRLF,
 or several of these at once) or a secret with stray whitespace, or the signature itself was
 altered or truncated, the line says which, and an indented hint line follows. A sha1=

@@ -279,6 +279,11 @@ fn fill_secret(
         return;
     }
     let kind = match secret_source(cfg, &env) {
+        // An empty variable gives no secret; the warning below names it (not `--secret`).
+        Some(SecretFromConfig::Value(v)) if v.is_empty() && cfg.secret_env.is_some() => {
+            let name = cfg.secret_env.clone().unwrap_or_default();
+            ConfigSecretKind::UnsetEnv(secret::looks_like_env_name(&name).then_some(name))
+        }
         Some(SecretFromConfig::Value(v)) => {
             let kind = match &cfg.secret_env {
                 Some(name) => ConfigSecretKind::Env(name.clone()),
@@ -444,6 +449,38 @@ mod tests {
             assert_eq!((a.port, a.path.as_str()), (3000, "/flag"));
             assert_eq!(a.secret.secret_file, None);
             assert_eq!(a.secret.secret.as_deref(), Some("x"));
+        }
+
+        #[test]
+        fn secret_env_is_named_as_the_source_set_unset_or_empty() {
+            let c = ConfigFile {
+                secret_env: Some("MY_APP_SECRET".into()),
+                ..ConfigFile::default()
+            };
+            for (value, secret, warned) in [
+                (Some("s3cret"), Some("s3cret"), false),
+                (None, None, true),
+                (Some(""), None, true),
+            ] {
+                let env = move |k: &str| (k == "MY_APP_SECRET").then_some(value)?.map(String::from);
+                let (mut cli, m) = parse(&["cmzon-hook", "listen"]);
+                let w = apply_to_cli(&mut cli, &m, &c, env);
+                let Command::Listen(a) = cli.command else {
+                    panic!()
+                };
+                assert_eq!(a.secret.secret.as_deref(), secret, "{value:?}");
+                let from = a.secret.from_config.expect("named by the config");
+                assert!(from
+                    .describe()
+                    .starts_with("MY_APP_SECRET, named by cmzon-hook.toml"));
+                assert_eq!(
+                    w.iter().any(|w| w.starts_with(
+                        "MY_APP_SECRET (named by secret_env in cmzon-hook.toml) is not set"
+                    )),
+                    warned,
+                    "{value:?}: {w:?}"
+                );
+            }
         }
 
         #[test]

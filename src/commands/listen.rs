@@ -100,7 +100,9 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
             .as_ref()
             .filter(|_| source.is_none())
             .map(|c| match c.kind {
-                ConfigSecretKind::UnsetEnv(Some(_)) => format!("{}, is not set", c.describe()),
+                ConfigSecretKind::UnsetEnv(Some(_)) => {
+                    format!("{}, is not set (or empty)", c.describe())
+                }
                 _ => format!("{} gave none", c.describe()),
             }),
         accept_invalid: args.accept_invalid,

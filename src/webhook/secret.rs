@@ -54,8 +54,8 @@ pub struct ConfigSecret {
 pub enum ConfigSecretKind {
     /// `secret_env = "NAME"`, and NAME is set.
     Env(String),
-    /// `secret_env` names a variable that is not set. `None` when the name does not look like
-    /// a variable name (the secret itself may have been pasted there): it is not echoed.
+    /// `secret_env` names a variable that is not set (or empty). `None` when the name does not
+    /// look like a variable name (the secret itself may have been pasted there): not echoed.
     UnsetEnv(Option<String>),
     /// `secret_file = "PATH"` (resolved against the config file's directory).
     File(PathBuf),
@@ -84,11 +84,11 @@ impl ConfigSecret {
         let origin = &self.origin;
         match &self.kind {
             ConfigSecretKind::UnsetEnv(Some(name)) => Some(format!(
-                "{name} (named by secret_env in {origin}) is not set: export {name}, or pass --secret-file PATH"
+                "{name} (named by secret_env in {origin}) is not set (or empty): export {name}, or pass --secret-file PATH"
             )),
             // The name is not echoed: a secret pasted where the name belongs must not leak.
             ConfigSecretKind::UnsetEnv(None) => Some(format!(
-                "the environment variable named by secret_env in {origin} is not set (its name is not shown: it does not look like a variable name; is the secret itself written there?)"
+                "the environment variable named by secret_env in {origin} is not set or empty (its name is not shown: it does not look like a variable name; is the secret itself written there?)"
             )),
             _ => None,
         }

@@ -1235,8 +1235,35 @@ fn a_secret_named_by_the_config_file_is_labelled_by_its_real_source() {
         "{ready}"
     );
     assert!(
-        ready
-            .contains("unchecked (no secret: MY_APP_SECRET, named by cmzon-hook.toml, is not set)"),
+        ready.contains(
+            "unchecked (no secret: MY_APP_SECRET, named by cmzon-hook.toml, is not set (or empty))"
+        ),
+        "{ready}"
+    );
+    drop(l);
+
+    // A config named by --config: named in the banner, repeated in the try: line.
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    std::fs::rename(
+        dir.path().join("cmzon-hook.toml"),
+        dir.path().join("conf/app.toml"),
+    )
+    .unwrap();
+    let l = Listener::start(
+        dir.path(),
+        &["--config", "conf/app.toml"],
+        &[("MY_APP_SECRET", SECRET)],
+    );
+    let ready = l.ready_block();
+    assert!(
+        ready.contains("secret from MY_APP_SECRET, named by conf/app.toml;"),
+        "{ready}"
+    );
+    assert!(
+        ready.contains(&format!(
+            "try:        cmzon-hook send messages --to {} --config conf/app.toml",
+            l.url
+        )),
         "{ready}"
     );
 }
