@@ -215,8 +215,9 @@ pub const SEND_HELP: &str = r#"Payloads:
   Each argument is `-` (stdin, once), a fixture name (`cmzon-hook fixtures list`; write ./NAME
   for a file of that name), a directory (its *.json files, in name order) or a file. Files and
   stdin are sent byte for byte; fixtures are rendered compact with fresh ids and timestamps for
-  every delivery. --from-capture adds every request of a capture. With no payload, a terminal
-  offers a fuzzy picker over the fixtures; without a terminal, send exits 2 listing them.
+  every delivery. --from-capture adds every request of a capture (FILE#7, FILE#3-5 or
+  FILE#2,7: only those, numbered as listen printed them). With no payload, a terminal offers
+  a fuzzy picker over the fixtures; without a terminal, send exits 2 listing them.
 
 Each delivery:
   POST with Content-Type: application/json, User-Agent: cmzon-hook/VERSION, Accept: */*, and
@@ -409,8 +410,8 @@ several pipelined requests per file allowed. `-` reads a capture from stdin.
 
 Each request gets one line on stdout: its source (file#N for a listen capture, N being the
 #N listen printed; file:line for a JSONL line without an id; file#N for HAR entries and raw
-requests; `send --from-capture file#N` replays it), ✓ or ✗, the events it carries and, on failure, why: when the signature
-matches a changed body (re-serialized JSON, escaping, newlines stripped by curl -d, CRLF,
+requests; `send --from-capture file#N` replays it), ✓ or ✗, the events it carries and, on
+failure, why: when the signature matches a changed body (re-serialized JSON, escaping, newlines stripped by curl -d, CRLF,
 or several of these at once) or a secret with stray whitespace, or the signature itself was
 altered or truncated, the line says which, and an indented hint line follows. A sha1=
 signature alone (X-Hub-Signature) is never valid: it is reported as a legacy sha1 signature
