@@ -629,7 +629,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__hook__subcmd__listen)
-            opts="-p -q -v -h -V --host --port --path --secret --secret-file --accept-invalid --verify-token --raw --json --save --forward-to --status --delay --max-body --workers --timeout --ca-cert --insecure --color --quiet --verbose --config --help --version"
+            opts="-p -q -v -h -V --host --port --path --secret --secret-file --accept-invalid --verify-token --raw --json --save --forward-to --status --delay --max-body --workers --forward-timeout --ca-cert --insecure --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -687,7 +687,7 @@ _cmzon__hook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --forward-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

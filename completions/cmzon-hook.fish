@@ -103,7 +103,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l duplicate
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l count -d 'Repeat the whole payload set N times' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -s c -l concurrency -d 'Deliveries in flight at once' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l rate -d 'Steady rate limit in deliveries per second' -r
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l from-capture -d 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only the POSTs with a body (the rest are skipped with a count on stderr)' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l from-capture -d 'Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only the POSTs with a body (the rest are skipped with a count on stderr); FILE#7, FILE#3-5 or FILE#2,7 replays only those (listen\'s #N, verify\'s FILE#N)' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l expect -d 'Exit 0 only when every final status matches: 2xx, 4xx, 5xx or an exact code [default: 2xx; 4xx with --tamper]' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l tamper -d 'Send deliberately invalid deliveries (then --expect defaults to 4xx: the endpoint must reject them)' -r -f -a "bad-signature\t'A well-formed sha256= signature that does not match'
 no-signature\t'No X-Hub-Signature-256 header at all'
@@ -128,19 +128,19 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l path -d
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l secret -d 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l secret-file -d 'Read the webhook secret from a file (one trailing newline is stripped)' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l verify-token -d 'Answer the GET verification handshake when hub.verify_token matches' -r
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l save -d 'Append every request, byte-exact, to this capture file (JSONL)' -r -F
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l forward-to -d 'Forward each POST (exact body and signature) to this URL and relay its status' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l save -d 'Append every POST, byte-exact, to this capture file (JSONL); numbers (#N) continue after its last request' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l forward-to -d 'Forward every POST, invalid ones included (exact body and headers), to this URL and relay the app\'s answer; listen\'s verdict is printed next to the app\'s status and disagreements are flagged' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l status -d 'Answer every POST with this status code' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l delay -d 'Wait this many milliseconds before answering' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l max-body -d 'Largest accepted body in bytes; larger bodies get 413' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l workers -d 'Worker threads handling requests' -r
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l timeout -d 'Seconds to wait for a forwarded request' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l forward-timeout -d 'Seconds to wait for the app\'s answer to a forwarded request (CMzon\'s limit is 30)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l ca-cert -d 'Trust this CA certificate (PEM) in addition to the system\'s trust store' -r -F
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l accept-invalid -d 'Answer 200 even to events with an invalid or missing signature'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l accept-invalid -d 'Answer 200 even to events with an invalid or missing signature (no effect with --forward-to: the app answers)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l raw -d 'Print the full pretty JSON body under each event line'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l json -d 'One NDJSON object per request on stdout instead of pretty lines (with verify\'s reason, hint and diagnosis)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l insecure -d 'Do not verify TLS certificates (prints a warning)'

@@ -136,6 +136,11 @@ pub struct SecretArgs {
     /// Read the webhook secret from a file (one trailing newline is stripped)
     #[arg(long, value_name = "PATH")]
     pub secret_file: Option<PathBuf>,
+
+    /// Set when the config file, not a flag or the environment, gave the secret (or named an
+    /// unset variable): messages name the real source.
+    #[arg(skip)]
+    pub from_config: Option<crate::webhook::secret::ConfigSecret>,
 }
 
 /// TLS options shared by every command that makes HTTPS requests.
@@ -218,8 +223,9 @@ pub const SEND_HELP: &str = r#"Payloads:
   for a file of that name), a directory (its *.json files, in name order) or a file. Files and
   stdin are sent byte for byte; fixtures are rendered compact with fresh ids and timestamps for
   every delivery; a capture given as a payload (JSONL, HAR, raw HTTP) is refused with a hint to
-  use --from-capture, which adds every request of a capture. With no payload, a terminal
-  offers a fuzzy picker over the fixtures; without a terminal, send exits 2 listing them.
+  use --from-capture, which adds every request of a capture (FILE#7, FILE#3-5 or FILE#2,7:
+  only those, numbered as listen printed them). With no payload, a terminal offers a fuzzy
+  picker over the fixtures; without a terminal, send exits 2 listing them.
 
 Each delivery:
   POST with Content-Type: application/json, User-Agent: cmzon-hook/VERSION, Accept: */*, and
@@ -313,8 +319,9 @@ pub struct SendArgs {
     pub rate: Option<f64>,
 
     /// Replay every request of a capture (JSONL, HAR or raw HTTP), re-signed; from a HAR only
-    /// the POSTs with a body (the rest are skipped with a count on stderr)
-    #[arg(long, value_name = "FILE")]
+    /// the POSTs with a body (the rest are skipped with a count on stderr); FILE#7, FILE#3-5 or
+    /// FILE#2,7 replays only those (listen's #N, verify's FILE#N)
+    #[arg(long, value_name = "FILE[#N]")]
     pub from_capture: Option<PathBuf>,
 
     /// With --from-capture: send the captured signature instead of re-signing
@@ -361,7 +368,7 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub secret: SecretArgs,
 
-    /// Answer 200 even to events with an invalid or missing signature
+    /// Answer 200 even to events with an invalid or missing signature (no effect with --forward-to: the app answers)
     #[arg(long)]
     pub accept_invalid: bool,
 
@@ -378,11 +385,11 @@ pub struct ListenArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Append every request, byte-exact, to this capture file (JSONL)
+    /// Append every POST, byte-exact, to this capture file (JSONL); numbers (#N) continue after its last request
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 
-    /// Forward each POST (exact body and signature) to this URL and relay its status
+    /// Forward every POST, invalid ones included (exact body and headers), to this URL and relay the app's answer; listen's verdict is printed next to the app's status and disagreements are flagged
     #[arg(long, value_name = "URL")]
     pub forward_to: Option<String>,
 
@@ -402,8 +409,13 @@ pub struct ListenArgs {
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub workers: usize,
 
-    /// Seconds to wait for a forwarded request
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    /// Seconds to wait for the app's answer to a forwarded request (CMzon's limit is 30)
+    #[arg(
+        long = "forward-timeout",
+        alias = "timeout",
+        value_name = "SECS",
+        default_value_t = 30.0
+    )]
     pub timeout: f64,
 
     #[command(flatten)]
@@ -419,9 +431,10 @@ entry that is a POST with a body is a webhook delivery: the others (a devtools e
 every request of the page, `GET /app.js`) are skipped with a count on stderr and not counted;
 a HAR with no such POST cannot be verified (exit 2).
 
-Each request gets one line on stdout: its source (file:line for JSONL, file#N for HAR entries
-and raw requests), ✓ or ✗, the events it carries and, on failure, why: when the signature
-matches a changed body (re-serialized JSON, escaping, newlines stripped by curl -d, CRLF,
+Each request gets one line on stdout: its source (file#N for a listen capture, N being the
+#N listen printed; file:line for a JSONL line without an id; file#N for HAR entries and raw
+requests; `send --from-capture file#N` replays it), ✓ or ✗, the events it carries and, on
+failure, why: when the signature matches a changed body (re-serialized JSON, escaping, newlines stripped by curl -d, CRLF,
 or several of these at once) or a secret with stray whitespace, or the signature itself was
 altered or truncated, the line says which, and an indented hint line follows. A sha1=
 signature alone (X-Hub-Signature) is never valid: it is reported as a legacy sha1 signature

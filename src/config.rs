@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cli::{Cli, Command, SecretArgs};
 use crate::error::{Error, Result};
-use crate::webhook::secret;
+use crate::webhook::secret::{self, ConfigSecret, ConfigSecretKind};
 
 /// The file looked for in the working directory when `--config` is not given.
 pub const FILE_NAME: &str = "cmzon-hook.toml";
@@ -261,7 +261,9 @@ pub fn apply_to_cli(
     let sub = matches.subcommand().map(|(_, m)| m);
     let from_flag =
         |id: &str| sub.and_then(|m| m.value_source(id)) == Some(ValueSource::CommandLine);
-    let mut secret = |s: &mut SecretArgs| fill_secret(s, cfg, env, &mut warnings);
+    let explicit = cli.global.config.clone();
+    let mut secret =
+        |s: &mut SecretArgs| fill_secret(s, cfg, explicit.as_deref(), env, &mut warnings);
     match &mut cli.command {
         Command::Sign(a) => secret(&mut a.secret),
         Command::Verify(a) => secret(&mut a.secret),
@@ -311,6 +313,7 @@ pub fn apply_to_cli(
 fn fill_secret(
     args: &mut SecretArgs,
     cfg: &ConfigFile,
+    explicit: Option<&Path>,
     env: impl Fn(&str) -> Option<String>,
     warnings: &mut Vec<String>,
 ) {
@@ -321,24 +324,49 @@ fn fill_secret(
     if given {
         return;
     }
-    match secret_source(cfg, &env) {
-        Some(SecretFromConfig::Value(v)) => {
-            if cfg.secret_env.is_none() {
-                warnings.push(
-                    "the config file holds the webhook secret in plain text; prefer secret_env or secret_file"
-                        .to_string(),
-                );
-            }
-            args.secret = Some(v);
+    let kind = match secret_source(cfg, &env) {
+        // An empty variable gives no secret; the warning below names it (not `--secret`).
+        Some(SecretFromConfig::Value(v)) if v.is_empty() && cfg.secret_env.is_some() => {
+            let name = cfg.secret_env.clone().unwrap_or_default();
+            ConfigSecretKind::UnsetEnv(secret::looks_like_env_name(&name).then_some(name))
         }
-        Some(SecretFromConfig::File(p)) => args.secret_file = Some(p),
-        // The name is not echoed: a secret pasted where the name belongs must not leak.
-        Some(SecretFromConfig::UnsetEnv(_)) => warnings.push(
-            "the environment variable named by secret_env in the config file is not set"
-                .to_string(),
-        ),
-        None => {}
+        Some(SecretFromConfig::Value(v)) => {
+            let kind = match &cfg.secret_env {
+                Some(name) => ConfigSecretKind::Env(name.clone()),
+                None => {
+                    warnings.push(
+                        "the config file holds the webhook secret in plain text; prefer secret_env or secret_file"
+                            .to_string(),
+                    );
+                    ConfigSecretKind::Plain
+                }
+            };
+            args.secret = Some(v);
+            kind
+        }
+        Some(SecretFromConfig::File(p)) => {
+            args.secret_file = Some(p.clone());
+            ConfigSecretKind::File(p)
+        }
+        // The name is echoed only when it looks like one: a secret pasted where the name
+        // belongs must not leak.
+        Some(SecretFromConfig::UnsetEnv(name)) => {
+            ConfigSecretKind::UnsetEnv(secret::looks_like_env_name(&name).then_some(name))
+        }
+        None => return,
+    };
+    let from = ConfigSecret {
+        kind,
+        origin: match explicit {
+            Some(p) => p.display().to_string(),
+            None => FILE_NAME.to_string(),
+        },
+        explicit: explicit.is_some(),
+    };
+    if let Some(w) = from.unset_warning() {
+        warnings.push(w);
     }
+    args.from_config = Some(from);
 }
 
 #[cfg(test)]
@@ -481,6 +509,38 @@ mod tests {
             assert_eq!((a.port, a.path.as_str()), (3000, "/flag"));
             assert_eq!(a.secret.secret_file, None);
             assert_eq!(a.secret.secret.as_deref(), Some("x"));
+        }
+
+        #[test]
+        fn secret_env_is_named_as_the_source_set_unset_or_empty() {
+            let c = ConfigFile {
+                secret_env: Some("MY_APP_SECRET".into()),
+                ..ConfigFile::default()
+            };
+            for (value, secret, warned) in [
+                (Some("s3cret"), Some("s3cret"), false),
+                (None, None, true),
+                (Some(""), None, true),
+            ] {
+                let env = move |k: &str| (k == "MY_APP_SECRET").then_some(value)?.map(String::from);
+                let (mut cli, m) = parse(&["cmzon-hook", "listen"]);
+                let w = apply_to_cli(&mut cli, &m, &c, env);
+                let Command::Listen(a) = cli.command else {
+                    panic!()
+                };
+                assert_eq!(a.secret.secret.as_deref(), secret, "{value:?}");
+                let from = a.secret.from_config.expect("named by the config");
+                assert!(from
+                    .describe()
+                    .starts_with("MY_APP_SECRET, named by cmzon-hook.toml"));
+                assert_eq!(
+                    w.iter().any(|w| w.starts_with(
+                        "MY_APP_SECRET (named by secret_env in cmzon-hook.toml) is not set"
+                    )),
+                    warned,
+                    "{value:?}: {w:?}"
+                );
+            }
         }
 
         #[test]

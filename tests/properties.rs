@@ -890,8 +890,8 @@ proptest! {
             let line = printer::handshake_line("12:00:00.000", 2, &outcome);
             assert_terminal_safe("a handshake line", &line);
         }
-        let f = printer::forward_line(&text, Err(&text));
+        let f = printer::forward_line(&text, Err(&text), printer::Sig::Invalid);
         assert_terminal_safe("a forward line", &f);
-        let _ = printer::forward_line(&text, Ok((200, Duration::from_millis(3))));
+        let _ = printer::forward_line(&text, Ok((200, Duration::from_millis(3))), printer::Sig::Valid);
     }
 }

@@ -318,7 +318,10 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
                 .requests()
                 .map(|(line, request)| {
                     request.map(|r| Located {
-                        source: format!("{}:{line}", block.name),
+                        source: match r.id {
+                            Some(id) => format!("{}#{id}", block.name),
+                            None => format!("{}:{line}", block.name),
+                        },
                         request: r.into_owned(),
                     })
                 })
@@ -585,6 +588,52 @@ impl CaptureWriter {
         })
     }
 
+    /// The largest `id` among the last lines of an existing capture (lines written by
+    /// concurrent requests may be slightly out of order, so a window of lines is read, not
+    /// only the last one), or 0. `listen --save` continues numbering after it, so a file
+    /// appended to by several runs keeps one number per request.
+    pub fn last_id(path: &Path) -> u64 {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut file) = File::open(path) else {
+            return 0;
+        };
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut window: u64 = 1 << 20;
+        loop {
+            let start = size.saturating_sub(window);
+            let mut tail = Vec::new();
+            if file.seek(SeekFrom::Start(start)).is_err()
+                || (&mut file).take(window).read_to_end(&mut tail).is_err()
+            {
+                return 0;
+            }
+            // Line starts: after each line feed, and the window's start when it is the file's.
+            let starts = (start == 0).then_some(0).into_iter().chain(
+                tail.iter()
+                    .enumerate()
+                    .filter(|(_, &b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            );
+            let max = starts
+                .filter_map(|at| {
+                    let rest = tail.get(at..)?.strip_prefix(b"{\"id\":")?;
+                    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                    std::str::from_utf8(&rest[..digits])
+                        .ok()?
+                        .parse::<u64>()
+                        .ok()
+                })
+                .max();
+            if let Some(max) = max {
+                return max;
+            }
+            if start == 0 {
+                return 0;
+            }
+            window = window.saturating_mul(4);
+        }
+    }
+
     /// Append one request as one line.
     pub fn append(&self, request: &CapturedRequest) -> io::Result<()> {
         crate::terminal::with_line_buffer(|line| {
@@ -623,12 +672,35 @@ mod tests {
     }
 
     #[test]
+    fn last_id_is_the_largest_among_the_last_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        assert_eq!(CaptureWriter::last_id(&path), 0, "no file");
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(CaptureWriter::last_id(&path), 0, "empty file");
+        let mut text = String::new();
+        for id in [3, 9, 4] {
+            let mut r = sample();
+            r.id = Some(id);
+            text.push_str(&(to_jsonl_line(&r) + "\n"));
+        }
+        // A last line longer than the first window read.
+        let mut long = sample();
+        long.id = None;
+        long.body = vec![b'x'; 3 << 20];
+        text.push_str(&(to_jsonl_line(&long) + "\n"));
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(CaptureWriter::last_id(&path), 9);
+    }
+
+    #[test]
     fn jsonl_round_trips_exactly() {
         let text = sample();
         let mut binary = sample();
         binary.id = Some(8);
         binary.body = vec![0xff, 0xfe, b'{', 0x80, b'\n', 0];
         let mut empty = sample();
+        empty.id = None;
         empty.body.clear();
         empty.query.clear();
         let data = [&text, &binary, &empty]
@@ -639,7 +711,8 @@ mod tests {
         let got = ok("cap.jsonl", data.as_bytes());
         assert_eq!(
             got.iter().map(|l| l.source.as_str()).collect::<Vec<_>>(),
-            ["cap.jsonl:1", "cap.jsonl:2", "cap.jsonl:3"]
+            ["cap.jsonl#7", "cap.jsonl#8", "cap.jsonl:3"],
+            "listen's id when the line has one, else the line number"
         );
         assert_eq!(got[0].request, text);
         assert_eq!(got[1].request, binary);
@@ -651,12 +724,14 @@ mod tests {
 
     #[test]
     fn jsonl_skips_blank_lines_and_counts_them() {
-        let line = to_jsonl_line(&sample());
+        let mut unnumbered = sample();
+        unnumbered.id = None;
+        let line = to_jsonl_line(&unnumbered);
         let data = format!("\n\n{line}\n\n{line}\r\n");
         let got = ok("c.jsonl", data.as_bytes());
         assert_eq!(got[0].source, "c.jsonl:3");
         assert_eq!(got[1].source, "c.jsonl:5");
-        assert_eq!(got[1].request, sample());
+        assert_eq!(got[1].request, unnumbered);
     }
 
     #[test]
@@ -731,7 +806,9 @@ mod tests {
 
     #[test]
     fn jsonl_lines_cut_across_reads_read_the_same() {
-        let good = to_jsonl_line(&sample());
+        let mut unnumbered = sample();
+        unnumbered.id = None;
+        let good = to_jsonl_line(&unnumbered);
         let data = format!("\n{good}\r\n\n  \n{{\"method\":5}}\n{good}\n{good}");
         let whole: Vec<_> = read("t.jsonl", data.as_bytes())
             .unwrap()
@@ -756,7 +833,7 @@ mod tests {
                 Ok("t.jsonl:7")
             ]
         );
-        assert_eq!(whole[3].as_ref().unwrap().request, sample());
+        assert_eq!(whole[3].as_ref().unwrap().request, unnumbered);
         assert_eq!(trickle(data.as_bytes(), None), whole);
     }
 

@@ -54,8 +54,9 @@ pub struct CapturedRequest {
     pub body: Vec<u8>,
 }
 
-/// Last header of a captured request that `listen` refused before its body was complete
-/// (413, a body cut short): `<status> <reason>`. The body holds only what arrived.
+/// Last header of a captured request that `listen` refused: `<status> <reason>`. Before its
+/// body was complete (413, a body cut short: the body holds only what arrived), or a POST to
+/// another path than the webhook path (`404 …`, the body whole).
 pub const REJECTED_HEADER: &str = "X-Cmzon-Hook-Rejected";
 
 impl CapturedRequest {
@@ -71,7 +72,8 @@ impl CapturedRequest {
     }
 }
 
-/// A request and where it came from: `file:line` (JSONL) or `file#entry` (HAR, raw).
+/// A request and where it came from: `file#id` (a JSONL line with listen's `id`, the `#7` it
+/// printed), `file:line` (a JSONL line without one) or `file#entry` (HAR, raw).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Located {
     pub source: String,
@@ -100,7 +102,7 @@ impl RequestRef<'_> {
         self.headers.iter().map(|(n, v)| (n.as_ref(), v.as_ref()))
     }
 
-    /// Why `listen` refused this request before its body was complete, if it did.
+    /// Why `listen` refused this request (see [`REJECTED_HEADER`]), if it did.
     pub fn rejected(&self) -> Option<&str> {
         self.header_pairs()
             .find(|(n, _)| n.eq_ignore_ascii_case(REJECTED_HEADER))

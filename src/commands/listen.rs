@@ -16,7 +16,7 @@ use crate::http::delivery::{self, ClientOptions};
 use crate::listening::printer;
 use crate::listening::{self, EndpointConfig, Forward, OutputFormat, StopReason, MAX_BODY_LIMIT};
 use crate::terminal::Verbosity;
-use crate::webhook::secret::{self, SecretSource};
+use crate::webhook::secret::{self, ConfigSecretKind, SecretSource};
 
 pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
     validate(args)?;
@@ -34,6 +34,11 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
                     insecure: args.tls.insecure,
                 },
             )?;
+            if args.accept_invalid && !verbosity.quiet {
+                eprintln!(
+                    "cmzon-hook: warning: --accept-invalid has no effect with --forward-to: every POST is forwarded and the app's answer relayed"
+                );
+            }
             if args.tls.insecure {
                 eprintln!(
                     "cmzon-hook: warning: --insecure: the app's TLS certificate is not checked"
@@ -89,6 +94,17 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
     let ready = printer::Ready {
         url: &url,
         secret_source: source.map(|s| describe_source(s, args)),
+        no_secret: args
+            .secret
+            .from_config
+            .as_ref()
+            .filter(|_| source.is_none())
+            .map(|c| match c.kind {
+                ConfigSecretKind::UnsetEnv(Some(_)) => {
+                    format!("{}, is not set (or empty)", c.describe())
+                }
+                _ => format!("{} gave none", c.describe()),
+            }),
         accept_invalid: args.accept_invalid,
         verify_token: args.verify_token.is_some(),
         save: args.save.as_ref().map(|p| p.display().to_string()),
@@ -170,17 +186,31 @@ fn validate(args: &ListenArgs) -> Result<()> {
     Ok(())
 }
 
-/// Where the secret came from, for the readiness block (never the value).
+/// Where the secret came from, for the readiness block (never the value): the config file's
+/// source by name (`MY_APP_SECRET, named by cmzon-hook.toml`) when it gave the secret.
 fn describe_source(source: SecretSource, args: &ListenArgs) -> String {
+    if let Some(c) = &args.secret.from_config {
+        return c.describe();
+    }
     match (source, &args.secret.secret_file) {
         (SecretSource::File, Some(p)) => format!("--secret-file {}", p.display()),
         (s, _) => s.to_string(),
     }
 }
 
-/// A `cmzon-hook send` line that reaches this listener with the same secret.
+/// A `cmzon-hook send` line that reaches this listener reading the secret the same way: the
+/// same flag, the same variable (nothing to add) or the same config file.
 fn send_command(url: &str, source: Option<SecretSource>, args: &ListenArgs) -> String {
     let mut cmd = format!("cmzon-hook send messages --to {}", shell_quote(url));
+    if let Some(c) = &args.secret.from_config {
+        if source.is_some() {
+            if c.explicit {
+                cmd.push_str(" --config ");
+                cmd.push_str(&shell_quote(&c.origin));
+            }
+            return cmd;
+        }
+    }
     match (source, &args.secret.secret_file) {
         (Some(SecretSource::File), Some(p)) => {
             cmd.push_str(" --secret-file ");

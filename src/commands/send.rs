@@ -67,7 +67,7 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
         if !verbosity.quiet {
             if replay.rejected > 0 {
                 eprintln!(
-                    "cmzon-hook: warning: skipping {} request(s) listen rejected (413 or a body cut short): their bodies are incomplete",
+                    "cmzon-hook: warning: skipping {} request(s) listen rejected (413, a body cut short, or 404: posted to another path)",
                     replay.rejected
                 );
             }

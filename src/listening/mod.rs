@@ -8,11 +8,13 @@
 //! mark duplicates, forward, append to the capture (before answering, so every 2xx has its
 //! line on disk), emit the lines, wait `delay`, answer.
 //!
-//! Capture: every POST on the webhook path is appended, whatever its verdict, malformed ones
-//! included. A POST refused before its body was complete (413, unusable framing: 400/501,
-//! or the client stopped sending) is recorded with what arrived (nothing for 413 and
-//! framing) plus a last header [`REJECTED_HEADER`] saying why, so it is never lost silently
-//! and readers can tell it apart. GETs (handshakes) and requests on other paths are printed, not captured.
+//! Capture: every POST is appended, whatever its verdict, malformed ones included. A POST
+//! refused before its body was complete (413, unusable framing: 400/501, or the client
+//! stopped sending) is recorded with what arrived (nothing for 413 and framing) plus a last
+//! header [`REJECTED_HEADER`] saying why, so it is never lost silently and readers can tell
+//! it apart; a POST to another path than the webhook path is read whole, answered 404 and
+//! recorded the same way (`404 /x is not the webhook path /webhook`). Other methods (GET
+//! handshakes included) are printed, not captured.
 //!
 //! Stopping: [`RunningEndpoint::stop`] stops accepting, waits up to a grace period for the
 //! requests already received, waits for every capture line being written and then *seals*
@@ -93,7 +95,8 @@ pub struct EndpointConfig {
     pub workers: usize,
     /// Verify signatures with it; `None`: signatures are not checked.
     pub secret: Option<Secret>,
-    /// Answer 200 even to invalid or missing signatures.
+    /// Answer 200 even to invalid or missing signatures (when listen answers itself: with
+    /// `forward`, the app's answer is relayed whatever the verdict).
     pub accept_invalid: bool,
     /// Answer the GET verification handshake when `hub.verify_token` matches.
     pub verify_token: Option<String>,
@@ -103,7 +106,7 @@ pub struct EndpointConfig {
     pub delay: Duration,
     /// Largest accepted body (1..=[`MAX_BODY_LIMIT`]); larger ones get 413.
     pub max_body: u64,
-    /// Forward each accepted POST here and relay the answer.
+    /// Forward every POST here (invalid ones included) and relay the app's answer.
     pub forward: Option<Forward>,
     /// Append every POST to this capture file (JSONL).
     pub save: Option<PathBuf>,
@@ -172,6 +175,8 @@ pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
         Some(p) => Some(CaptureWriter::open(p)?),
         None => None,
     };
+    // Appending to a capture: number after its requests, so `cap.jsonl#N` names one request.
+    let first_id = save.as_deref().map_or(0, CaptureWriter::last_id);
     let server = server::Server::bind(&host, port)?;
     let addr = server.local_addr();
     if let Some(f) = &forward {
@@ -192,7 +197,7 @@ pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
         capture,
         gate: RwLock::new(()),
         sealed: AtomicBool::new(false),
-        next_id: AtomicU64::new(0),
+        next_id: AtomicU64::new(first_id),
         dedup: Mutex::new(Dedup::new(DEDUP_CAPACITY)),
         stats: Counters::default(),
         stop_flag: OnceLock::new(),
@@ -314,6 +319,8 @@ struct Counters {
     rejected: AtomicU64,
     malformed: AtomicU64,
     forward_failures: AtomicU64,
+    /// Forwarded events the app answered against listen's verdict.
+    disagreements: AtomicU64,
     saved: AtomicU64,
 }
 
@@ -347,6 +354,7 @@ impl Counters {
             rejected: g(&self.rejected),
             malformed: g(&self.malformed),
             forward_failures: g(&self.forward_failures),
+            disagreements: g(&self.disagreements),
             saved: None,
             abandoned: 0,
         }
@@ -443,7 +451,7 @@ impl EndpointState {
         if let Some((status, why)) = rq.framing_error() {
             let reason = format!("unusable body framing: {why}");
             let hint = "send one Content-Length, or Transfer-Encoding: chunked alone";
-            if inc.req.method == "POST" && inc.req.path == self.settings.path {
+            if inc.req.method == "POST" {
                 return self.rejected(rq, inc, status, &reason, Vec::new(), hint);
             }
             let text = printer::refused_line(
@@ -459,7 +467,8 @@ impl EndpointState {
             respond(rq, status, format!("{reason}\n").into_bytes(), None);
             return;
         }
-        if inc.req.path != self.settings.path {
+        // A POST to another path is read and captured like a delivery, then answered 404.
+        if inc.req.path != self.settings.path && inc.req.method != "POST" {
             let hint = format!("webhooks go to {} on this listener", self.settings.path);
             let text = printer::refused_line(
                 inc.time(),
@@ -526,6 +535,17 @@ impl EndpointState {
             ),
         };
         match body {
+            BodyRead::Complete(body) if inc.req.path != self.settings.path => {
+                let reason = format!(
+                    "{} is not the webhook path {}",
+                    inc.req.path, self.settings.path
+                );
+                let hint = format!(
+                    "point the sender at {} (a POST to another path is captured, marked 404)",
+                    self.settings.path
+                );
+                self.rejected(rq, inc, 404, &reason, body, &hint);
+            }
             BodyRead::Complete(body) => self.complete(rq, inc, body),
             BodyRead::TooLarge { declared } => {
                 let reason = match declared {
@@ -650,10 +670,8 @@ impl EndpointState {
         let mut reply_body = b"ok\n".to_vec();
         let mut reply_type = None;
         let mut forward_note = None;
-        let mut status = if !sig_ok {
-            reply_body = format!("{} signature\n", sig.label()).into_bytes();
-            401
-        } else if let Some(f) = &self.forward {
+        // A relay forwards every POST, whatever listen thinks of it: the app answers.
+        let mut status = if let Some(f) = &self.forward {
             match f.send(&inc.req.headers, body) {
                 Forwarded::Answered {
                     status,
@@ -661,14 +679,20 @@ impl EndpointState {
                     body,
                     content_type,
                 } => {
-                    forward_note = Some(printer::forward_line(&f.url, Ok((status, latency))));
+                    let mut note = printer::forward_line(&f.url, Ok((status, latency)), sig);
+                    if let Some(d) = printer::disagreement_line(sig, status, &body) {
+                        Counters::add(&self.stats.disagreements, 1);
+                        note.push('\n');
+                        note.push_str(&d);
+                    }
+                    forward_note = Some(note);
                     reply_body = body;
                     reply_type = content_type;
                     status
                 }
                 Forwarded::Failed { message } => {
                     Counters::add(&self.stats.forward_failures, 1);
-                    forward_note = Some(printer::forward_line(&f.url, Err(&message)));
+                    forward_note = Some(printer::forward_line(&f.url, Err(&message), sig));
                     reply_body = format!(
                         "cmzon-hook listen: could not forward to {}: {message}\n",
                         f.url
@@ -677,6 +701,9 @@ impl EndpointState {
                     502
                 }
             }
+        } else if !sig_ok {
+            reply_body = format!("{} signature\n", sig.label()).into_bytes();
+            401
         } else if let Err(ParseError::NotJson(_)) = &parsed {
             reply_body = b"malformed JSON\n".to_vec();
             400

@@ -316,7 +316,8 @@ pub fn refused_line(
 }
 
 /// The outcome of forwarding to the local app: its status and latency, or why it failed.
-pub fn forward_line(url: &str, outcome: Result<(u16, Duration), &str>) -> String {
+/// `sig` is listen's own verdict, printed next to the app's status.
+pub fn forward_line(url: &str, outcome: Result<(u16, Duration), &str>, sig: Sig) -> String {
     match outcome {
         Ok((status, latency)) => {
             let code = if (200..300).contains(&status) {
@@ -325,9 +326,10 @@ pub fn forward_line(url: &str, outcome: Result<(u16, Duration), &str>) -> String
                 status.to_string().red().to_string()
             };
             format!(
-                "      ↳ {} {code} in {}",
+                "      ↳ {} {code} in {} (listen: {})",
                 clean(url, 100).dimmed(),
-                format_latency(latency)
+                format_latency(latency),
+                sig.label()
             )
         }
         Err(why) => format!(
@@ -336,6 +338,32 @@ pub fn forward_line(url: &str, outcome: Result<(u16, Duration), &str>) -> String
             format!("forward failed: {}", clean(why, 200)).red()
         ),
     }
+}
+
+/// When the app's answer contradicts listen's verdict: an app accepting (2xx) an event whose
+/// signature is invalid or missing, or rejecting (4xx) one listen found valid (with the app's
+/// response body). `None` when they agree, or when listen has no secret.
+pub fn disagreement_line(sig: Sig, app_status: u16, app_body: &[u8]) -> Option<String> {
+    let text = match sig {
+        Sig::Invalid | Sig::Missing if (200..300).contains(&app_status) => format!(
+            "your app accepted a forged event: listen found its signature {} but the app answered {app_status}; it must verify X-Hub-Signature-256 and answer 401",
+            sig.label()
+        ),
+        Sig::Valid if (400..500).contains(&app_status) => {
+            let body = String::from_utf8_lossy(app_body);
+            let body = body.trim();
+            let said = if body.is_empty() {
+                "no body".to_string()
+            } else {
+                format!("\"{}\"", clean(body, 200))
+            };
+            format!(
+                "your app rejected an event listen found valid: it answered {app_status} ({said}); it most likely verifies a re-serialized body (verify the raw bytes) or uses another secret"
+            )
+        }
+        _ => return None,
+    };
+    Some(format!("      {} {}", "✗".red().bold(), text.red()))
 }
 
 /// `850 µs`, `12.3 ms`, `1.20 s`.
@@ -457,6 +485,9 @@ pub struct Ready<'a> {
     pub url: &'a str,
     /// Where the secret comes from (a flag or variable name, never the value).
     pub secret_source: Option<String>,
+    /// Without a secret: why, when a source was named but gave nothing (e.g. `MY_APP_SECRET,
+    /// named by cmzon-hook.toml, is not set`).
+    pub no_secret: Option<String>,
     pub accept_invalid: bool,
     pub verify_token: bool,
     pub save: Option<String>,
@@ -477,14 +508,20 @@ pub fn ready(r: &Ready<'_>, brief: bool) -> String {
         return s;
     }
     let sig = match &r.secret_source {
+        Some(src) if r.forward_to.is_some() => format!(
+            "verified with the secret from {src}; the app answers, and where it disagrees that is flagged"
+        ),
         Some(src) if r.accept_invalid => format!(
             "verified with the secret from {src}; invalid or unsigned still answered 200 (--accept-invalid)"
         ),
         Some(src) => format!(
             "verified with the secret from {src}; invalid or unsigned answered 401"
         ),
-        None => "unchecked (no secret: pass --secret-file PATH or set CMZON_WEBHOOK_SECRET)"
-            .to_string(),
+        None => match &r.no_secret {
+            Some(why) => format!("unchecked (no secret: {why})"),
+            None => "unchecked (no secret: pass --secret-file PATH or set CMZON_WEBHOOK_SECRET)"
+                .to_string(),
+        },
     };
     let _ = write!(s, "\n  signatures: {sig}");
     let hs = if r.verify_token {
@@ -497,7 +534,10 @@ pub fn ready(r: &Ready<'_>, brief: bool) -> String {
         let _ = write!(s, "\n  saving:     every POST to {p}");
     }
     if let Some(u) = r.forward_to {
-        let _ = write!(s, "\n  forwarding: to {u}; its status is the answer");
+        let _ = write!(
+            s,
+            "\n  forwarding: every POST (invalid ones too) to {u}; the app's answer is relayed"
+        );
     }
     if let Some(code) = r.status {
         let _ = write!(s, "\n  answering:  every POST with {code} (--status)");
@@ -533,6 +573,8 @@ pub struct ListenSummary {
     pub rejected: u64,
     pub malformed: u64,
     pub forward_failures: u64,
+    /// Forwarded events the app answered against listen's verdict.
+    pub disagreements: u64,
     /// Requests appended to the capture file, and its name.
     pub saved: Option<(u64, String)>,
     /// Requests still in flight when the grace period ran out.
@@ -575,6 +617,10 @@ pub fn summary(s: &ListenSummary) -> String {
         (s.rejected, "rejected"),
         (s.malformed, "malformed"),
         (s.forward_failures, "forward failed"),
+        (
+            s.disagreements,
+            "answered by the app against listen's verdict",
+        ),
     ] {
         if n > 0 {
             let _ = write!(out, ", {n} {what}");
@@ -810,14 +856,16 @@ mod tests {
         let ok = forward_line(
             "http://127.0.0.1:8080/hook",
             Ok((200, Duration::from_micros(3200))),
+            Sig::Valid,
         );
         assert!(
-            ok.contains("http://127.0.0.1:8080/hook 200 in 3.2 ms"),
+            ok.contains("http://127.0.0.1:8080/hook 200 in 3.2 ms (listen: valid)"),
             "{ok}"
         );
         let down = forward_line(
             "http://127.0.0.1:9/",
             Err("cannot connect to 127.0.0.1:9: refused"),
+            Sig::Unchecked,
         );
         assert!(
             down.contains("forward failed: cannot connect") && down.contains("→ 502"),

@@ -170,16 +170,87 @@ pub fn json_files_in(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Every request of a capture file as a source: exact body, captured signature kept aside.
-/// Requests `listen` rejected (413, a body cut short: marked with
-/// [`crate::capture::REJECTED_HEADER`]) hold incomplete bodies and are not replayed, nor are
-/// HAR entries that are not webhook deliveries (`GET /app.js`); [`Replay`] counts both.
+/// Which requests of a capture `--from-capture FILE#…` replays: numbers and ranges
+/// (`#7`, `#3-5`, `#2,7`, mixed), matched against the number after `#` in the request's
+/// label (a listen capture's `id`, a HAR or raw file's entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    ranges: Vec<(u64, u64)>,
+    text: String,
+}
+
+impl Selection {
+    fn parse(text: &str) -> Option<Selection> {
+        let mut ranges = Vec::new();
+        for item in text.split(',') {
+            let item = item.trim();
+            let (a, b) = match item.split_once('-') {
+                Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+                None => {
+                    let n = item.parse().ok()?;
+                    (n, n)
+                }
+            };
+            if a == 0 || b < a {
+                return None;
+            }
+            ranges.push((a, b));
+        }
+        Some(Selection {
+            ranges,
+            text: text.to_string(),
+        })
+    }
+
+    fn contains(&self, n: u64) -> bool {
+        self.ranges.iter().any(|&(a, b)| (a..=b).contains(&n))
+    }
+}
+
+/// Split `cap.jsonl#7` into the file and the selection. A path that names an existing file
+/// as given (a `#` in its name) is the file; `-` (stdin) takes no selection.
+pub fn split_capture_selector(path: &Path) -> Result<(PathBuf, Option<Selection>)> {
+    let text = path.to_string_lossy();
+    if path.exists() || text == "-" {
+        return Ok((path.to_path_buf(), None));
+    }
+    let Some((file, sel)) = text.rsplit_once('#') else {
+        return Ok((path.to_path_buf(), None));
+    };
+    let selection = Selection::parse(sel).ok_or_else(|| {
+        Error::usage(format!(
+            "`#{sel}` after the capture file is not a request number, range or list"
+        ))
+        .with_hint("use FILE#7, FILE#3-5 or FILE#2,7: the numbers listen prints and verify shows (cap.jsonl#7)")
+    })?;
+    Ok((PathBuf::from(file), Some(selection)))
+}
+
+/// The number after `#` in a request's label (`cap.jsonl#7` → 7), if it has one.
+fn label_number(source: &str) -> Option<u64> {
+    source.rsplit_once('#')?.1.parse().ok()
+}
+
+/// Every request of a capture file as a source (`FILE#…` only the requests selected):
+/// exact body, captured signature kept aside. Requests `listen` refused (marked with
+/// [`crate::capture::REJECTED_HEADER`]: 413 or a body cut short, whose bodies are incomplete,
+/// or a 404 POST to another path) are not replayed, nor are HAR entries that are not webhook
+/// deliveries (`GET /app.js`); [`Replay`] counts both.
 pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<Replay> {
+    let (path, selection) = split_capture_selector(path)?;
+    let path = path.as_path();
     let mut out = Vec::new();
     let mut rejected = 0;
+    let mut found: Vec<u64> = Vec::new();
     let (requests, skipped) = capture::read_deliveries(path)?;
     for item in requests {
         let located = item?;
+        if let Some(sel) = &selection {
+            match label_number(&located.source) {
+                Some(n) if sel.contains(n) => found.push(n),
+                _ => continue,
+            }
+        }
         if located
             .request
             .header(crate::capture::REJECTED_HEADER)
@@ -195,6 +266,34 @@ pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<Replay> {
             body,
             signature,
         });
+    }
+    if let Some(sel) = &selection {
+        // Each single number must be there; a range must match something.
+        let missing: Vec<String> = sel
+            .ranges
+            .iter()
+            .filter(|&&(a, b)| !found.iter().any(|n| (a..=b).contains(n)))
+            .map(|&(a, b)| {
+                if a == b {
+                    format!("#{a}")
+                } else {
+                    format!("#{a}-{b}")
+                }
+            })
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::input(format!(
+                "{} has no request {} (asked for #{})",
+                path.display(),
+                missing.join(", "),
+                sel.text
+            ))
+            .with_hint(format!(
+                "the numbers are listen's #N, as `cmzon-hook verify {}` labels them ({}#N)",
+                path.display(),
+                path.display()
+            )));
+        }
     }
     if out.is_empty() {
         let what = if rejected > 0 {
@@ -226,7 +325,7 @@ pub fn from_capture(path: &Path, sets: &[SetOp]) -> Result<Replay> {
 #[derive(Debug)]
 pub struct Replay {
     pub sources: Vec<Source>,
-    /// Requests listen rejected (413, a body cut short): their bodies are incomplete.
+    /// Requests listen rejected (413, a body cut short, a 404 POST to another path): not replayed.
     pub rejected: usize,
     /// HAR entries that are not webhook deliveries (not a POST with a body).
     pub skipped: capture::Skipped,

@@ -192,14 +192,20 @@ impl<'a> RequestVerifier<'a> {
         };
         // A --json line is about as long as its capture line: one allocation per block.
         batch.reserve(block.size());
-        // `name:line` for each request: the name written once, the number after it.
-        let mut source = format!("{}:", block.name());
+        // `name#id` for a request listen numbered (the `#7` it printed), else `name:line`:
+        // the name written once, the number after it.
+        let mut source = block.name().to_string();
         let name_len = source.len();
         for (line, request) in block.requests() {
             match request {
                 Ok(request) => {
                     source.truncate(name_len);
-                    source.push_str(decimal(line, &mut [0; 20]));
+                    let (mark, n) = match request.id {
+                        Some(id) => ('#', id),
+                        None => (':', line),
+                    };
+                    source.push(mark);
+                    source.push_str(decimal(n, &mut [0; 20]));
                     self.request(&mut batch, &source, &request)?;
                 }
                 Err(e) => batch.unreadable(e),

@@ -4,7 +4,7 @@
 //! `CMZON_WEBHOOK_SECRET`, env `WEBHOOK_SECRET` (the name CMzon's examples use).
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
@@ -36,6 +36,75 @@ impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
     }
+}
+
+/// Where the config file put the secret (no flag or standard variable gave one), so messages
+/// name the real source (`MY_APP_SECRET, named by cmzon-hook.toml`) and suggested commands
+/// read it the same way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigSecret {
+    pub kind: ConfigSecretKind,
+    /// The config file as the user gave it: `cmzon-hook.toml`, or the `--config` path.
+    pub origin: String,
+    /// `--config` was given: a suggested command must repeat it.
+    pub explicit: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSecretKind {
+    /// `secret_env = "NAME"`, and NAME is set.
+    Env(String),
+    /// `secret_env` names a variable that is not set (or empty). `None` when the name does not
+    /// look like a variable name (the secret itself may have been pasted there): not echoed.
+    UnsetEnv(Option<String>),
+    /// `secret_file = "PATH"` (resolved against the config file's directory).
+    File(PathBuf),
+    /// `secret = "…"`: the secret in the file itself (discouraged).
+    Plain,
+}
+
+impl ConfigSecret {
+    /// The source in words, e.g. `MY_APP_SECRET, named by cmzon-hook.toml` (never the value).
+    pub fn describe(&self) -> String {
+        let origin = &self.origin;
+        match &self.kind {
+            ConfigSecretKind::Env(name) | ConfigSecretKind::UnsetEnv(Some(name)) => {
+                format!("{name}, named by {origin}")
+            }
+            ConfigSecretKind::UnsetEnv(None) => {
+                format!("the variable named by secret_env in {origin}")
+            }
+            ConfigSecretKind::File(p) => format!("{}, named by {origin}", p.display()),
+            ConfigSecretKind::Plain => format!("the secret written in {origin}"),
+        }
+    }
+
+    /// The warning when `secret_env` names a variable that is not set; `None` otherwise.
+    pub fn unset_warning(&self) -> Option<String> {
+        let origin = &self.origin;
+        match &self.kind {
+            ConfigSecretKind::UnsetEnv(Some(name)) => Some(format!(
+                "{name} (named by secret_env in {origin}) is not set (or empty): export {name}, or pass --secret-file PATH"
+            )),
+            // The name is not echoed: a secret pasted where the name belongs must not leak.
+            ConfigSecretKind::UnsetEnv(None) => Some(format!(
+                "the environment variable named by secret_env in {origin} is not set or empty (its name is not shown: it does not look like a variable name; is the secret itself written there?)"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `name` looks like an environment variable's name as people write them
+/// (`MY_APP_SECRET`): upper-case letters, digits and `_`, not starting with a digit. Only such
+/// names are echoed in messages.
+pub fn looks_like_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// Where a secret was found, for messages (never the value).
@@ -132,6 +201,24 @@ mod tests {
 
     fn no_env(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn only_names_that_look_like_variables_are_echoed() {
+        assert!(looks_like_env_name("MY_APP_SECRET"));
+        assert!(looks_like_env_name("_S1"));
+        for not in ["", "1ABC", "Zq-HARDEN-s3cr3t", "whsec_abc", "A B"] {
+            assert!(!looks_like_env_name(not), "{not}");
+        }
+        let c = ConfigSecret {
+            kind: ConfigSecretKind::UnsetEnv(None),
+            origin: "cmzon-hook.toml".into(),
+            explicit: false,
+        };
+        assert!(c
+            .unset_warning()
+            .unwrap()
+            .contains("secret_env in cmzon-hook.toml"));
     }
 
     #[test]

@@ -681,12 +681,107 @@ fn forwarding_relays_exact_bytes_and_status() {
         "{note}"
     );
 
-    // Invalid signatures are not forwarded: answered 401 here.
-    assert_eq!(l.post_signed("wrong", &body).status, 401);
-    assert!(app
-        .received
-        .recv_timeout(Duration::from_millis(300))
-        .is_err());
+    // Invalid signatures are forwarded too (issue 14 point 11): the app answers.
+    assert_eq!(l.post_signed("wrong", &body).status, 201);
+    let (_, got) = app.received.recv_timeout(PATIENCE).expect("forwarded");
+    assert_eq!(got, body);
+}
+
+/// Issue 14 point 11: as a relay, listen forwards every POST byte-exact (forged, unsigned and
+/// malformed ones included), the sender gets the app's answer, listen prints its own verdict
+/// next to the app's status and flags an app that accepts a forged event or rejects a valid
+/// one; `--forward-timeout` bounds the wait for the app.
+#[test]
+fn forwarding_relays_every_post_and_flags_disagreements() {
+    let dir = tmp();
+    let body = render("message_text");
+
+    // An app that accepts everything: forged and unsigned events are accepted, and flagged.
+    let lax = App::start(200, "ok");
+    let l = Listener::start(
+        dir.path(),
+        &["--forward-to", &lax.url, "--accept-invalid"],
+        &env_secret(),
+    );
+    assert!(
+        l.ready_block()
+            .contains("--accept-invalid has no effect with --forward-to"),
+        "{}",
+        l.ready_block()
+    );
+    let r = l.post_signed("a-forged-secret", &body);
+    assert_eq!(
+        (r.status, r.text().as_str()),
+        (200, "ok"),
+        "the app's answer"
+    );
+    let (headers, got) = lax.received.recv_timeout(PATIENCE).expect("forwarded");
+    assert_eq!(got, body, "byte-exact");
+    assert!(headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("X-Hub-Signature-256")));
+    let note = l.wait_line("↳");
+    assert!(
+        note.contains(" 200 in ") && note.contains("(listen: invalid)"),
+        "{note}"
+    );
+    let flag = l.wait_line("your app accepted a forged event");
+    assert!(flag.contains("invalid") && flag.contains("401"), "{flag}");
+    assert_eq!(l.post(&body, &[]).status, 200);
+    lax.received
+        .recv_timeout(PATIENCE)
+        .expect("unsigned forwarded");
+    l.wait_line("signature missing but the app answered 200");
+    let malformed = b"{\"not json".to_vec();
+    assert_eq!(l.post_signed(SECRET, &malformed).status, 200);
+    assert_eq!(lax.received.recv_timeout(PATIENCE).unwrap().1, malformed);
+    let stopped = l.interrupt();
+    assert!(
+        stopped
+            .stderr_text()
+            .contains("2 answered by the app against listen's verdict"),
+        "{}",
+        stopped.stderr_text()
+    );
+
+    // An app that rejects a valid event: its answer is relayed, with its body and a hint.
+    let strict = App::start(401, "invalid signature");
+    let l = Listener::start(dir.path(), &["--forward-to", &strict.url], &env_secret());
+    let r = l.post_signed(SECRET, &body);
+    assert_eq!((r.status, r.text().as_str()), (401, "invalid signature"));
+    let note = l.wait_line("↳");
+    assert!(
+        note.contains(" 401 in ") && note.contains("(listen: valid)"),
+        "{note}"
+    );
+    let flag = l.wait_line("your app rejected an event listen found valid");
+    assert!(
+        flag.contains("\"invalid signature\"")
+            && flag.contains("re-serialized body")
+            && flag.contains("another secret"),
+        "{flag}"
+    );
+    // Agreement is not flagged: the app rejects a forged event.
+    assert_eq!(l.post_signed("a-forged-secret", &body).status, 401);
+    l.wait_line("(listen: invalid)");
+    drop(l);
+
+    // An app that never answers: --forward-timeout gives up, 502.
+    let silent = support::server::LocalServer::start(|_, mut s| {
+        use std::io::Read;
+        let mut buf = [0u8; 4096];
+        while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+    });
+    let url = silent.url("/hook");
+    let l = Listener::start(
+        dir.path(),
+        &["--forward-to", &url, "--forward-timeout", "0.5"],
+        &env_secret(),
+    );
+    let t = Instant::now();
+    assert_eq!(l.post_signed(SECRET, &body).status, 502);
+    assert!(t.elapsed() < Duration::from_secs(8), "{:?}", t.elapsed());
+    l.wait_line("forward failed");
 }
 
 #[test]
@@ -772,7 +867,7 @@ fn limits_and_wrong_requests() {
     assert!(r.text().contains("/webhook"), "{}", r.text());
     let line = l.wait_line("/hooks");
     assert!(line.contains("404"), "{line}");
-    l.wait_line("webhooks go to /webhook");
+    l.wait_line("point the sender at /webhook");
 
     // Still serving.
     assert_eq!(l.post(&render("messages"), &[]).status, 200);
@@ -783,15 +878,22 @@ fn limits_and_wrong_requests() {
         .iter()
         .filter(|v| captured_header(v, "X-Cmzon-Hook-Rejected").is_some())
         .collect();
-    assert_eq!(rejected.len(), 2, "both 413s recorded: {lines:#?}");
+    assert_eq!(
+        rejected.len(),
+        3,
+        "both 413s and the 404 recorded: {lines:#?}"
+    );
     assert!(captured_header(rejected[0], "X-Cmzon-Hook-Rejected")
         .unwrap()
         .starts_with("413 "));
     assert!(captured_body(rejected[0]).is_empty());
+    assert!(captured_header(rejected[2], "X-Cmzon-Hook-Rejected")
+        .unwrap()
+        .starts_with("404 "));
     assert_eq!(
         lines.len(),
-        4,
-        "two 413s, the malformed body and the last POST"
+        5,
+        "two 413s, the malformed body, the 404 and the last POST"
     );
 }
 
@@ -1021,4 +1123,262 @@ fn concurrent_deliveries_never_interleave() {
     let mut ids: Vec<u64> = lines.iter().map(|v| v["id"].as_u64().unwrap()).collect();
     ids.sort();
     assert_eq!(ids, (1..=40).collect::<Vec<_>>());
+}
+
+/// Issue 14 point 13: a POST to a wrong path gets 404 and is captured too (every POST is),
+/// byte-exact and marked rejected with its status; `verify` reports it as not verified,
+/// naming the wrong path, and `send --from-capture` skips it like other refused requests.
+#[test]
+fn a_post_to_a_wrong_path_is_captured_with_its_404() {
+    let dir = tmp();
+    let cap = dir.path().join("cap.jsonl");
+    let l = Listener::start(
+        dir.path(),
+        &["--save", cap.to_str().unwrap()],
+        &env_secret(),
+    );
+    let body = render("message_text");
+    let sig = cmzon_hook::webhook::signature::sign(SECRET.as_bytes(), &body);
+    let r = l.request(
+        "POST",
+        "/hooks",
+        &[("X-Hub-Signature-256", sig.as_str())],
+        &body,
+    );
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("/webhook"), "{}", r.text());
+    assert_eq!(l.post_signed(SECRET, &body).status, 200);
+    let stopped = l.interrupt();
+    assert!(
+        stopped.stderr_text().contains("2 saved") || stopped.stderr_text().contains("saved 2"),
+        "{}",
+        stopped.stderr_text()
+    );
+    let lines = capture_lines(&cap);
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert_eq!(lines[0]["path"], "/hooks");
+    assert_eq!(lines[0]["id"], 1);
+    assert_eq!(captured_body(&lines[0]), body, "byte-exact");
+    let marker = captured_header(&lines[0], "X-Cmzon-Hook-Rejected").unwrap();
+    assert!(
+        marker.starts_with("404 ") && marker.contains("/webhook"),
+        "{marker}"
+    );
+
+    let out = support::cmzon_process(dir.path())
+        .args(["verify", "cap.jsonl"])
+        .env("CMZON_WEBHOOK_SECRET", SECRET)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("not verified: listen answered 404") && stdout.contains("/hooks"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("before its body was complete"), "{stdout}");
+    assert!(stdout.contains("the webhook path"), "{stdout}");
+}
+
+/// Issue 14 point 15: with `secret_env = "MY_APP_SECRET"` in cmzon-hook.toml, the banner
+/// names that source (not `--secret`), its `try:` line reads the secret the same way (and
+/// works as printed), and an unset variable is named in the warning and the banner.
+#[test]
+fn a_secret_named_by_the_config_file_is_labelled_by_its_real_source() {
+    let dir = tmp();
+    std::fs::write(
+        dir.path().join("cmzon-hook.toml"),
+        "secret_env = \"MY_APP_SECRET\"\n",
+    )
+    .unwrap();
+    let l = Listener::start(dir.path(), &[], &[("MY_APP_SECRET", SECRET)]);
+    let ready = l.ready_block();
+    assert!(
+        ready.contains("secret from MY_APP_SECRET, named by cmzon-hook.toml"),
+        "{ready}"
+    );
+    assert!(!ready.contains("--secret"), "{ready}");
+    let try_line = ready
+        .lines()
+        .find_map(|x| x.trim().strip_prefix("try:"))
+        .expect("a try: line")
+        .trim()
+        .to_string();
+    assert_eq!(
+        try_line,
+        format!("cmzon-hook send messages --to {}", l.url),
+        "{ready}"
+    );
+    // The suggested command, run as printed (same directory, same environment), delivers a
+    // valid event.
+    let args: Vec<&str> = try_line.split(' ').skip(1).collect();
+    let out = support::cmzon_process(dir.path())
+        .args(&args)
+        .env("MY_APP_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = l.wait_line("#1 ");
+    assert!(line.contains(" valid "), "{line}");
+    drop(l);
+
+    // The named variable unset: the warning and the banner name it.
+    let l = Listener::start(dir.path(), &[], &[]);
+    let ready = l.ready_block();
+    assert!(
+        ready
+            .contains("warning: MY_APP_SECRET (named by secret_env in cmzon-hook.toml) is not set"),
+        "{ready}"
+    );
+    assert!(
+        ready.contains(
+            "unchecked (no secret: MY_APP_SECRET, named by cmzon-hook.toml, is not set (or empty))"
+        ),
+        "{ready}"
+    );
+    drop(l);
+
+    // A config named by --config: named in the banner, repeated in the try: line.
+    std::fs::create_dir(dir.path().join("conf")).unwrap();
+    std::fs::rename(
+        dir.path().join("cmzon-hook.toml"),
+        dir.path().join("conf/app.toml"),
+    )
+    .unwrap();
+    let l = Listener::start(
+        dir.path(),
+        &["--config", "conf/app.toml"],
+        &[("MY_APP_SECRET", SECRET)],
+    );
+    let ready = l.ready_block();
+    assert!(
+        ready.contains("secret from MY_APP_SECRET, named by conf/app.toml;"),
+        "{ready}"
+    );
+    assert!(
+        ready.contains(&format!(
+            "try:        cmzon-hook send messages --to {} --config conf/app.toml",
+            l.url
+        )),
+        "{ready}"
+    );
+}
+
+/// Issue 14 point 14: listen numbers requests `#N` and not every request is captured (a GET
+/// handshake is not), so verify names a listen capture's requests by their `id`
+/// (`cap.jsonl#3`, the same number listen printed) and `send --from-capture cap.jsonl#3`
+/// replays that one request (also `#1-3` and `#1,3`).
+#[test]
+fn request_numbers_match_from_listen_to_verify_to_send() {
+    let dir = tmp();
+    let cap = dir.path().join("cap.jsonl");
+    let l = Listener::start(
+        dir.path(),
+        &["--save", cap.to_str().unwrap()],
+        &env_secret(),
+    );
+    let first = render("message_text");
+    let third = render("status_read");
+    assert_eq!(l.post_signed(SECRET, &first).status, 200);
+    assert_eq!(l.request("GET", &l.path, &[], b"").status, 403);
+    assert_eq!(l.post_signed("a-forged-secret", &third).status, 401);
+    let forged = l.wait_line("#3 ");
+    assert!(forged.contains("invalid"), "{forged}");
+    drop(l);
+
+    let verify = |args: &[&str]| {
+        let out = support::cmzon_process(dir.path())
+            .arg("verify")
+            .args(args)
+            .env("CMZON_WEBHOOK_SECRET", SECRET)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = verify(&["cap.jsonl"]);
+    let line_of = |label: &str| {
+        text.lines()
+            .find(|x| x.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} line in:\n{text}"))
+            .to_string()
+    };
+    assert!(line_of("cap.jsonl#1 ").contains('✓'), "{text}");
+    assert!(line_of("cap.jsonl#3 ").contains('✗'), "{text}");
+    assert!(!text.contains("cap.jsonl:"), "{text}");
+
+    // Replay by number: one, a range, a list.
+    let app = App::start(200, "ok");
+    let send = |from: &str| {
+        support::cmzon_process(dir.path())
+            .args(["send", "--from-capture", from, "--to", &app.url])
+            .env("CMZON_WEBHOOK_SECRET", SECRET)
+            .output()
+            .unwrap()
+    };
+    let got = |n: usize| -> Vec<Vec<u8>> {
+        (0..n)
+            .map(|_| app.received.recv_timeout(PATIENCE).expect("app got it").1)
+            .collect()
+    };
+    let out = send("cap.jsonl#3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(got(1), vec![third.clone()]);
+    for sel in ["cap.jsonl#1-3", "cap.jsonl#1,3"] {
+        let out = send(sel);
+        assert!(
+            out.status.success(),
+            "{sel}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(got(2), vec![first.clone(), third.clone()], "{sel}");
+    }
+    assert!(app
+        .received
+        .recv_timeout(Duration::from_millis(200))
+        .is_err());
+    // #2 was the GET: not in the capture, and said so.
+    let out = send("cap.jsonl#2");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cap.jsonl has no request #2"), "{err}");
+    let out = send("cap.jsonl#x");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("FILE#3-5"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Issue 14 point 14: a second `listen --save` on the same capture numbers after the
+/// requests already there, so each `cap.jsonl#N` names one request.
+#[test]
+fn appending_to_a_capture_continues_its_numbers() {
+    let dir = tmp();
+    let cap = dir.path().join("cap.jsonl");
+    let save = ["--save", cap.to_str().unwrap()];
+    for _ in 0..2 {
+        let l = Listener::start(dir.path(), &save, &env_secret());
+        assert_eq!(l.post_signed(SECRET, &render("messages")).status, 200);
+        assert_eq!(l.post_signed(SECRET, &render("messages")).status, 200);
+        drop(l);
+    }
+    let l = Listener::start(dir.path(), &save, &env_secret());
+    assert_eq!(l.post_signed(SECRET, &render("messages")).status, 200);
+    let line = l.wait_line("#5 ");
+    assert!(line.contains("valid"), "{line}");
+    drop(l);
+    let ids: Vec<u64> = capture_lines(&cap)
+        .iter()
+        .map(|v| v["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
 }

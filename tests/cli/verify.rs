@@ -49,8 +49,8 @@ fn jsonl_capture_all_valid() {
     assert_eq!(
         lines,
         [
-            "cap.jsonl:1  ✓  message text wamid.A from 16505551234 (Alice): Hello",
-            "cap.jsonl:2  ✓  message text wamid.B from 16505551234 (Alice): mangé / café 😮",
+            "cap.jsonl#1  ✓  message text wamid.A from 16505551234 (Alice): Hello",
+            "cap.jsonl#2  ✓  message text wamid.B from 16505551234 (Alice): mangé / café 😮",
         ]
     );
     assert_eq!(r.stderr, "verified 2 requests: 2 valid, 0 invalid\n");
@@ -64,7 +64,7 @@ fn quiet_drops_the_summary_only() {
     let r = verify(d.path(), &["-q", "c.jsonl"]);
     assert_eq!(r.code, 0);
     assert_eq!(r.stderr, "");
-    assert!(r.stdout.starts_with("c.jsonl:1  ✓"), "{}", r.stdout);
+    assert!(r.stdout.starts_with("c.jsonl#1  ✓"), "{}", r.stdout);
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn formats_are_detected_from_content_not_extension() {
     );
     let r = verify(d.path(), &["--json", "looks-like.har"]);
     assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(r.json_lines()[0]["source"], "looks-like.har:1");
+    assert_eq!(r.json_lines()[0]["source"], "looks-like.har#1");
 
     // Capture from stdin.
     let mut c = cmzon(d.path());
@@ -228,7 +228,7 @@ fn formats_are_detected_from_content_not_extension() {
         .write_stdin(std::fs::read(d.path().join("looks-like.har")).unwrap());
     let r = run(c, SECRET);
     assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(r.json_lines()[0]["source"], "-:1");
+    assert_eq!(r.json_lines()[0]["source"], "-#1");
 }
 
 /// One capture line per failure reason; `--json` gives each its reason.
@@ -274,7 +274,7 @@ fn each_failure_reason() {
         (false, Value::Null, "unsupported signature scheme `md5=`"),
     ];
     for (i, (line, (valid, scheme, reason))) in lines.iter().zip(cases).enumerate() {
-        assert_eq!(line["source"], format!("reasons.jsonl:{}", i + 1));
+        assert_eq!(line["source"], format!("reasons.jsonl#{}", i + 1));
         assert_eq!(line["valid"], valid, "{line}");
         assert_eq!(line["scheme"], scheme, "{line}");
         let got = line["reason"].as_str().unwrap();
@@ -291,10 +291,10 @@ fn each_failure_reason() {
     // The human view says the same things.
     let r = verify(d.path(), &["reasons.jsonl"]);
     assert_eq!(r.code, 1);
-    assert!(r.stdout.contains("reasons.jsonl:1  ✗  message text wamid.F from 16505551234 (Alice): reasons — no X-Hub-Signature-256 header\n    hint: "), "{}", r.stdout);
+    assert!(r.stdout.contains("reasons.jsonl#1  ✗  message text wamid.F from 16505551234 (Alice): reasons — no X-Hub-Signature-256 header\n    hint: "), "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("reasons.jsonl:6  ✗  message text wamid.F"),
+            .contains("reasons.jsonl#6  ✗  message text wamid.F"),
         "{}",
         r.stdout
     );
@@ -599,7 +599,7 @@ fn secret_from_file_and_env_and_never_in_output_even_verbose() {
         let r = run(c, SECRET);
         assert_eq!(r.code, 1, "{r:?}");
         assert!(
-            r.stdout.contains("c.jsonl:1") && r.stdout.contains("c.jsonl:2"),
+            r.stdout.contains("c.jsonl#1") && r.stdout.contains("c.jsonl#2"),
             "{r:?}"
         );
         if r.stderr.contains("Authorization") {
@@ -608,7 +608,7 @@ fn secret_from_file_and_env_and_never_in_output_even_verbose() {
     }
     let r = verify(d.path(), &["-v", "c.jsonl"]);
     assert!(
-        r.stderr.contains("  c.jsonl:1: POST /webhook, "),
+        r.stderr.contains("  c.jsonl#1: POST /webhook, "),
         "{}",
         r.stderr
     );
@@ -677,7 +677,7 @@ fn a_hundred_thousand_request_capture_verifies() {
     assert_eq!(r.stdout.matches("  ✓  ").count(), N as usize);
     assert_eq!(
         r.stdout.lines().last(),
-        Some("big.jsonl:100000  ✓  (no events)")
+        Some("big.jsonl#100000  ✓  (no events)")
     );
     assert_eq!(
         r.stderr,

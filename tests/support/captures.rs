@@ -36,7 +36,7 @@ pub fn run(mut cmd: Command, secret: &str) -> Run {
 /// A POST /webhook request with these headers and body.
 pub fn request(headers: &[(&str, &str)], body: &[u8]) -> CapturedRequest {
     CapturedRequest {
-        id: Some(1),
+        id: None,
         received_at: Some("2024-05-01T12:00:00Z".into()),
         remote_addr: Some("127.0.0.1:50000".into()),
         method: "POST".into(),

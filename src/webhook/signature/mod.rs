@@ -112,8 +112,9 @@ pub enum Verdict {
     WrongScheme { found: String },
     /// Not `<scheme>=<hex>`: bad hex, wrong length, empty.
     Malformed { reason: String },
-    /// Not checked: the capture says the request was refused before its body was complete
-    /// (`why` is e.g. `413 Payload Too Large`), so no signature could match.
+    /// Not checked: the capture says listen refused the request (`why` is e.g.
+    /// `413 Payload Too Large`): before its body was complete, so no signature could match,
+    /// or (`404 …`) because it was POSTed to another path than the webhook path.
     Incomplete { why: String },
     /// Well-formed but does not match. Prefixes are the first 8 hex chars (never the secret).
     Mismatch {
@@ -172,9 +173,12 @@ impl Verdict {
                 format!("unsupported signature scheme `{found}=` (expected sha256=)")
             }
             Verdict::Malformed { reason } => format!("malformed signature: {reason}"),
-            Verdict::Incomplete { why } => format!(
-                "not verified: listen refused this request before its body was complete ({why})"
-            ),
+            Verdict::Incomplete { why } => match why.strip_prefix("404 ") {
+                Some(wrong_path) => format!("not verified: listen answered 404: {wrong_path}"),
+                None => format!(
+                    "not verified: listen refused this request before its body was complete ({why})"
+                ),
+            },
             Verdict::Mismatch {
                 expected_prefix,
                 got_prefix,
@@ -205,6 +209,10 @@ impl Verdict {
             Verdict::Valid { .. } => None,
             Verdict::Missing => Some(
                 "the sender must send X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>".into(),
+            ),
+            Verdict::Incomplete { why } if why.starts_with("404 ") => Some(
+                "the sender posted to the wrong path: point it at the webhook path (send --from-capture skips this request)"
+                    .into(),
             ),
             Verdict::Incomplete { .. } => Some(
                 "the delivery never reached a handler; resend it (for 413, raise listen --max-body)"

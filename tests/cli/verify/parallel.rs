@@ -53,7 +53,7 @@ fn large_capture_is_reported_in_file_order() {
     let lines = r.json_lines();
     assert_eq!(lines.len(), requests.len());
     for (got, (line, valid, wamid)) in lines.iter().zip(&requests) {
-        assert_eq!(got["source"], format!("cap.jsonl:{line}"));
+        assert_eq!(got["source"], format!("cap.jsonl#{line}"));
         assert_eq!(got["valid"], *valid, "{got}");
         assert_eq!(got["events"][0]["id"], wamid.as_str(), "{got}");
     }
@@ -89,7 +89,7 @@ fn large_capture_is_reported_in_file_order() {
         .collect();
     let want: Vec<String> = requests
         .iter()
-        .map(|(line, valid, _)| format!("cap.jsonl:{line} {}", if *valid { "✓" } else { "✗" }))
+        .map(|(line, valid, _)| format!("cap.jsonl#{line} {}", if *valid { "✓" } else { "✗" }))
         .collect();
     assert_eq!(marks, want);
 }
@@ -105,9 +105,9 @@ fn stdin_capture_reads_the_same_as_the_file() {
     let r = run(c, SECRET);
     let lines = r.json_lines();
     assert_eq!(lines.len(), requests.len());
-    assert_eq!(lines[0]["source"], format!("-:{}", requests[0].0));
+    assert_eq!(lines[0]["source"], format!("-#{}", requests[0].0));
     let last = requests.last().unwrap();
-    assert_eq!(lines.last().unwrap()["source"], format!("-:{}", last.0));
+    assert_eq!(lines.last().unwrap()["source"], format!("-#{}", last.0));
 }
 
 /// A capture of at least 1 MiB is mapped into memory, a smaller one (and stdin) read: both
@@ -141,15 +141,18 @@ fn mapped_capture_reads_the_same_as_stdin() {
 
     assert_eq!(mapped.code, 2, "{}", mapped.stderr);
     assert_eq!(read.code, 2, "{}", read.stderr);
-    assert_eq!(mapped.stdout.replace("\"cap.jsonl:", "\"-:"), read.stdout);
+    assert_eq!(
+        mapped
+            .stdout
+            .replace("\"cap.jsonl#", "\"-#")
+            .replace("\"cap.jsonl:", "\"-:"),
+        read.stdout
+    );
     assert_eq!(mapped.stderr.replace("cap.jsonl:", "-:"), read.stderr);
     let lines = mapped.json_lines();
     assert_eq!(lines.len(), requests.len() + 1);
-    // Two lines (the blank ones) before the first request line.
-    assert_eq!(
-        lines[0]["source"],
-        format!("cap.jsonl:{}", requests[0].0 + 2)
-    );
+    // Named by the capture's id, not the line: the blank lines before it change nothing.
+    assert_eq!(lines[0]["source"], format!("cap.jsonl#{}", requests[0].0));
     let long = lines
         .iter()
         .find(|l| l["events"][0]["id"] == "wamid.long")
@@ -182,7 +185,7 @@ fn capture_truncated_while_mapped_is_an_error_not_a_crash() {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut first = String::new();
     stdout.read_line(&mut first).unwrap();
-    assert!(first.contains("\"source\":\"cap.jsonl:"), "{first}");
+    assert!(first.contains("\"source\":\"cap.jsonl#"), "{first}");
     // verify is now blocked writing (nobody reads its stdout) with most of the file unread.
     std::fs::File::options()
         .write(true)
