@@ -124,3 +124,51 @@ fn bash_completes_subcommand_flags_and_values() {
     assert_eq!(bash_complete(&["cmzon-hook", "fixtures", "sh"]), ["show"]);
     assert_eq!(bash_complete(&["cmzon-hook", "li"]), ["listen", "lint"]);
 }
+
+/// What a real `fish` offers for `line` with the generated script loaded (`complete -C`):
+/// the candidates, without their descriptions.
+fn fish_complete(line: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cmzon(dir.path())
+        .args(["completions", "fish"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let script = dir.path().join("cmzon-hook.fish");
+    std::fs::write(&script, &out.stdout).unwrap();
+    let driver = format!("source '{}'; complete -C '{line}'", script.display());
+    let out = std::process::Command::new("fish")
+        .args(["--no-config", "-c", &driver])
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .current_dir(dir.path())
+        .output()
+        .expect("fish is needed for the completion test (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "fish failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn fish_completes_subcommand_flags_and_values() {
+    assert_eq!(
+        fish_complete("cmzon-hook send --tamper "),
+        [
+            "bad-signature",
+            "modified-body",
+            "no-signature",
+            "wrong-secret"
+        ]
+    );
+    assert_eq!(fish_complete("cmzon-hook send --tam"), ["--tamper"]);
+    let subcommands = fish_complete("cmzon-hook li");
+    assert_eq!(subcommands, ["lint", "listen"]);
+}
