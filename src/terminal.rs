@@ -87,9 +87,32 @@ pub struct Verbosity {
     pub verbose: u8,
 }
 
+/// Quote for a POSIX shell when needed, for the commands we print for the user to run.
+pub fn shell_quote(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/:._-+=,@%".contains(c));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_quote_quotes_only_what_needs_it() {
+        assert_eq!(
+            shell_quote("http://127.0.0.1:3000/webhook"),
+            "http://127.0.0.1:3000/webhook"
+        );
+        assert_eq!(shell_quote("my cap.jsonl"), "'my cap.jsonl'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
 
     #[test]
     fn line_buffers_are_empty_reused_and_lent_when_busy() {

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::http::delivery::{self, ClientOptions};
 use crate::listening::printer;
 use crate::listening::{self, EndpointConfig, Forward, OutputFormat, StopReason, MAX_BODY_LIMIT};
-use crate::terminal::Verbosity;
+use crate::terminal::{shell_quote, Verbosity};
 use crate::webhook::secret::{self, ConfigSecretKind, SecretSource};
 
 pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
@@ -220,18 +220,6 @@ fn send_command(url: &str, source: Option<SecretSource>, args: &ListenArgs) -> S
         _ => {}
     }
     cmd
-}
-
-/// Quote for a POSIX shell when needed.
-fn shell_quote(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/:._-+=,@%".contains(c));
-    if safe {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
 }
 
 #[cfg(test)]

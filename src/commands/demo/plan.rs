@@ -14,6 +14,7 @@ use crate::http::delivery;
 use crate::listening::printer;
 use crate::sending;
 use crate::sending::payload::{Signer, Source, Tamper};
+use crate::terminal::shell_quote;
 use crate::webhook::fixtures::{self, TokenSource};
 use crate::webhook::secret::Secret;
 
@@ -94,18 +95,6 @@ impl TempCapture {
             shell_quote(&self.path.display().to_string()),
             shell_quote(&secret.display().to_string())
         ))
-    }
-}
-
-/// Quote for a POSIX shell when needed.
-fn shell_quote(s: &str) -> String {
-    let safe = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/:._-+=,@%".contains(c));
-    if safe {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 
