@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
+use crate::json::style::{self, PYTHON_DUMPS};
 use crate::webhook::fixtures::{self, Layout, TokenSource};
 
 /// The text put in the raw-body probe: non-ASCII, `/` and `@`, as real messages carry.
@@ -65,58 +66,7 @@ pub fn space_after_colons(json: &[u8]) -> Vec<u8> {
 /// it tells "re-serialized body" apart from "wrong secret" when the compact event is refused.
 pub fn python_event(compact: &[u8]) -> Vec<u8> {
     let v: Value = serde_json::from_slice(compact).unwrap_or_else(|_| json!({}));
-    let mut out = Vec::with_capacity(compact.len() + compact.len() / 4);
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
-    serde::Serialize::serialize(&v, &mut ser).expect("writing to a Vec cannot fail");
-    out
-}
-
-/// serde_json's compact output with Python's default separators and `ensure_ascii`.
-struct PythonFormatter;
-
-impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_key<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> std::io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            w.write_all(b", ")
-        }
-    }
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b": ")
-    }
-    fn write_string_fragment<W: ?Sized + std::io::Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> std::io::Result<()> {
-        for c in fragment.chars() {
-            if c.is_ascii() {
-                w.write_all(&[c as u8])?;
-            } else {
-                let mut units = [0u16; 2];
-                for u in c.encode_utf16(&mut units) {
-                    write!(w, "\\u{u:04x}")?;
-                }
-            }
-        }
-        Ok(())
-    }
+    style::serialize(&v, PYTHON_DUMPS)
 }
 
 /// The event with its text changed (for "modified after signing").
