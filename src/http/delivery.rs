@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
 use crate::error::{Error, Result};
@@ -158,23 +157,7 @@ impl Client {
     pub fn with_trust(opts: &ClientOptions, trust: Option<Arc<TrustStore>>) -> Result<Client> {
         let mut extra_roots = Vec::new();
         if let (None, Some(path)) = (&trust, &opts.ca_cert) {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::file(path.display(), &e)
-                    .with_hint("--ca-cert takes a PEM file with one or more CA certificates")
-            })?;
-            let not_pem = || {
-                Error::input(format!("{} is not a PEM certificate", path.display()))
-                    .with_hint("--ca-cert takes a PEM file (-----BEGIN CERTIFICATE-----)")
-            };
-            extra_roots = CertificateDer::pem_slice_iter(&pem)
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|_| not_pem())?;
-            if extra_roots.is_empty() {
-                return Err(
-                    Error::input(format!("{} holds no PEM certificate", path.display()))
-                        .with_hint("--ca-cert takes a PEM file (-----BEGIN CERTIFICATE-----)"),
-                );
-            }
+            extra_roots = tls::read_ca_cert(path)?;
         }
         let env = |k: &str| std::env::var(k).ok();
         Ok(Client {

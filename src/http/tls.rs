@@ -30,14 +30,15 @@ impl TrustStore {
         let system = add_system(&mut roots);
         let mut extra = 0;
         if let Some(path) = ca_cert {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::file(path.display(), &e)
-                    .with_hint("--ca-cert takes a PEM file with one or more CA certificates")
-            })?;
-            extra = add_pem(&mut roots, &pem).map_err(|m| {
-                Error::input(format!("{}: {m}", path.display()))
-                    .with_hint("--ca-cert takes a PEM file (-----BEGIN CERTIFICATE-----)")
-            })?;
+            let (added, _) = roots.add_parsable_certificates(read_ca_cert(path)?);
+            if added == 0 {
+                return Err(Error::input(format!(
+                    "{}: holds no usable CA certificate",
+                    path.display()
+                ))
+                .with_hint(CA_CERT_HINT));
+            }
+            extra = added;
         }
         Ok(TrustStore {
             roots: Arc::new(roots),
@@ -78,14 +79,32 @@ impl TrustStore {
     }
 }
 
-fn add_pem(roots: &mut RootCertStore, pem: &[u8]) -> std::result::Result<usize, String> {
+/// What `--ca-cert` takes, for every error about it.
+const CA_CERT_HINT: &str =
+    "--ca-cert takes a PEM file with one or more CA certificates (-----BEGIN CERTIFICATE-----)";
+
+/// The certificates of a `--ca-cert` PEM file, or an error naming the file and the problem.
+/// Read when the client is built, so a bad file fails at once even where the system store
+/// is loaded later.
+pub fn read_ca_cert(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    let pem =
+        std::fs::read(path).map_err(|e| Error::file(path.display(), &e).with_hint(CA_CERT_HINT))?;
+    parse_pem(&pem)
+        .map_err(|m| Error::input(format!("{}: {m}", path.display())).with_hint(CA_CERT_HINT))
+}
+
+fn parse_pem(pem: &[u8]) -> std::result::Result<Vec<CertificateDer<'static>>, String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| format!("not a PEM certificate file ({})", pem_problem(&e)))?;
     if certs.is_empty() {
         return Err("holds no PEM certificate".into());
     }
-    let (added, _) = roots.add_parsable_certificates(certs);
+    Ok(certs)
+}
+
+fn add_pem(roots: &mut RootCertStore, pem: &[u8]) -> std::result::Result<usize, String> {
+    let (added, _) = roots.add_parsable_certificates(parse_pem(pem)?);
     if added == 0 {
         return Err("holds no usable CA certificate".into());
     }
