@@ -1,6 +1,6 @@
 //! Captured requests: the model (`CapturedRequest`, its borrowing twin `RequestRef`, where
 //! each came from), the three file formats that hold them and the one JSONL writer
-//! `listen --save` uses. Imports only primitives (error, output) and `json`: never an engine.
+//! `listen --save` uses. Imports only primitives (error, terminal) and `json`: never an engine.
 //!
 //! The format is detected from content, not from the file name (`open.rs`):
 //! - **JSONL** (`jsonl.rs`): the first non-blank line is a JSON object that is not a HAR

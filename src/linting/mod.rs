@@ -1,6 +1,6 @@
 //! The lint engine: which checks exist and the pure rules that judge an endpoint, the probes
 //! it sends, running them against a URL, and the report in its JSON, JUnit and human forms.
-//! It may import webhook, http, stats and error; never cli, commands or output (progress and
+//! It may import webhook, http, stats and error; never cli, commands or terminal (progress and
 //! printing are the caller's).
 
 pub mod checks;

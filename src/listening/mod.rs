@@ -1,7 +1,8 @@
 //! The local webhook endpoint behind `listen` (and `demo`): verifies, pretty-prints,
 //! captures and forwards every delivery. Knows nothing of the CLI: the caller validates its
 //! flags into an [`EndpointConfig`], starts the endpoint, decides where its lines go (a [`Sink`]) and
-//! when to stop ([`RunningEndpoint::wait`] / [`Stopper`]).
+//! when to stop ([`RunningEndpoint::wait`] / [`Stopper`]). Imports webhook, capture, http,
+//! json and the primitives; never cli, commands or another engine.
 //!
 //! Per POST on the webhook path, in this order: read the body (bounded: `max_body`, a
 //! deadline, socket timeouts), verify the signature over the exact bytes, extract the events,

@@ -2,6 +2,7 @@
 //! threads sharing one client, a steady pace, retries, and a running summary in constant
 //! memory. Each finished delivery is handed to the caller as a [`DeliveryRecord`] on the caller's
 //! thread (so output is never interleaved) and then forgotten.
+//! Imports webhook, capture, http and the primitives; never cli, commands or another engine.
 //!
 //! Knows nothing of the CLI; what `send` prints is in [`report`].
 

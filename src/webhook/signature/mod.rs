@@ -1,6 +1,7 @@
 //! The signature engine: sign exact bytes, verify a header value (or a stream), and say
 //! why a signature fails ([`diagnosis`]). Comparison is constant-time ([`digest`]).
-//! Knows nothing of HTTP, files or the CLI; imports nothing of this crate.
+//! Knows nothing of HTTP, files or the CLI; imports only `json` (how other serializers
+//! write JSON, for the diagnosis).
 
 mod diagnosis;
 mod digest;
