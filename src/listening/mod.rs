@@ -314,6 +314,7 @@ struct Counters {
     messages: AtomicU64,
     statuses: AtomicU64,
     errors: AtomicU64,
+    accounts: AtomicU64,
     others: AtomicU64,
     invalid: AtomicU64,
     duplicates: AtomicU64,
@@ -336,6 +337,7 @@ impl Counters {
                 Fields::Message { .. } => &self.messages,
                 Fields::Status { .. } => &self.statuses,
                 Fields::Error(_) => &self.errors,
+                Fields::Account { .. } => &self.accounts,
                 Fields::Other { .. } => &self.others,
             };
             Counters::add(c, 1);
@@ -349,6 +351,7 @@ impl Counters {
             messages: g(&self.messages),
             statuses: g(&self.statuses),
             errors: g(&self.errors),
+            accounts: g(&self.accounts),
             others: g(&self.others),
             invalid: g(&self.invalid),
             duplicates: g(&self.duplicates),
@@ -737,6 +740,9 @@ impl EndpointState {
                 Ok(evs) => {
                     for (e, d) in evs.iter().zip(&dups) {
                         lines.push(printer::event_line(&ctx, e, *d));
+                        if self.output.verbose {
+                            lines.extend(printer::ids_note(e));
+                        }
                     }
                 }
                 Err(ParseError::NotJson(e)) => {

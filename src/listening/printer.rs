@@ -173,13 +173,13 @@ pub fn event_line(ctx: &Ctx<'_>, event: &EventView<'_>, duplicate_of: Option<u64
             profile_name,
             kind,
             content,
+            ids,
             ..
         } => {
-            let who = match profile_name {
-                Some(name) if !name.is_empty() => {
-                    format!("{} ({})", clean(from, 32), clean(name, 40))
-                }
-                _ => clean(from, 32),
+            let from = clean(&ids.who(from), 40);
+            let who = match profile_name.as_deref().map(|n| clean(n, 40)) {
+                Some(name) if !name.trim().is_empty() => format!("{from} ({name})"),
+                _ => from,
             };
             let content = clean(content, MAX_CONTENT);
             let sep = if content.is_empty() { "" } else { "  " };
@@ -195,6 +195,7 @@ pub fn event_line(ctx: &Ctx<'_>, event: &EventView<'_>, duplicate_of: Option<u64
             status,
             recipient_id,
             errors,
+            ids,
             ..
         } => {
             let failed = status == "failed" || !errors.is_empty();
@@ -202,7 +203,7 @@ pub fn event_line(ctx: &Ctx<'_>, event: &EventView<'_>, duplicate_of: Option<u64
                 "{} → {}  to {}",
                 short_id(id),
                 clean(status, 24),
-                clean(recipient_id, 32)
+                clean(&ids.who(recipient_id), 40)
             );
             for e in errors.iter() {
                 let _ = write!(rest, "  {}", error_text(e));
@@ -211,9 +212,20 @@ pub fn event_line(ctx: &Ctx<'_>, event: &EventView<'_>, duplicate_of: Option<u64
             format!("{} {rest}", kind_column("status", status))
         }
         Fields::Error(e) => format!("{} {}", kind_column("error", ""), error_text(e).red()),
-        Fields::Other { field, summary } => format!(
+        Fields::Account { summary, .. } => format!(
             "{} {}",
-            kind_column("other", field),
+            kind_column("account", ""),
+            clean(summary, MAX_CONTENT)
+        ),
+        Fields::Other { field, summary } if field.is_empty() => format!(
+            "{} {}",
+            kind_column("other", ""),
+            clean(summary, MAX_CONTENT)
+        ),
+        Fields::Other { field, summary } => format!(
+            "{} field {}  {}",
+            kind_column("other", ""),
+            clean(field, 60),
             clean(summary, MAX_CONTENT)
         ),
     };
@@ -223,6 +235,13 @@ pub fn event_line(ctx: &Ctx<'_>, event: &EventView<'_>, duplicate_of: Option<u64
         ctx.answer(),
         duplicate(duplicate_of)
     )
+}
+
+/// Under an event line with `-v`: the sender's or recipient's business-scoped ids
+/// (`user_id US.1349…  parent_user_id US.ENT.…  username @sheena`), when it has any.
+pub fn ids_note(event: &EventView<'_>) -> Option<String> {
+    let text = event.ids()?.describe()?;
+    Some(format!("      {}", clean(&text, 400).dimmed()))
 }
 
 /// A delivery that parsed but carries no event, or is not a WhatsApp payload.
@@ -564,6 +583,8 @@ pub struct ListenSummary {
     pub messages: u64,
     pub statuses: u64,
     pub errors: u64,
+    /// Account-level events (template, quality, preferences, ...).
+    pub accounts: u64,
     pub others: u64,
     /// Invalid or missing signatures.
     pub invalid: u64,
@@ -587,12 +608,13 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 
 /// `Summary: 5 requests, 7 events (4 message, 2 status, 1 error), 1 invalid, 1 duplicate`.
 pub fn summary(s: &ListenSummary) -> String {
-    let events = s.messages + s.statuses + s.errors + s.others;
+    let events = s.messages + s.statuses + s.errors + s.accounts + s.others;
     let mut kinds = Vec::new();
     for (n, k) in [
         (s.messages, "message"),
         (s.statuses, "status"),
         (s.errors, "error"),
+        (s.accounts, "account"),
         (s.others, "other"),
     ] {
         if n > 0 {
@@ -670,6 +692,7 @@ mod tests {
             timestamp: Some("1700000000".into()),
             kind: kind.into(),
             content: content.into(),
+            ids: Default::default(),
             raw: Value::Null,
         })
     }
@@ -681,6 +704,7 @@ mod tests {
             recipient_id: "16505076520".into(),
             timestamp: None,
             errors,
+            ids: Default::default(),
             raw: Value::Null,
         })
     }
@@ -760,10 +784,72 @@ mod tests {
             .view(),
             None,
         );
+        assert!(l.contains("field account_update  ban_info"), "{l}");
+        let l = event_line(
+            &ctx(Sig::Valid, 200),
+            &Event::Account {
+                field: "message_template_status_update".into(),
+                summary: "template APPROVED  order_update (en_US)".into(),
+                fields: vec![],
+            }
+            .view(),
+            None,
+        );
         assert!(
-            l.contains("other account_update") && l.contains("ban_info"),
+            l.contains("account") && l.ends_with(" template APPROVED  order_update (en_US)"),
             "{l}"
         );
+    }
+
+    /// Phone, else `@username`, else the BSUID; never an empty sender or `()`; the ids
+    /// under the line with `-v`.
+    #[test]
+    fn senders_without_a_phone_number() {
+        plain();
+        let with = |from: &str, name: Option<&str>, ids: crate::webhook::event::Ids<'static>| {
+            let Event::Message(mut m) = message("text", "hi") else {
+                unreachable!()
+            };
+            m.from = from.into();
+            m.profile_name = name.map(Into::into);
+            m.ids = ids;
+            Event::Message(m)
+        };
+        let ids = |user_id: Option<&str>, username: Option<&str>| crate::webhook::event::Ids {
+            user_id: user_id.map(|s| s.to_string().into()),
+            username: username.map(|s| s.to_string().into()),
+            parent_user_id: None,
+        };
+        let cases = [
+            (
+                with("", Some("Sheena"), ids(Some("US.1349"), Some("sheena"))),
+                "@sheena (Sheena)  hi",
+            ),
+            (
+                with("", None, ids(Some("US.1349"), Some("@sheena"))),
+                "@sheena  hi",
+            ),
+            (
+                with("", Some(""), ids(Some("US.1349"), None)),
+                "US.1349  hi",
+            ),
+            (with("", None, ids(None, None)), "unknown  hi"),
+            (
+                with("16505551234", None, ids(Some("US.1349"), Some("sheena"))),
+                "16505551234  hi",
+            ),
+        ];
+        for (event, want) in cases {
+            let l = event_line(&ctx(Sig::Valid, 200), &event.view(), None);
+            assert!(l.ends_with(want), "{l} !~ {want}");
+            assert!(!l.contains("()") && !l.contains("@@"), "{l}");
+        }
+        let e = with("", None, ids(Some("US.1349"), Some("sheena")));
+        assert_eq!(
+            ids_note(&e.view()).as_deref(),
+            Some("      user_id US.1349  username sheena")
+        );
+        assert_eq!(ids_note(&message("text", "hi").view()), None);
     }
 
     #[test]
@@ -1044,6 +1130,15 @@ mod tests {
         assert_eq!(
             summary(&s),
             "Summary: 5 requests, 7 events (4 message, 2 status, 1 error), 1 invalid, 1 duplicate, 1 rejected\n  saved 5 requests to cap.jsonl"
+        );
+        let s = ListenSummary {
+            requests: 1,
+            accounts: 2,
+            ..Default::default()
+        };
+        assert_eq!(
+            summary(&s),
+            "Summary: 1 request, 2 events (2 account), 0 invalid, 0 duplicates"
         );
         assert_eq!(
             summary(&ListenSummary::default()),

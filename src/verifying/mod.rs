@@ -256,6 +256,11 @@ impl<'a> RequestVerifier<'a> {
             if let Some(hint) = verdict.hint() {
                 writeln!(out, "    {} {hint}", "hint:".dimmed())?;
             }
+            if self.verbose {
+                for ids in events.ids_lines() {
+                    writeln!(out, "    {}", ids.dimmed())?;
+                }
+            }
         }
         if self.verbose {
             batch.flush_here();

@@ -43,6 +43,15 @@ impl<'a> BodyEvents<'a> {
         }
     }
 
+    /// For `-v`: each event's business-scoped ids (`user_id …  parent_user_id …  username …`),
+    /// for those that carry any.
+    pub fn ids_lines(&self) -> Vec<String> {
+        self.views()
+            .iter()
+            .filter_map(|e| e.ids()?.describe())
+            .collect()
+    }
+
     /// The `--json` `events` array (empty when there are none to show).
     fn views(&self) -> &[EventView<'a>] {
         match self {

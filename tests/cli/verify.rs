@@ -1,6 +1,7 @@
 //! `cmzon-hook verify`: every capture format, every failure reason and diagnosis variant, exit
 //! codes, `--json`, and that the secret never shows up in any output.
 
+mod identity; // usernames, business-scoped user ids, account and unknown fields (issue 15)
 mod parallel; // `verify` on captures read in blocks and verified on several threads
 
 use std::io::Write;

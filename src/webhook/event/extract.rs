@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::model::ErrorEvent;
 use super::summary::truncate;
 use super::tree::Node;
-use super::view::{EventView, Fields};
+use super::view::{EventView, Fields, Ids};
 use super::{ParseError, OBJECT};
 
 /// An event and, for messages and statuses, the object it was read from (its `raw`).
@@ -91,6 +91,18 @@ fn other<'a, N>(field: impl Into<Cow<'a, str>>, summary: String) -> Found<'a, N>
 /// Keys of `value` that carry no events of their own.
 const ENVELOPE_KEYS: &[&str] = &["messaging_product", "metadata", "contacts"];
 
+/// The account-level fields given a one-line summary each ([`Fields::Account`]), as Meta's
+/// webhook reference shapes them.
+pub(super) const ACCOUNT_FIELDS: &[&str] = &[
+    "account_update",
+    "message_template_status_update",
+    "template_category_update",
+    "message_template_quality_update",
+    "message_template_components_update",
+    "phone_number_quality_update",
+    "user_preferences",
+];
+
 fn extract_change<'a, N: Node<'a>>(change: N, events: &mut impl Collector<'a, N>) {
     let field = str_of(change, "field").unwrap_or_default();
     let value = change.get("value");
@@ -99,12 +111,18 @@ fn extract_change<'a, N: Node<'a>>(change: N, events: &mut impl Collector<'a, N>
         return;
     };
     let contacts = value.map(contacts_of).unwrap_or_default();
+    if let Some(value) = value.filter(|_| ACCOUNT_FIELDS.contains(&&*field)) {
+        account_events(field, value, &contacts, events);
+        return;
+    }
     let before = events.count();
     let mut unknown: Vec<(&str, N)> = Vec::new();
+    let mut keys: Vec<&str> = Vec::new();
     for (key, items) in entries {
+        keys.push(key);
         match (key, items.items()) {
             ("messages", Some(items)) => items.for_each(|m| events.add(message(m, &contacts))),
-            ("statuses", Some(items)) => items.for_each(|s| events.add(status(s))),
+            ("statuses", Some(items)) => items.for_each(|s| events.add(status(s, &contacts))),
             ("errors", Some(items)) => items.for_each(|e| {
                 let view = Fields::Error(Cow::Owned(error_event(e)));
                 events.add((EventView(view), None));
@@ -117,58 +135,284 @@ fn extract_change<'a, N: Node<'a>>(change: N, events: &mut impl Collector<'a, N>
     let unknown_data = unknown
         .iter()
         .any(|(_, v)| v.items().is_some_and(|a| a.len() > 0) || v.is_object());
-    if nothing_known || unknown_data {
-        let summary = if unknown.is_empty() {
-            "no messages, statuses or errors".to_string()
+    if nothing_known {
+        // A field we do not model (or one that carried nothing): its name and its keys.
+        let summary = if keys.is_empty() {
+            "keys: none".to_string()
         } else {
-            unknown
-                .iter()
-                .map(|(k, v)| format!("{k}={}", short_json(*v)))
-                .collect::<Vec<_>>()
-                .join(" ")
+            format!("keys: {}", keys.join(", "))
         };
+        events.add(other(field, summary));
+    } else if unknown_data {
+        let summary = unknown
+            .iter()
+            .map(|(k, v)| format!("{k}={}", short_json(*v)))
+            .collect::<Vec<_>>()
+            .join(" ");
         events.add(other(field, summary));
     }
 }
 
-/// `(wa_id, profile name)` pairs from `value.contacts`.
-fn contacts_of<'a, N: Node<'a>>(value: N) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+/// One entry of `value.contacts`: who a message is from or a status is for.
+#[derive(Default)]
+pub(super) struct Contact<'a> {
+    wa_id: Option<Cow<'a, str>>,
+    user_id: Option<Cow<'a, str>>,
+    parent_user_id: Option<Cow<'a, str>>,
+    username: Option<Cow<'a, str>>,
+    name: Option<Cow<'a, str>>,
+}
+
+/// Every object in `value.contacts`.
+fn contacts_of<'a, N: Node<'a>>(value: N) -> Vec<Contact<'a>> {
     let Some(contacts) = value.get("contacts").and_then(N::items) else {
         return Vec::new();
     };
     contacts
-        .filter_map(|c| {
-            let name = c.get("profile").and_then(|p| str_of(p, "name"))?;
-            Some((str_of(c, "wa_id").unwrap_or_default(), name))
+        .filter(|c| c.is_object())
+        .map(|c| {
+            let profile = c.get("profile");
+            Contact {
+                wa_id: text_of(Some(c), "wa_id"),
+                user_id: text_of(Some(c), "user_id"),
+                parent_user_id: text_of(Some(c), "parent_user_id"),
+                username: text_of(profile, "username"),
+                name: profile.and_then(|p| str_of(p, "name")),
+            }
         })
         .collect()
 }
 
-fn message<'a, N: Node<'a>>(m: N, contacts: &[(Cow<'a, str>, Cow<'a, str>)]) -> Found<'a, N> {
+/// The contact for a phone number (by `wa_id`), else for a BSUID (by `user_id`), else the
+/// only contact there is.
+fn contact_for<'c, 'a>(
+    contacts: &'c [Contact<'a>],
+    phone: &str,
+    user_id: Option<&str>,
+) -> Option<&'c Contact<'a>> {
+    let by_phone = || {
+        contacts
+            .iter()
+            .find(|c| !phone.is_empty() && c.wa_id.as_deref() == Some(phone))
+    };
+    let by_user = || {
+        let u = user_id.filter(|u| !u.is_empty())?;
+        contacts.iter().find(|c| c.user_id.as_deref() == Some(u))
+    };
+    by_phone().or_else(by_user).or(match contacts {
+        [only] => Some(only),
+        _ => None,
+    })
+}
+
+/// The ids of a person: the event's own first, then its contact's.
+fn ids_of<'a>(
+    own_user_id: Option<Cow<'a, str>>,
+    own_parent: Option<Cow<'a, str>>,
+    contact: Option<&Contact<'a>>,
+) -> Ids<'a> {
+    Ids {
+        user_id: own_user_id.or_else(|| contact.and_then(|c| c.user_id.clone())),
+        username: contact.and_then(|c| c.username.clone()),
+        parent_user_id: own_parent.or_else(|| contact.and_then(|c| c.parent_user_id.clone())),
+    }
+}
+
+fn message<'a, N: Node<'a>>(m: N, contacts: &[Contact<'a>]) -> Found<'a, N> {
     if !m.is_object() {
         let summary = format!("message is {}, not an object", m.type_name());
         return other("messages", summary);
     }
     let from = str_of(m, "from").unwrap_or_default();
     let kind = str_of(m, "type").unwrap_or(Cow::Borrowed("unknown"));
-    let profile_name = contacts
-        .iter()
-        .find(|(wa_id, _)| *wa_id == from)
-        .or(match contacts {
-            [only] => Some(only),
-            _ => None,
-        })
-        .map(|(_, name)| name.clone());
+    let own_user_id = text_of(Some(m), "from_user_id");
+    let contact = contact_for(contacts, &from, own_user_id.as_deref());
     let view = Fields::Message {
         id: str_of(m, "id").unwrap_or_default(),
         content: message_content(&kind, m),
+        profile_name: contact.and_then(|c| c.name.clone()),
+        ids: ids_of(
+            own_user_id,
+            text_of(Some(m), "from_parent_user_id"),
+            contact,
+        ),
         from,
-        profile_name,
         timestamp: str_of(m, "timestamp"),
         kind,
         context_id: context_of(m),
     };
     (EventView(view), Some(m))
+}
+
+/// The events of an account-level change: one, or one per `user_preferences` item.
+fn account_events<'a, N: Node<'a>>(
+    field: Cow<'a, str>,
+    value: N,
+    contacts: &[Contact<'a>],
+    events: &mut impl Collector<'a, N>,
+) {
+    let add = |events: &mut dyn FnMut(Found<'a, N>), summary: String, of: N| {
+        let mut fields = Vec::new();
+        flatten(of, String::new(), 0, &mut fields);
+        events((
+            EventView(Fields::Account {
+                field: field.clone(),
+                summary: Cow::Owned(summary),
+                fields,
+            }),
+            None,
+        ));
+    };
+    let mut sink = |f: Found<'a, N>| events.add(f);
+    let prefs = (field == "user_preferences")
+        .then(|| value.get("user_preferences").and_then(N::items))
+        .flatten();
+    match prefs {
+        Some(items) => {
+            for item in items {
+                add(&mut sink, preference_summary(item, contacts), item);
+            }
+        }
+        None => add(&mut sink, account_summary(&field, value), value),
+    }
+}
+
+/// Most facts kept from one account change.
+const MAX_FACTS: usize = 32;
+
+/// The scalar facts of an account change as text, nested keys dotted (`ban_info.waba_ban_state`);
+/// arrays are left out.
+fn flatten<'a, N: Node<'a>>(
+    v: N,
+    prefix: String,
+    depth: usize,
+    out: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+) {
+    let Some(entries) = v.entries() else { return };
+    for (k, child) in entries {
+        if out.len() >= MAX_FACTS {
+            return;
+        }
+        let key: Cow<'a, str> = if prefix.is_empty() {
+            Cow::Borrowed(k)
+        } else {
+            Cow::Owned(format!("{prefix}.{k}"))
+        };
+        if let Some(text) = scalar_text(child) {
+            out.push((key, text));
+        } else if child.is_object() && depth < 3 {
+            flatten(child, key.into_owned(), depth + 1, out);
+        }
+    }
+}
+
+/// One line for an account change, e.g. `template APPROVED  order_update (en_US)`,
+/// `quality  GREEN → YELLOW  order_update (en_US)`, `account ACCOUNT_VIOLATION  SCAM`.
+fn account_summary<'a, N: Node<'a>>(field: &str, v: N) -> String {
+    let s = |k: &str| text_of(Some(v), k);
+    let or_q = |k: &str| s(k).unwrap_or(Cow::Borrowed("?"));
+    let template = match (s("message_template_name"), s("message_template_language")) {
+        (Some(n), Some(l)) => format!("{n} ({l})"),
+        (Some(n), None) => n.into_owned(),
+        (None, _) => match s("message_template_id") {
+            Some(id) => format!("template {id}"),
+            None => String::new(),
+        },
+    };
+    let mut parts: Vec<String> = match field {
+        "message_template_status_update" => {
+            let mut head = format!("template {}", or_q("event"));
+            if let Some(r) = s("reason").filter(|r| r != "NONE") {
+                head.push_str(&format!(" ({r})"));
+            }
+            vec![head, template]
+        }
+        "message_template_quality_update" => vec![
+            "quality".into(),
+            format!(
+                "{} → {}",
+                or_q("previous_quality_score"),
+                or_q("new_quality_score")
+            ),
+            template,
+        ],
+        "template_category_update" => {
+            let change = match (s("previous_category"), s("correct_category")) {
+                (Some(p), _) => format!("{p} → {}", or_q("new_category")),
+                (None, Some(c)) => format!("{} → {c} (impending)", or_q("new_category")),
+                (None, None) => or_q("new_category").into_owned(),
+            };
+            vec!["category".into(), change, template]
+        }
+        "message_template_components_update" => {
+            vec!["template components updated".into(), template]
+        }
+        "phone_number_quality_update" => {
+            let limit = match (s("old_limit"), s("current_limit")) {
+                (Some(o), Some(c)) => format!("limit {o} → {c}"),
+                (None, Some(c)) => format!("limit {c}"),
+                _ => s("max_daily_conversations_per_business")
+                    .map(|m| format!("max daily {m}"))
+                    .unwrap_or_default(),
+            };
+            vec![
+                format!("phone quality {}", or_q("event")),
+                s("display_phone_number")
+                    .map(Cow::into_owned)
+                    .unwrap_or_default(),
+                limit,
+            ]
+        }
+        _ => {
+            let deep = |a: &str, b: &str| text_of(v.get(a), b);
+            let detail = match (
+                deep("violation_info", "violation_type"),
+                deep("ban_info", "waba_ban_state"),
+            ) {
+                (Some(v), _) => v.into_owned(),
+                (None, Some(b)) => format!("ban {b}"),
+                (None, None) => String::new(),
+            };
+            let head = match s("event") {
+                Some(e) => format!("account {e}"),
+                None => "account".to_string(),
+            };
+            vec![head, detail]
+        }
+    };
+    parts.retain(|p| !p.is_empty());
+    parts.join("  ")
+}
+
+/// `marketing opt-out  US.1349…` / `marketing opt-in  16505551234` for one
+/// `user_preferences` item.
+fn preference_summary<'a, N: Node<'a>>(item: N, contacts: &[Contact<'a>]) -> String {
+    let s = |k: &str| text_of(Some(item), k);
+    let phone = s("wa_id").unwrap_or_default();
+    let user_id = s("user_id");
+    let contact = contact_for(contacts, &phone, user_id.as_deref());
+    let ids = ids_of(user_id, s("parent_user_id"), contact);
+    let who = match (&*phone, ids.username.is_some(), ids.user_id.as_deref()) {
+        ("", false, Some(id)) => short_bsuid(id),
+        _ => ids.who(&phone).into_owned(),
+    };
+    let what = match (s("category").as_deref(), s("value").as_deref()) {
+        (Some("marketing_messages"), Some("stop")) => "marketing opt-out".to_string(),
+        (Some("marketing_messages"), Some("resume")) => "marketing opt-in".to_string(),
+        (c, v) => format!("{} {}", c.unwrap_or("preference"), v.unwrap_or("?")),
+    };
+    format!("{what}  {who}")
+}
+
+/// A BSUID cut for a one-line summary: `US.13491208655302741918` → `US.1349…`.
+fn short_bsuid(id: &str) -> String {
+    let keep = id.find('.').map_or(4, |dot| dot + 5);
+    if id.chars().count() <= keep + 2 {
+        return id.to_string();
+    }
+    let mut out: String = id.chars().take(keep).collect();
+    out.push('…');
+    out
 }
 
 /// `context.id`: the message a message replies or reacts to.
@@ -316,15 +560,21 @@ fn order_content<'a, N: Node<'a>>(order: Option<N>) -> String {
     out
 }
 
-fn status<'a, N: Node<'a>>(s: N) -> Found<'a, N> {
+fn status<'a, N: Node<'a>>(s: N, contacts: &[Contact<'a>]) -> Found<'a, N> {
     if !s.is_object() {
         let summary = format!("status is {}, not an object", s.type_name());
         return other("statuses", summary);
     }
+    let recipient_id = str_of(s, "recipient_id").unwrap_or_default();
+    let own_user_id = text_of(Some(s), "recipient_user_id");
+    let own_parent = text_of(Some(s), "parent_recipient_user_id")
+        .or_else(|| text_of(Some(s), "recipient_parent_user_id"));
+    let contact = contact_for(contacts, &recipient_id, own_user_id.as_deref());
     let view = Fields::Status {
+        ids: ids_of(own_user_id, own_parent, contact),
         id: str_of(s, "id").unwrap_or_default(),
         status: str_of(s, "status").unwrap_or(Cow::Borrowed("unknown")),
-        recipient_id: str_of(s, "recipient_id").unwrap_or_default(),
+        recipient_id,
         timestamp: str_of(s, "timestamp"),
         errors: Cow::Owned(
             s.get("errors")

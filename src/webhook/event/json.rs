@@ -6,8 +6,23 @@
 use serde_json::Value;
 
 use super::model::{ErrorEvent, Event};
-use super::view::{EventView, Fields};
+use super::view::{EventView, Fields, Ids};
 use crate::json::write::{write_key, write_str};
+
+/// `,"user_id":…,"username":…,"parent_user_id":…`, `null` for what is absent.
+fn write_ids(out: &mut Vec<u8>, ids: &Ids<'_>) {
+    for (key, value) in [
+        (&br#","user_id":"#[..], &ids.user_id),
+        (br#","username":"#, &ids.username),
+        (br#","parent_user_id":"#, &ids.parent_user_id),
+    ] {
+        out.extend_from_slice(key);
+        match value {
+            Some(v) => write_str(out, v),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+}
 
 impl EventView<'_> {
     /// Append this view's JSON, byte for byte what `serde_json::to_writer` writes for it
@@ -22,6 +37,7 @@ impl EventView<'_> {
             Fields::Message { .. } => br#"{"kind":"message""#,
             Fields::Status { .. } => br#"{"kind":"status""#,
             Fields::Error(_) => br#"{"kind":"error""#,
+            Fields::Account { .. } => br#"{"kind":"account""#,
             Fields::Other { .. } => br#"{"kind":"other""#,
         });
         match &self.0 {
@@ -33,6 +49,7 @@ impl EventView<'_> {
                 kind,
                 content,
                 context_id,
+                ids,
             } => {
                 field(out, br#","type":"#, kind);
                 field(out, br#","id":"#, id);
@@ -50,6 +67,7 @@ impl EventView<'_> {
                 if let Some(c) = context_id {
                     field(out, br#","context_id":"#, c);
                 }
+                write_ids(out, ids);
             }
             Fields::Status {
                 id,
@@ -57,6 +75,7 @@ impl EventView<'_> {
                 recipient_id,
                 timestamp,
                 errors,
+                ids,
             } => {
                 field(out, br#","status":"#, status);
                 field(out, br#","id":"#, id);
@@ -78,10 +97,29 @@ impl EventView<'_> {
                     }
                     out.push(b']');
                 }
+                write_ids(out, ids);
             }
             Fields::Error(e) => {
                 out.push(b',');
                 write_error_fields(out, e);
+            }
+            Fields::Account {
+                field: f,
+                summary,
+                fields,
+            } => {
+                field(out, br#","field":"#, f);
+                field(out, br#","summary":"#, summary);
+                out.extend_from_slice(br#","fields":{"#);
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_str(out, k);
+                    out.push(b':');
+                    write_str(out, v);
+                }
+                out.push(b'}');
             }
             Fields::Other { field: f, summary } => {
                 field(out, br#","field":"#, f);
@@ -139,7 +177,10 @@ impl Event {
     /// Beyond those: messages add `profile_name`, `timestamp`, `content` (the human-readable
     /// content for every type) and `context_id` when present; statuses add `timestamp` and
     /// `errors` (`[{"code","title","message","details"}]`) when there are any; errors add
-    /// `message` and `details`. [`Event::Other`] is `{"kind":"other","field","summary"}`.
+    /// `message` and `details`. Messages and statuses end with the sender's or recipient's
+    /// `user_id`, `username` and `parent_user_id` (`null` when absent). [`Event::Account`]
+    /// is `{"kind":"account","field","summary","fields":{..}}` (`fields` the value's scalar
+    /// facts as text, nested keys dotted), [`Event::Other`] `{"kind":"other","field","summary"}`.
     pub fn to_json(&self) -> Value {
         let mut out = Vec::new();
         self.view().write_json(&mut out);
@@ -154,7 +195,26 @@ mod serde_twin {
     use serde::ser::{Serialize, SerializeMap, Serializer};
 
     use super::super::model::ErrorEvent;
-    use super::super::view::{EventView, Fields};
+    use super::super::view::{EventView, Fields, Ids};
+
+    fn ids<M: SerializeMap>(o: &mut M, ids: &Ids<'_>) -> Result<(), M::Error> {
+        o.serialize_entry("user_id", &ids.user_id)?;
+        o.serialize_entry("username", &ids.username)?;
+        o.serialize_entry("parent_user_id", &ids.parent_user_id)
+    }
+
+    /// An account event's `fields`, in order.
+    struct Pairs<'a>(&'a [(std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>)]);
+
+    impl Serialize for Pairs<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut o = serializer.serialize_map(Some(self.0.len()))?;
+            for (k, v) in self.0 {
+                o.serialize_entry(k, v)?;
+            }
+            o.end()
+        }
+    }
 
     impl Serialize for EventView<'_> {
         /// The [`Event::to_json`] object, key for key.
@@ -170,6 +230,7 @@ mod serde_twin {
                     kind,
                     content,
                     context_id,
+                    ids: i,
                 } => {
                     o.serialize_entry("type", kind)?;
                     o.serialize_entry("id", id)?;
@@ -187,6 +248,7 @@ mod serde_twin {
                     if let Some(c) = context_id {
                         o.serialize_entry("context_id", c)?;
                     }
+                    ids(&mut o, i)?;
                 }
                 Fields::Status {
                     id,
@@ -194,6 +256,7 @@ mod serde_twin {
                     recipient_id,
                     timestamp,
                     errors,
+                    ids: i,
                 } => {
                     o.serialize_entry("status", status)?;
                     o.serialize_entry("id", id)?;
@@ -205,8 +268,18 @@ mod serde_twin {
                         let errors: Vec<ErrorJson<'_>> = errors.iter().map(ErrorJson).collect();
                         o.serialize_entry("errors", &errors)?;
                     }
+                    ids(&mut o, i)?;
                 }
                 Fields::Error(e) => ErrorJson(e).entries(&mut o)?,
+                Fields::Account {
+                    field,
+                    summary,
+                    fields,
+                } => {
+                    o.serialize_entry("field", field)?;
+                    o.serialize_entry("summary", summary)?;
+                    o.serialize_entry("fields", &Pairs(fields))?;
+                }
                 Fields::Other { field, summary } => {
                     o.serialize_entry("field", field)?;
                     o.serialize_entry("summary", summary)?;
@@ -250,8 +323,16 @@ mod tests {
     use proptest::prelude::*;
 
     use super::super::model::ErrorEvent;
-    use super::super::view::{EventView, Fields};
+    use super::super::view::{EventView, Fields, Ids};
     use super::write_json_list;
+
+    fn ids() -> impl Strategy<Value = Ids<'static>> {
+        (maybe(), maybe(), maybe()).prop_map(|(user_id, username, parent_user_id)| Ids {
+            user_id,
+            username,
+            parent_user_id,
+        })
+    }
 
     /// Text with what a writer must escape: quotes, backslashes, control characters, and
     /// what it must not (`/`, non-ASCII, U+2028).
@@ -281,36 +362,56 @@ mod tests {
     fn fields() -> impl Strategy<Value = Fields<'static>> {
         let kind = prop_oneof![Just("text".to_string()), text()];
         prop_oneof![
-            (text(), text(), maybe(), maybe(), kind, text(), maybe()).prop_map(
-                |(id, from, profile_name, timestamp, kind, content, context_id)| {
-                    Fields::Message {
-                        id: id.into(),
-                        from: from.into(),
-                        profile_name,
-                        timestamp,
-                        kind: kind.into(),
-                        content: content.into(),
-                        context_id,
+            (
+                (text(), text(), maybe(), maybe()),
+                (kind, text(), maybe(), ids())
+            )
+                .prop_map(
+                    |((id, from, profile_name, timestamp), (kind, content, context_id, ids))| {
+                        Fields::Message {
+                            id: id.into(),
+                            from: from.into(),
+                            profile_name,
+                            timestamp,
+                            kind: kind.into(),
+                            content: content.into(),
+                            context_id,
+                            ids,
+                        }
                     }
-                }
-            ),
+                ),
             (
                 text(),
                 text(),
                 text(),
                 maybe(),
-                proptest::collection::vec(error(), 0..3)
+                proptest::collection::vec(error(), 0..3),
+                ids()
             )
-                .prop_map(|(id, status, recipient_id, timestamp, errors)| {
+                .prop_map(|(id, status, recipient_id, timestamp, errors, ids)| {
                     Fields::Status {
                         id: id.into(),
                         status: status.into(),
                         recipient_id: recipient_id.into(),
                         timestamp,
                         errors: Cow::Owned(errors),
+                        ids,
                     }
                 }),
             error().prop_map(|e| Fields::Error(Cow::Owned(e))),
+            (
+                text(),
+                text(),
+                proptest::collection::vec((text(), text()), 0..4)
+            )
+                .prop_map(|(field, summary, fields)| Fields::Account {
+                    field: field.into(),
+                    summary: summary.into(),
+                    fields: fields
+                        .into_iter()
+                        .map(|(k, v)| (Cow::Owned(k), Cow::Owned(v)))
+                        .collect(),
+                }),
             (text(), text()).prop_map(|(field, summary)| Fields::Other {
                 field: field.into(),
                 summary: summary.into(),

@@ -38,7 +38,7 @@ use tree::{tape_fast, At, Node, Tape};
 pub use json::write_json_list;
 pub use model::{ErrorEvent, Event, Message, Status};
 pub use tree::json_type_name;
-pub use view::{EventView, Fields};
+pub use view::{EventView, Fields, Ids};
 
 /// Why a body has no events.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,3 +121,5 @@ impl<'a> Document<'a> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_2026;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::extract::context_of;
-use super::view::{EventView, Fields};
+use super::view::{EventView, Fields, Ids};
 
 /// One event inside a delivery (a delivery may batch many entries and changes).
 #[derive(Debug, Clone, PartialEq)]
@@ -13,6 +13,13 @@ pub enum Event {
     Message(Message),
     Status(Status),
     Error(ErrorEvent),
+    /// An account-level change: `field` (e.g. `message_template_status_update`), one line
+    /// (`template APPROVED  order_update (en_US)`) and the scalar facts of its value.
+    Account {
+        field: String,
+        summary: String,
+        fields: Vec<(String, String)>,
+    },
     /// Something we do not model (a new field or type): never dropped.
     Other {
         field: String,
@@ -30,6 +37,8 @@ pub struct Message {
     pub kind: String,
     /// The human-readable content: text body, caption, location, emoji, reply title, ...
     pub content: String,
+    /// The sender's BSUID, username and parent BSUID (from `value.contacts`).
+    pub ids: Ids<'static>,
     /// The raw message object, for `--json` consumers that want more.
     pub raw: Value,
 }
@@ -41,6 +50,8 @@ pub struct Status {
     pub recipient_id: String,
     pub timestamp: Option<String>,
     pub errors: Vec<ErrorEvent>,
+    /// The recipient's BSUID (`recipient_user_id`), username and parent BSUID.
+    pub ids: Ids<'static>,
     pub raw: Value,
 }
 
@@ -71,6 +82,7 @@ impl Event {
                 kind: Cow::Borrowed(&m.kind),
                 content: Cow::Borrowed(&m.content),
                 context_id: context_of(&m.raw),
+                ids: m.ids.borrowed(),
             },
             Event::Status(s) => Fields::Status {
                 id: Cow::Borrowed(&s.id),
@@ -78,8 +90,21 @@ impl Event {
                 recipient_id: Cow::Borrowed(&s.recipient_id),
                 timestamp: s.timestamp.as_deref().map(Cow::Borrowed),
                 errors: Cow::Borrowed(&s.errors),
+                ids: s.ids.borrowed(),
             },
             Event::Error(e) => Fields::Error(Cow::Borrowed(e)),
+            Event::Account {
+                field,
+                summary,
+                fields,
+            } => Fields::Account {
+                field: Cow::Borrowed(field),
+                summary: Cow::Borrowed(summary),
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| (Cow::Borrowed(k.as_str()), Cow::Borrowed(v.as_str())))
+                    .collect(),
+            },
             Event::Other { field, summary } => Fields::Other {
                 field: Cow::Borrowed(field),
                 summary: Cow::Borrowed(summary),
@@ -87,12 +112,13 @@ impl Event {
         })
     }
 
-    /// `message`, `status`, `error` or `other`.
+    /// `message`, `status`, `error`, `account` or `other`.
     pub fn kind_str(&self) -> &'static str {
         match self {
             Event::Message(_) => "message",
             Event::Status(_) => "status",
             Event::Error(_) => "error",
+            Event::Account { .. } => "account",
             Event::Other { .. } => "other",
         }
     }
@@ -115,7 +141,8 @@ impl Event {
         self.view().summary()
     }
 
-    /// Message or status id used to spot duplicate deliveries (`None` for errors).
+    /// Message or status id used to spot duplicate deliveries (`None` for errors, account
+    /// events and others: those carry no id of their own, and two alike are two changes).
     /// `message:<id>` / `status:<id>:<status>`: one message legitimately gets a `sent`, a
     /// `delivered` and a `read` status with the same id.
     pub fn dedup_key(&self) -> Option<String> {

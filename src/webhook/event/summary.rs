@@ -16,10 +16,11 @@ impl EventView<'_> {
                 profile_name,
                 kind,
                 content,
+                ids,
                 ..
             } => {
-                let mut out = format!("message {kind} {id} from {from}");
-                if let Some(n) = profile_name {
+                let mut out = format!("message {kind} {id} from {}", ids.who(from));
+                if let Some(n) = profile_name.as_ref().filter(|n| !n.trim().is_empty()) {
                     out.push_str(&format!(" ({n})"));
                 }
                 if !content.is_empty() {
@@ -33,9 +34,10 @@ impl EventView<'_> {
                 status,
                 recipient_id,
                 errors,
+                ids,
                 ..
             } => {
-                let mut out = format!("status {status} {id} → {recipient_id}");
+                let mut out = format!("status {status} {id} → {}", ids.who(recipient_id));
                 if !errors.is_empty() {
                     let errs: Vec<String> = errors.iter().map(ErrorEvent::describe).collect();
                     out.push_str(": ");
@@ -44,11 +46,12 @@ impl EventView<'_> {
                 out
             }
             Fields::Error(e) => format!("error {}", truncate(&e.describe(), CONTENT_MAX)),
+            Fields::Account { summary, .. } => truncate(summary, CONTENT_MAX).into_owned(),
             Fields::Other { field, summary } if field.is_empty() => {
                 format!("other: {}", truncate(summary, CONTENT_MAX))
             }
             Fields::Other { field, summary } => {
-                format!("other {field}: {}", truncate(summary, CONTENT_MAX))
+                format!("field {field}  {}", truncate(summary, CONTENT_MAX))
             }
         };
         one_line(line)
@@ -86,7 +89,7 @@ pub(super) fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-fn one_line(s: String) -> String {
+pub(super) fn one_line(s: String) -> String {
     if !s.chars().any(char::is_control) {
         return s;
     }

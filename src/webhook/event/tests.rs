@@ -39,7 +39,8 @@ fn seed_messages_example() {
         e.to_json(),
         json!({"kind":"message","type":"text","id":"wamid.xxx","from":"1234567890",
                "text":"Hello, I need help with my order","timestamp":"1234567890",
-               "content":"Hello, I need help with my order"})
+               "content":"Hello, I need help with my order",
+               "user_id":null,"username":null,"parent_user_id":null})
     );
     assert_eq!(
         e.summary(),
@@ -283,12 +284,17 @@ fn unknown_shapes_are_never_dropped() {
     ]},{"id":"2"}]}"#;
     let ev = extract(body).unwrap();
     assert_eq!(ev.len(), 5, "{ev:?}");
+    // A known account field is an account event now, with its facts.
     assert_eq!(
         ev[0],
-        Event::Other {
+        Event::Account {
             field: "message_template_status_update".into(),
-            summary: "event=APPROVED message_template_id=42 message_template_name=order_update"
-                .into()
+            summary: "template APPROVED  order_update".into(),
+            fields: vec![
+                ("event".into(), "APPROVED".into()),
+                ("message_template_id".into(), "42".into()),
+                ("message_template_name".into(), "order_update".into()),
+            ],
         }
     );
     let Event::Message(m) = &ev[1] else {
@@ -299,14 +305,17 @@ fn unknown_shapes_are_never_dropped() {
         ("hologram", "3D hello")
     );
     assert!(matches!(&ev[2], Event::Other { summary, .. } if summary == r#"calls=[{"id":"c1"}]"#));
-    assert!(
-        matches!(&ev[3], Event::Other { summary, .. } if summary == "no messages, statuses or errors")
+    assert_eq!(
+        ev[3].summary(),
+        "field messages  keys: messaging_product, statuses"
     );
     assert_eq!(ev[4].summary(), "other: entry 1 has no changes array");
     assert_eq!(
         ev[0].to_json(),
-        json!({"kind":"other","field":"message_template_status_update",
-               "summary":"event=APPROVED message_template_id=42 message_template_name=order_update"})
+        json!({"kind":"account","field":"message_template_status_update",
+               "summary":"template APPROVED  order_update",
+               "fields":{"event":"APPROVED","message_template_id":"42",
+                         "message_template_name":"order_update"}})
     );
     assert_eq!(ev[0].dedup_key(), None);
 }
@@ -323,12 +332,12 @@ fn odd_values_do_not_panic() {
     assert_eq!(
         lines,
         [
-            "other messages: message is a number, not an object",
-            "message text  from ",
-            "message location  from : 1.5, 2",
-            "message order  from : 3 items, total 3.00 (mixed currencies: USD, EUR)",
-            "other statuses: status is null, not an object",
-            "status unknown x → ",
+            "field messages  message is a number, not an object",
+            "message text  from unknown",
+            "message location  from unknown: 1.5, 2",
+            "message order  from unknown: 3 items, total 3.00 (mixed currencies: USD, EUR)",
+            "field statuses  status is null, not an object",
+            "status unknown x → unknown",
             "error 12 unknown error",
             "error unknown error",
             "other: change without a value object",
