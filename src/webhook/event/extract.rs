@@ -225,7 +225,10 @@ fn message<'a, N: Node<'a>>(m: N, contacts: &[Contact<'a>]) -> Found<'a, N> {
     }
     let from = str_of(m, "from").unwrap_or_default();
     let kind = str_of(m, "type").unwrap_or(Cow::Borrowed("unknown"));
-    let own_user_id = text_of(Some(m), "from_user_id");
+    // A system message has no contacts: `user_changed_user_id` names the user by its new
+    // BSUID (`system.user_id`) and carries no phone number.
+    let own_user_id =
+        text_of(Some(m), "from_user_id").or_else(|| text_of(m.get("system"), "user_id"));
     let contact = contact_for(contacts, &from, own_user_id.as_deref());
     let view = Fields::Message {
         id: str_of(m, "id").unwrap_or_default(),
@@ -280,29 +283,40 @@ fn account_events<'a, N: Node<'a>>(
 /// Most facts kept from one account change.
 const MAX_FACTS: usize = 32;
 
-/// The scalar facts of an account change as text, nested keys dotted (`ban_info.waba_ban_state`);
-/// arrays are left out.
+/// The scalar facts of an account change as text, nested keys dotted (`ban_info.waba_ban_state`,
+/// `restriction_info.0.restriction_type`), at most [`MAX_FACTS`].
 fn flatten<'a, N: Node<'a>>(
     v: N,
     prefix: String,
     depth: usize,
     out: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
 ) {
-    let Some(entries) = v.entries() else { return };
-    for (k, child) in entries {
+    for (k, child) in keyed(v) {
         if out.len() >= MAX_FACTS {
             return;
         }
         let key: Cow<'a, str> = if prefix.is_empty() {
-            Cow::Borrowed(k)
+            k
         } else {
             Cow::Owned(format!("{prefix}.{k}"))
         };
         if let Some(text) = scalar_text(child) {
             out.push((key, text));
-        } else if child.is_object() && depth < 3 {
+        } else if depth < 3 {
             flatten(child, key.into_owned(), depth + 1, out);
         }
+    }
+}
+
+/// The entries of an object, or of an array keyed by index (`restriction_info.0`).
+fn keyed<'a, N: Node<'a>>(v: N) -> Vec<(Cow<'a, str>, N)> {
+    match (v.entries(), v.items()) {
+        (Some(entries), _) => entries.map(|(k, v)| (Cow::Borrowed(k), v)).collect(),
+        (None, Some(items)) => items
+            .enumerate()
+            .map(|(i, v)| (Cow::Owned(i.to_string()), v))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -365,13 +379,21 @@ fn account_summary<'a, N: Node<'a>>(field: &str, v: N) -> String {
         }
         _ => {
             let deep = |a: &str, b: &str| text_of(v.get(a), b);
+            let restrictions: Vec<Cow<'_, str>> = v
+                .get("restriction_info")
+                .and_then(N::items)
+                .map(|rs| {
+                    rs.filter_map(|r| text_of(Some(r), "restriction_type"))
+                        .collect()
+                })
+                .unwrap_or_default();
             let detail = match (
                 deep("violation_info", "violation_type"),
                 deep("ban_info", "waba_ban_state"),
             ) {
                 (Some(v), _) => v.into_owned(),
                 (None, Some(b)) => format!("ban {b}"),
-                (None, None) => String::new(),
+                (None, None) => restrictions.join(", "),
             };
             let head = match s("event") {
                 Some(e) => format!("account {e}"),

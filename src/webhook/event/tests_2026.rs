@@ -230,6 +230,23 @@ fn account_update() {
         r#"{"event":"PARTNER_ADDED","waba_info":{"waba_id":"1","owner_business_id":"2"}}"#,
     ));
     assert_eq!(e.summary(), "account PARTNER_ADDED");
+    let e = one(&change(
+        "account_update",
+        r#"{"event":"ACCOUNT_RESTRICTION","restriction_info":[{"restriction_type":"RESTRICTED_BIZ_INITIATED_MESSAGING","expiration":"2026-12-31T23:59:59+0000"},{"restriction_type":"RESTRICTED_ADD_PHONE_NUMBER_ACTION","expiration":"2026-12-31T23:59:59+0000"}]}"#,
+    ));
+    assert_eq!(
+        e.summary(),
+        "account ACCOUNT_RESTRICTION  RESTRICTED_BIZ_INITIATED_MESSAGING, RESTRICTED_ADD_PHONE_NUMBER_ACTION"
+    );
+    let j = e.to_json();
+    assert_eq!(
+        j["fields"]["restriction_info.1.restriction_type"],
+        "RESTRICTED_ADD_PHONE_NUMBER_ACTION"
+    );
+    assert_eq!(
+        j["fields"]["restriction_info.0.expiration"],
+        "2026-12-31T23:59:59+0000"
+    );
 }
 
 // https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/user_preferences
@@ -272,4 +289,21 @@ fn a_field_we_do_not_know_is_printed_with_its_keys() {
         e.summary(),
         "field calls  keys: messaging_product, metadata, calls"
     );
+}
+
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/system/
+// `user_changed_user_id`: no contacts array, no phone number, only the new BSUID.
+#[test]
+fn a_changed_user_id_names_the_user_by_its_new_bsuid() {
+    let e = one(&change(
+        "messages",
+        &format!(
+            r#"{{{META},"messages":[{{"id":"wamid.SYS","timestamp":"1749416383","type":"system","system":{{"body":"User Sheena changed from US.1 to US.2","user_id":"US.2","type":"user_changed_user_id"}}}}]}}"#
+        ),
+    ));
+    assert_eq!(
+        e.summary(),
+        "message system wamid.SYS from US.2: User Sheena changed from US.1 to US.2"
+    );
+    assert_eq!(e.to_json()["user_id"], "US.2");
 }
