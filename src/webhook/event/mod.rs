@@ -4,10 +4,13 @@
 //!
 //! A delivery is `{"object":"whatsapp_business_account","entry":[{"id","changes":[{"field",
 //! "value"}]}]}`. Every `value.messages[]`, `value.statuses[]` and `value.errors[]` item becomes
-//! one [`Event`], in document order across all entries and changes. Nothing is dropped: a
-//! message of a type we do not know is still a [`Message`] (its `kind` is that type), and a
-//! change that carries none of the three (a template status update, a new field) becomes
-//! [`Event::Other`], as does an unknown array next to them.
+//! one [`Event`], in document order across all entries and changes; each message and status
+//! knows its sender's or recipient's BSUID, username and parent BSUID ([`Ids`], from
+//! `contacts[]`). An account-level change (`message_template_status_update`,
+//! `phone_number_quality_update`, `user_preferences`, ...) becomes one [`Event::Account`] with
+//! a one-line summary. Nothing is dropped: a message of a type we do not know is still a
+//! [`Message`] (its `kind` is that type), and a change of a field we do not know becomes
+//! [`Event::Other`] naming the field and its keys, as does an unknown array next to messages.
 //!
 //! Bodies are read by a strict scanner into a flat tape (strings point into the body; one
 //! vector per body), not into `serde_json::Value`; what the scanner leaves (floats, broken

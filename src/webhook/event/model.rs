@@ -134,7 +134,11 @@ impl Event {
 
     /// One plain-text line: kind, type, who, content (no colors), e.g.
     /// `message text wamid.HBg… from 1234567890 (Alice): Hello`,
+    /// `message text wamid.HBg… from @sheena (Sheena)` (no phone number: the username, else
+    /// the BSUID, else `unknown`; never an empty sender),
     /// `status delivered wamid.HBg… → 1234567890`,
+    /// `template APPROVED  order_update (en_US)` (an account event),
+    /// `field foo_update  keys: a, b, c` (a field we do not know),
     /// `error 131026 Message undeliverable: The message could not be delivered (…)`.
     /// Control characters become spaces; long content is cut with `…`.
     pub fn summary(&self) -> String {
