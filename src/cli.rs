@@ -204,11 +204,11 @@ pub enum FixturesCommand {
         compact: bool,
 
         /// Which identifiers the user carries (applied after the tokens, before --set).
-        /// Default: [fixtures] identity in cmzon-hook.toml, else both
+        /// Default: `identity` under `[fixtures]` in cmzon-hook.toml, else both
         #[arg(long, value_enum, value_name = "IDENTITY")]
         identity: Option<IdentityArg>,
 
-        /// [fixtures] identity from cmzon-hook.toml (filled by the config, not a flag)
+        /// `identity` under `[fixtures]` in cmzon-hook.toml (filled by the config, not a flag)
         #[arg(skip)]
         identity_config: Option<IdentityArg>,
     },
@@ -322,12 +322,12 @@ pub struct SendArgs {
     pub set_json: Vec<String>,
 
     /// Which identifiers the user carries in fixtures (after the tokens, before --set); files
-    /// and captures are sent as they are. Default: [fixtures] identity in cmzon-hook.toml,
-    /// else both
+    /// and captures are sent as they are. Default: `identity` under `[fixtures]` in
+    /// cmzon-hook.toml, else both
     #[arg(long, value_enum, value_name = "IDENTITY")]
     pub identity: Option<IdentityArg>,
 
-    /// [fixtures] identity from cmzon-hook.toml (filled by the config, not a flag)
+    /// `identity` under `[fixtures]` in cmzon-hook.toml (filled by the config, not a flag)
     #[arg(skip)]
     pub identity_config: Option<IdentityArg>,
 

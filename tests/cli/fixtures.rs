@@ -197,7 +197,7 @@ fn help_documents_the_tokens() {
         "username-only",
         "phone-only",
         "keep the seed's content",
-        "[fixtures] identity",
+        "`identity` under `[fixtures]`",
     ] {
         assert!(show.contains(words), "{words} missing from show --help");
     }
