@@ -72,7 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a fixture with fresh tokens and print it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -80,7 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
         'cmzon-hook;fixtures;list' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per fixture (NDJSON) on stdout')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per fixture (NDJSON) on stdout: name, kind, description, source')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no progress, no summaries on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no progress, no summaries on stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (request headers, timings); repeat for more')
@@ -109,7 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             break
         }
         'cmzon-hook;fixtures;help' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a fixture with fresh tokens and print it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -324,7 +324,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             break
         }
         'cmzon-hook;help;fixtures' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a fixture with fresh tokens and print it')
             break
         }

@@ -67,14 +67,14 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand list 'List fixture names, event kinds and descriptions'
+            cand list 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)'
             cand show 'Render a fixture with fresh tokens and print it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cmzon-hook;fixtures;list'= {
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
-            cand --json 'One JSON object per fixture (NDJSON) on stdout'
+            cand --json 'One JSON object per fixture (NDJSON) on stdout: name, kind, description, source'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
@@ -101,7 +101,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --version 'Print version'
         }
         &'cmzon-hook;fixtures;help'= {
-            cand list 'List fixture names, event kinds and descriptions'
+            cand list 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)'
             cand show 'Render a fixture with fresh tokens and print it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -302,7 +302,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         &'cmzon-hook;help;sign'= {
         }
         &'cmzon-hook;help;fixtures'= {
-            cand list 'List fixture names, event kinds and descriptions'
+            cand list 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)'
             cand show 'Render a fixture with fresh tokens and print it'
         }
         &'cmzon-hook;help;fixtures;list'= {

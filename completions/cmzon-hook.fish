@@ -63,14 +63,14 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not 
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -s h -l help -d 'Print help'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -s V -l version -d 'Print version'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -f -a "list" -d 'List fixture names, event kinds and descriptions'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -f -a "list" -d 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one\'s shape follows)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -f -a "show" -d 'Render a fixture with fresh tokens and print it'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l json -d 'One JSON object per fixture (NDJSON) on stdout'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l json -d 'One JSON object per fixture (NDJSON) on stdout: name, kind, description, source'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -89,7 +89,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "list" -d 'List fixture names, event kinds and descriptions'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "list" -d 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one\'s shape follows)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "show" -d 'Render a fixture with fresh tokens and print it'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l to -d 'Endpoint URL (or env CMZON_WEBHOOK_URL)' -r
@@ -244,5 +244,5 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init demo help" -f -a "init" -d 'Write a cmzon-hook.toml: interactively on a terminal, or from flags'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init demo help" -f -a "demo" -d 'A tour on this machine: listen, send every fixture and a forgery, verify, lint'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "list" -d 'List fixture names, event kinds and descriptions'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "list" -d 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one\'s shape follows)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "show" -d 'Render a fixture with fresh tokens and print it'

@@ -175,10 +175,11 @@ pub struct SignArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum FixturesCommand {
-    /// List fixture names, event kinds and descriptions
+    /// List fixture names, event kinds and descriptions (-v: and the Meta reference page each
+    /// one's shape follows)
     #[command(after_long_help = crate::webhook::fixtures::TOKENS_HELP)]
     List {
-        /// One JSON object per fixture (NDJSON) on stdout
+        /// One JSON object per fixture (NDJSON) on stdout: name, kind, description, source
         #[arg(long)]
         json: bool,
     },
