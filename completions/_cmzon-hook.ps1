@@ -72,7 +72,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a fixture with fresh tokens and print it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -80,7 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
         'cmzon-hook;fixtures;list' {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per fixture (NDJSON) on stdout')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'One JSON object per fixture (NDJSON) on stdout: name, kind, description, source')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors: no progress, no summaries on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors: no progress, no summaries on stderr')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more detail (request headers, timings); repeat for more')
@@ -94,6 +94,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
         'cmzon-hook;fixtures;show' {
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable). VALUE is JSON when it parses, else text; where the fixture has a string it stays a string unless JSON-quoted (''"..."'')')
             [CompletionResult]::new('--set-json', '--set-json', [CompletionResultType]::ParameterName, 'Like --set, but VALUE is always JSON, even where the fixture has a string (applied after --set; repeatable)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Which identifiers the user carries (applied after the tokens, before --set). Default: `identity` under `[fixtures]` in cmzon-hook.toml, else both')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it')
             [CompletionResult]::new('--compact', '--compact', [CompletionResultType]::ParameterName, 'Print compact JSON (the bytes `send` would deliver) instead of pretty JSON')
@@ -108,7 +109,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             break
         }
         'cmzon-hook;fixtures;help' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a fixture with fresh tokens and print it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -126,6 +127,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Endpoint URL (or env CMZON_WEBHOOK_URL)')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Override a value in each payload: dot path with numeric indices (repeatable). VALUE is JSON when it parses, else text; where the payload has a string it stays a string unless JSON-quoted (''"..."'')')
             [CompletionResult]::new('--set-json', '--set-json', [CompletionResultType]::ParameterName, 'Like --set, but VALUE is always JSON, even where the payload has a string (applied after --set; repeatable)')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'Which identifiers the user carries in fixtures (after the tokens, before --set); files and captures are sent as they are. Default: `identity` under `[fixtures]` in cmzon-hook.toml, else both')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header ''Name: value'' (repeatable)')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header ''Name: value'' (repeatable)')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)')
@@ -322,7 +324,7 @@ Register-ArgumentCompleter -Native -CommandName 'cmzon-hook' -ScriptBlock {
             break
         }
         'cmzon-hook;help;fixtures' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Render a fixture with fresh tokens and print it')
             break
         }

@@ -287,7 +287,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__hook__subcmd__fixtures__subcmd__show)
-            opts="-q -v -h -V --set --set-json --compact --color --quiet --verbose --config --help --version"
+            opts="-q -v -h -V --set --set-json --compact --identity --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -299,6 +299,10 @@ _cmzon__hook() {
                     ;;
                 --set-json)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -W "both username-only phone-only" -- "${cur}"))
                     return 0
                     ;;
                 --color)
@@ -733,7 +737,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__hook__subcmd__send)
-            opts="-H -c -y -q -v -h -V --to --set --set-json --header --secret --secret-file --ca-cert --insecure --timeout --retries --backoff-ms --duplicate --count --concurrency --rate --from-capture --keep-signature --expect --tamper --dry-run --json --yes --color --quiet --verbose --config --help --version"
+            opts="-H -c -y -q -v -h -V --to --set --set-json --identity --header --secret --secret-file --ca-cert --insecure --timeout --retries --backoff-ms --duplicate --count --concurrency --rate --from-capture --keep-signature --expect --tamper --dry-run --json --yes --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -749,6 +753,10 @@ _cmzon__hook() {
                     ;;
                 --set-json)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -W "both username-only phone-only" -- "${cur}"))
                     return 0
                     ;;
                 --header)

@@ -67,14 +67,14 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand list 'List fixture names, event kinds and descriptions'
+            cand list 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)'
             cand show 'Render a fixture with fresh tokens and print it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cmzon-hook;fixtures;list'= {
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
-            cand --json 'One JSON object per fixture (NDJSON) on stdout'
+            cand --json 'One JSON object per fixture (NDJSON) on stdout: name, kind, description, source'
             cand -q 'Print only data and errors: no progress, no summaries on stderr'
             cand --quiet 'Print only data and errors: no progress, no summaries on stderr'
             cand -v 'Print more detail (request headers, timings); repeat for more'
@@ -87,6 +87,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         &'cmzon-hook;fixtures;show'= {
             cand --set 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable). VALUE is JSON when it parses, else text; where the fixture has a string it stays a string unless JSON-quoted (''"..."'')'
             cand --set-json 'Like --set, but VALUE is always JSON, even where the fixture has a string (applied after --set; repeatable)'
+            cand --identity 'Which identifiers the user carries (applied after the tokens, before --set). Default: `identity` under `[fixtures]` in cmzon-hook.toml, else both'
             cand --color 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset'
             cand --config 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it'
             cand --compact 'Print compact JSON (the bytes `send` would deliver) instead of pretty JSON'
@@ -100,7 +101,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --version 'Print version'
         }
         &'cmzon-hook;fixtures;help'= {
-            cand list 'List fixture names, event kinds and descriptions'
+            cand list 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)'
             cand show 'Render a fixture with fresh tokens and print it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -114,6 +115,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
             cand --to 'Endpoint URL (or env CMZON_WEBHOOK_URL)'
             cand --set 'Override a value in each payload: dot path with numeric indices (repeatable). VALUE is JSON when it parses, else text; where the payload has a string it stays a string unless JSON-quoted (''"..."'')'
             cand --set-json 'Like --set, but VALUE is always JSON, even where the payload has a string (applied after --set; repeatable)'
+            cand --identity 'Which identifiers the user carries in fixtures (after the tokens, before --set); files and captures are sent as they are. Default: `identity` under `[fixtures]` in cmzon-hook.toml, else both'
             cand -H 'Extra request header ''Name: value'' (repeatable)'
             cand --header 'Extra request header ''Name: value'' (repeatable)'
             cand --secret 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)'
@@ -300,7 +302,7 @@ set edit:completion:arg-completer[cmzon-hook] = {|@words|
         &'cmzon-hook;help;sign'= {
         }
         &'cmzon-hook;help;fixtures'= {
-            cand list 'List fixture names, event kinds and descriptions'
+            cand list 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one''s shape follows)'
             cand show 'Render a fixture with fresh tokens and print it'
         }
         &'cmzon-hook;help;fixtures;list'= {

@@ -63,20 +63,23 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not 
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -s h -l help -d 'Print help'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -s V -l version -d 'Print version'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -f -a "list" -d 'List fixture names, event kinds and descriptions'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -f -a "list" -d 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one\'s shape follows)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -f -a "show" -d 'Render a fixture with fresh tokens and print it'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and not __fish_seen_subcommand_from list show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: ./cmzon-hook.toml when present]; flags and env override it' -r -F
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l json -d 'One JSON object per fixture (NDJSON) on stdout'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -l json -d 'One JSON object per fixture (NDJSON) on stdout: name, kind, description, source'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l set -d 'Override a value: dot path with numeric indices, e.g. entry.0.id=123 (repeatable). VALUE is JSON when it parses, else text; where the fixture has a string it stays a string unless JSON-quoted (\'"..."\')' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l set-json -d 'Like --set, but VALUE is always JSON, even where the fixture has a string (applied after --set; repeatable)' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l identity -d 'Which identifiers the user carries (applied after the tokens, before --set). Default: `identity` under `[fixtures]` in cmzon-hook.toml, else both' -r -f -a "both\t'Today\'s payload for a user without a username: phone number (wa_id, from) and BSUID'
+username-only\t'A username user whose phone number is withheld: BSUID and @username, no wa_id, from or recipient_id, no number anywhere in the body'
+phone-only\t'The pre-April-2026 shape: phone number only, no BSUID fields, no contacts on statuses'"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -86,12 +89,15 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "list" -d 'List fixture names, event kinds and descriptions'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "list" -d 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one\'s shape follows)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "show" -d 'Render a fixture with fresh tokens and print it'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l to -d 'Endpoint URL (or env CMZON_WEBHOOK_URL)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l set -d 'Override a value in each payload: dot path with numeric indices (repeatable). VALUE is JSON when it parses, else text; where the payload has a string it stays a string unless JSON-quoted (\'"..."\')' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l set-json -d 'Like --set, but VALUE is always JSON, even where the payload has a string (applied after --set; repeatable)' -r
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l identity -d 'Which identifiers the user carries in fixtures (after the tokens, before --set); files and captures are sent as they are. Default: `identity` under `[fixtures]` in cmzon-hook.toml, else both' -r -f -a "both\t'Today\'s payload for a user without a username: phone number (wa_id, from) and BSUID'
+username-only\t'A username user whose phone number is withheld: BSUID and @username, no wa_id, from or recipient_id, no number anywhere in the body'
+phone-only\t'The pre-April-2026 shape: phone number only, no BSUID fields, no contacts on statuses'"
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -s H -l header -d 'Extra request header \'Name: value\' (repeatable)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l secret -d 'Webhook secret (prefer --secret-file or CMZON_WEBHOOK_SECRET: argv is visible to other users)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand send" -l secret-file -d 'Read the webhook secret from a file (one trailing newline is stripped)' -r -F
@@ -238,5 +244,5 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fi
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init demo help" -f -a "init" -d 'Write a cmzon-hook.toml: interactively on a terminal, or from flags'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init demo help" -f -a "demo" -d 'A tour on this machine: listen, send every fixture and a forgery, verify, lint'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and not __fish_seen_subcommand_from sign fixtures send listen verify lint completions man init demo help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "list" -d 'List fixture names, event kinds and descriptions'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "list" -d 'List fixture names, event kinds and descriptions (-v: and the Meta reference page each one\'s shape follows)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "show" -d 'Render a fixture with fresh tokens and print it'

@@ -175,10 +175,11 @@ pub struct SignArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum FixturesCommand {
-    /// List fixture names, event kinds and descriptions
+    /// List fixture names, event kinds and descriptions (-v: and the Meta reference page each
+    /// one's shape follows)
     #[command(after_long_help = crate::webhook::fixtures::TOKENS_HELP)]
     List {
-        /// One JSON object per fixture (NDJSON) on stdout
+        /// One JSON object per fixture (NDJSON) on stdout: name, kind, description, source
         #[arg(long)]
         json: bool,
     },
@@ -202,7 +203,48 @@ pub enum FixturesCommand {
         /// Print compact JSON (the bytes `send` would deliver) instead of pretty JSON
         #[arg(long)]
         compact: bool,
+
+        /// Which identifiers the user carries (applied after the tokens, before --set).
+        /// Default: `identity` under `[fixtures]` in cmzon-hook.toml, else both
+        #[arg(long, value_enum, value_name = "IDENTITY")]
+        identity: Option<IdentityArg>,
+
+        /// `identity` under `[fixtures]` in cmzon-hook.toml (filled by the config, not a flag)
+        #[arg(skip)]
+        identity_config: Option<IdentityArg>,
     },
+}
+
+/// `--identity`: which of a WhatsApp user's identifiers a fixture carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IdentityArg {
+    /// Today's payload for a user without a username: phone number (wa_id, from) and BSUID
+    Both,
+    /// A username user whose phone number is withheld: BSUID and @username, no wa_id, from
+    /// or recipient_id, no number anywhere in the body
+    UsernameOnly,
+    /// The pre-April-2026 shape: phone number only, no BSUID fields, no contacts on statuses
+    PhoneOnly,
+}
+
+impl IdentityArg {
+    pub fn identity(self) -> crate::webhook::fixtures::Identity {
+        use crate::webhook::fixtures::Identity;
+        match self {
+            IdentityArg::Both => Identity::Both,
+            IdentityArg::UsernameOnly => Identity::UsernameOnly,
+            IdentityArg::PhoneOnly => Identity::PhoneOnly,
+        }
+    }
+
+    pub fn from_identity(identity: crate::webhook::fixtures::Identity) -> IdentityArg {
+        use crate::webhook::fixtures::Identity;
+        match identity {
+            Identity::Both => IdentityArg::Both,
+            Identity::UsernameOnly => IdentityArg::UsernameOnly,
+            Identity::PhoneOnly => IdentityArg::PhoneOnly,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -279,6 +321,16 @@ pub struct SendArgs {
     /// after --set; repeatable)
     #[arg(long = "set-json", value_name = "PATH=JSON")]
     pub set_json: Vec<String>,
+
+    /// Which identifiers the user carries in fixtures (after the tokens, before --set); files
+    /// and captures are sent as they are. Default: `identity` under `[fixtures]` in
+    /// cmzon-hook.toml, else both
+    #[arg(long, value_enum, value_name = "IDENTITY")]
+    pub identity: Option<IdentityArg>,
+
+    /// `identity` under `[fixtures]` in cmzon-hook.toml (filled by the config, not a flag)
+    #[arg(skip)]
+    pub identity_config: Option<IdentityArg>,
 
     /// Extra request header 'Name: value' (repeatable)
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]

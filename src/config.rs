@@ -18,6 +18,9 @@
 //!
 //! [lint]
 //! budget_ms = 250
+//!
+//! [fixtures]
+//! identity = "username-only"            # fixtures show / send --identity
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -26,8 +29,9 @@ use clap::parser::ValueSource;
 use clap::ArgMatches;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{Cli, Command, SecretArgs};
+use crate::cli::{Cli, Command, FixturesCommand, IdentityArg, SecretArgs};
 use crate::error::{Error, Result};
+use crate::webhook::fixtures::Identity;
 use crate::webhook::secret::{self, ConfigSecret, ConfigSecretKind};
 
 /// The file looked for in the working directory when `--config` is not given.
@@ -62,6 +66,27 @@ pub struct ConfigFile {
     pub listen: ListenConfig,
     #[serde(default, skip_serializing_if = "LintConfig::is_empty")]
     pub lint: LintConfig,
+    #[serde(default, skip_serializing_if = "FixturesConfig::is_empty")]
+    pub fixtures: FixturesConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixturesConfig {
+    /// `both`, `username-only` or `phone-only`: the default of `--identity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
+}
+
+impl FixturesConfig {
+    fn is_empty(&self) -> bool {
+        self == &FixturesConfig::default()
+    }
+
+    /// The configured identity (checked valid by [`ConfigFile::parse`]).
+    pub fn identity(&self) -> Option<Identity> {
+        self.identity.as_deref().and_then(Identity::parse)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,16 +129,32 @@ pub struct LoadedConfig {
 impl ConfigFile {
     /// Parse TOML text; errors name the file and the line.
     pub fn parse(text: &str, origin: &Path) -> Result<ConfigFile> {
-        toml::from_str(text).map_err(|e| {
+        let config: ConfigFile = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|s| format!(":{}", text.as_bytes()[..s.start.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1))
                 .unwrap_or_default();
             let msg = scrub(e.message().lines().next().unwrap_or("invalid TOML"));
             Error::input(format!("{}{line}: {msg}", origin.display())).with_hint(
-                "keys: url, secret_env, secret_file, secret, verify_token, [listen] host/port/path, [lint] budget_ms",
+                "keys: url, secret_env, secret_file, secret, verify_token, [listen] host/port/path, [lint] budget_ms, [fixtures] identity",
             )
-        })
+        })?;
+        if let Some(value) = &config.fixtures.identity {
+            if Identity::parse(value).is_none() {
+                // The line of the key, without echoing the value.
+                let line = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("identity"))
+                    .map(|i| format!(":{}", i + 1))
+                    .unwrap_or_default();
+                return Err(Error::input(format!(
+                    "{}{line}: [fixtures] identity must be both, username-only or phone-only",
+                    origin.display()
+                ))
+                .with_hint("e.g. identity = \"username-only\" under [fixtures]"));
+            }
+        }
+        Ok(config)
     }
 
     /// Load `explicit` (must exist), else `./cmzon-hook.toml` when present, else defaults.
@@ -208,6 +249,7 @@ fn unknown_key(rest: &str) -> String {
         ("port", "[listen]"),
         ("path", "[listen]"),
         ("budget_ms", "[lint]"),
+        ("identity", "[fixtures]"),
     ]
     .iter()
     .find(|(k, _)| *k == key && !valid.contains(k));
@@ -269,6 +311,7 @@ pub fn apply_to_cli(
         Command::Verify(a) => secret(&mut a.secret),
         Command::Send(a) => {
             secret(&mut a.secret);
+            a.identity_config = cfg.fixtures.identity().map(IdentityArg::from_identity);
             if a.to.is_none() && !url_from_env {
                 a.to.clone_from(&cfg.url);
             }
@@ -300,12 +343,16 @@ pub fn apply_to_cli(
                 a.path.clone_from(p);
             }
         }
+        Command::Fixtures(a) => {
+            if let FixturesCommand::Show {
+                identity_config, ..
+            } = a
+            {
+                *identity_config = cfg.fixtures.identity().map(IdentityArg::from_identity);
+            }
+        }
         // The demo needs nothing: its secret, token and port are its own.
-        Command::Fixtures(_)
-        | Command::Completions(_)
-        | Command::Man
-        | Command::Init(_)
-        | Command::Demo(_) => {}
+        Command::Completions(_) | Command::Man | Command::Init(_) | Command::Demo(_) => {}
     }
     warnings
 }
@@ -487,6 +534,53 @@ mod tests {
             assert_eq!(
                 a.secret.secret_file.as_deref(),
                 Some(std::path::Path::new("/cfg/secret"))
+            );
+        }
+
+        #[test]
+        fn fixtures_identity_reaches_send_and_show_and_is_checked() {
+            let cfg = ConfigFile::parse(
+                "[fixtures]\nidentity = \"phone-only\"\n",
+                std::path::Path::new("c.toml"),
+            )
+            .unwrap();
+            let (mut cli, m) = parse(&["cmzon-hook", "send", "messages"]);
+            apply_to_cli(&mut cli, &m, &cfg, |_| None);
+            let Command::Send(a) = cli.command else {
+                panic!()
+            };
+            assert_eq!(a.identity_config, Some(IdentityArg::PhoneOnly));
+            assert_eq!(a.identity, None);
+            let (mut cli, m) =
+                parse(&["cmzon-hook", "fixtures", "show", "x", "--identity", "both"]);
+            apply_to_cli(&mut cli, &m, &cfg, |_| None);
+            let Command::Fixtures(FixturesCommand::Show {
+                identity,
+                identity_config,
+                ..
+            }) = cli.command
+            else {
+                panic!()
+            };
+            assert_eq!(
+                (identity, identity_config),
+                (Some(IdentityArg::Both), Some(IdentityArg::PhoneOnly))
+            );
+            let e = ConfigFile::parse(
+                "url = \"x\"\n[fixtures]\nidentity = \"hunter2\"\n",
+                std::path::Path::new("c.toml"),
+            )
+            .unwrap_err();
+            assert_eq!(
+                e.message,
+                "c.toml:3: [fixtures] identity must be both, username-only or phone-only"
+            );
+            let e =
+                ConfigFile::parse("identity = \"both\"\n", std::path::Path::new("c")).unwrap_err();
+            assert!(
+                e.message.contains("belongs under [fixtures]"),
+                "{}",
+                e.message
             );
         }
 

@@ -6,25 +6,27 @@ use std::process::ExitCode;
 use colored::Colorize;
 use serde_json::json;
 
-use crate::cli::FixturesCommand;
+use crate::cli::{FixturesCommand, IdentityArg};
 use crate::error::Result;
 use crate::terminal::Verbosity;
-use crate::webhook::fixtures::{self, Fixture, Layout, SetOp, TokenSource};
+use crate::webhook::fixtures::{self, identity, Fixture, Layout, SetOp, TokenSource};
 
-pub fn run(args: &FixturesCommand, _verbosity: Verbosity) -> Result<ExitCode> {
+pub fn run(args: &FixturesCommand, verbosity: Verbosity) -> Result<ExitCode> {
     match args {
-        FixturesCommand::List { json } => list(*json)?,
+        FixturesCommand::List { json } => list(*json, verbosity.verbose > 0)?,
         FixturesCommand::Show {
             name,
             sets,
             set_json,
             compact,
-        } => show(name, sets, set_json, *compact)?,
+            identity,
+            identity_config,
+        } => show(name, sets, set_json, *compact, *identity, *identity_config)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(json: bool) -> Result<()> {
+fn list(json: bool, verbose: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         for line in list_ndjson(fixtures::catalogue()) {
@@ -34,8 +36,12 @@ fn list(json: bool) -> Result<()> {
         let rows = list_table(fixtures::catalogue());
         if let Some((header, body)) = rows.split_first() {
             writeln!(out, "{}", header.bold())?;
-            for row in body {
+            for (row, f) in body.iter().zip(fixtures::catalogue()) {
                 writeln!(out, "{row}")?;
+                // -v: the Meta reference page each fixture's shape follows.
+                if verbose {
+                    writeln!(out, "    source: {}", f.source)?;
+                }
             }
         }
     }
@@ -43,16 +49,28 @@ fn list(json: bool) -> Result<()> {
     Ok(())
 }
 
-fn show(name: &str, sets: &[String], set_json: &[String], compact: bool) -> Result<()> {
+fn show(
+    name: &str,
+    sets: &[String],
+    set_json: &[String],
+    compact: bool,
+    flag: Option<IdentityArg>,
+    config: Option<IdentityArg>,
+) -> Result<()> {
     // Check everything the user typed before rendering anything.
     let fixture = fixtures::find(name).ok_or_else(|| fixtures::unknown(name))?;
     let sets = SetOp::parse_both(sets, set_json)?;
+    let identity = identity::choose(
+        fixture,
+        flag.map(IdentityArg::identity),
+        config.map(IdentityArg::identity),
+    )?;
     let layout = if compact {
         Layout::Compact
     } else {
         Layout::Pretty
     };
-    let body = fixtures::render(fixture, &mut TokenSource::new(), &sets, layout)?;
+    let body = fixtures::render_as(fixture, &mut TokenSource::new(), identity, &sets, layout)?;
     let mut out = std::io::stdout().lock();
     out.write_all(&body)?;
     // Compact output is the exact wire bytes: a newline only for a human at a terminal.
@@ -83,11 +101,14 @@ fn list_table(catalogue: &[Fixture]) -> Vec<String> {
         .collect()
 }
 
-/// One `{"name","kind","description"}` object per fixture.
+/// One `{"name","kind","description","source"}` object per fixture.
 fn list_ndjson(catalogue: &[Fixture]) -> Vec<String> {
     catalogue
         .iter()
-        .map(|f| json!({"name": f.name, "kind": f.kind, "description": f.description}).to_string())
+        .map(|f| {
+            json!({"name": f.name, "kind": f.kind, "description": f.description, "source": f.source})
+                .to_string()
+        })
         .collect()
 }
 
@@ -100,12 +121,14 @@ mod tests {
             name: "a",
             kind: "message",
             description: "First \"one\"",
+            source: "https://example.com/a",
             template: "{}",
         },
         Fixture {
             name: "longer_name",
             kind: "batch",
             description: "Second",
+            source: "https://example.com/b",
             template: "{}",
         },
     ];
@@ -123,12 +146,12 @@ mod tests {
     }
 
     #[test]
-    fn ndjson_has_name_kind_description_in_order() {
+    fn ndjson_has_name_kind_description_source_in_order() {
         assert_eq!(
             list_ndjson(FAKE),
             [
-                r#"{"name":"a","kind":"message","description":"First \"one\""}"#,
-                r#"{"name":"longer_name","kind":"batch","description":"Second"}"#,
+                r#"{"name":"a","kind":"message","description":"First \"one\"","source":"https://example.com/a"}"#,
+                r#"{"name":"longer_name","kind":"batch","description":"Second","source":"https://example.com/b"}"#,
             ]
         );
     }

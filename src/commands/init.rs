@@ -80,6 +80,7 @@ fn config_from_flags(args: &InitArgs) -> Result<ConfigFile> {
             path: args.path.clone(),
         },
         lint: Default::default(),
+        fixtures: Default::default(),
     })
 }
 
@@ -152,6 +153,7 @@ fn ask(target: &Path) -> Result<ConfigFile> {
             path: None,
         },
         lint: Default::default(),
+        fixtures: Default::default(),
     })
 }
 

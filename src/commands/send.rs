@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::cli::{SendArgs, TamperArg};
+use crate::cli::{IdentityArg, SendArgs, TamperArg};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, Client, ClientOptions, RetryPolicy};
@@ -16,7 +16,7 @@ use crate::sending::payload::{self, Signer, Source, Tamper};
 use crate::sending::report::{self, DeliveryOutput};
 use crate::sending::{DeliverySettings, Expectation, Plan, Shape};
 use crate::terminal::{self, Verbosity};
-use crate::webhook::fixtures::{self, Layout, SetOp, TokenSource};
+use crate::webhook::fixtures::{self, identity, Identity, Layout, SetOp, TokenSource};
 use crate::webhook::secret;
 
 /// Up to this many deliveries, one line per delivery is printed by default; above it only
@@ -80,6 +80,11 @@ pub fn run(args: &SendArgs, verbosity: Verbosity) -> Result<ExitCode> {
     if sources.is_empty() {
         sources.push(Source::fixture(pick_fixture()?));
     }
+    let sources = apply_identity(
+        sources,
+        args.identity.map(IdentityArg::identity),
+        args.identity_config.map(IdentityArg::identity),
+    )?;
     check_fixtures_render(&sources, &sets)?;
 
     let tamper = args.tamper.map(|t| match t {
@@ -215,12 +220,46 @@ fn pick_fixture() -> Result<&'static fixtures::Fixture> {
     }
 }
 
+/// `--identity` (else `[fixtures] identity`) on every fixture source. An explicit flag that
+/// cannot apply, to a fixture (an error or account-level field) or to a file or capture (sent
+/// byte for byte), is a usage error before anything is sent; the config's default applies
+/// where it can and leaves the rest as they are.
+fn apply_identity(
+    sources: Vec<Source>,
+    flag: Option<Identity>,
+    config: Option<Identity>,
+) -> Result<Vec<Source>> {
+    sources
+        .into_iter()
+        .map(|s| match &s {
+            Source::Fixture { fixture, .. } => {
+                let identity = identity::choose(fixture, flag, config)?;
+                Ok(s.with_identity(identity))
+            }
+            _ => match flag {
+                Some(i) if i != Identity::Both => Err(Error::usage(format!(
+                    "--identity {} applies to fixtures only: `{}` is sent byte for byte",
+                    i.name(),
+                    s.name()
+                ))
+                .with_hint("name a fixture (`cmzon-hook fixtures list`), or drop --identity")),
+                _ => Ok(s),
+            },
+        })
+        .collect()
+}
+
 /// Render every fixture source once so a bad `--set` is a usage error before anything is sent.
 fn check_fixtures_render(sources: &[Source], sets: &[SetOp]) -> Result<()> {
     let mut tokens = TokenSource::new();
     for s in sources {
-        if let Source::Fixture { fixture: f, .. } = s {
-            fixtures::render(f, &mut tokens, sets, Layout::Compact).map_err(|e| {
+        if let Source::Fixture {
+            fixture: f,
+            identity,
+            ..
+        } = s
+        {
+            fixtures::render_as(f, &mut tokens, *identity, sets, Layout::Compact).map_err(|e| {
                 let mut err = Error::input(format!("fixture {}: {}", f.name, e.message));
                 err.hint = e.hint;
                 err

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use crate::capture;
 use crate::error::{Error, Result};
 use crate::http::delivery::{Method, Request, USER_AGENT};
-use crate::webhook::fixtures::{self, CompiledFixture, Fixture, Layout, SetOp, TokenSource};
+use crate::webhook::fixtures::{
+    self, CompiledFixture, Fixture, Identity, Layout, SetOp, TokenSource,
+};
 use crate::webhook::secret::Secret;
 use crate::webhook::signature::{self, HEADER_SHA256};
 
@@ -24,6 +26,8 @@ pub enum Source {
     Fixture {
         fixture: &'static Fixture,
         compiled: Option<Box<CompiledFixture>>,
+        /// `--identity`, applied after the tokens and before `--set`.
+        identity: Identity,
     },
     /// A file's (or stdin's) bytes, `--set` already applied.
     File { name: String, body: Vec<u8> },
@@ -41,6 +45,23 @@ impl Source {
         Source::Fixture {
             fixture,
             compiled: CompiledFixture::compile(fixture).map(Box::new),
+            identity: Identity::Both,
+        }
+    }
+
+    /// This source with `identity` when it is a fixture (the fast path renders only the
+    /// default identity, so another one renders the ordinary way). Files and captures are
+    /// sent byte for byte and stay as they are.
+    pub fn with_identity(self, identity: Identity) -> Source {
+        match self {
+            Source::Fixture {
+                fixture, compiled, ..
+            } => Source::Fixture {
+                fixture,
+                compiled: compiled.filter(|_| identity == Identity::Both),
+                identity,
+            },
+            other => other,
         }
     }
 
@@ -58,9 +79,10 @@ impl Source {
             Source::Fixture {
                 compiled: Some(c), ..
             } if sets.is_empty() => Ok(Cow::Owned(c.render(tokens))),
-            Source::Fixture { fixture, .. } => {
-                fixtures::render(fixture, tokens, sets, Layout::Compact).map(Cow::Owned)
-            }
+            Source::Fixture {
+                fixture, identity, ..
+            } => fixtures::render_as(fixture, tokens, *identity, sets, Layout::Compact)
+                .map(Cow::Owned),
             Source::File { body, .. } | Source::Captured { body, .. } => {
                 Ok(Cow::Borrowed(body.as_slice()))
             }

@@ -68,7 +68,7 @@ fn catalogue_matches_the_fixtures_directory() {
             f.name
         );
         assert!(
-            ["message", "status", "error", "batch"].contains(&f.kind),
+            ["message", "status", "error", "batch", "account"].contains(&f.kind),
             "{} has kind {}",
             f.name,
             f.kind
@@ -87,6 +87,17 @@ fn every_fixture_renders_and_yields_events_of_its_kind() {
             let _: Value = serde_json::from_str(&text).unwrap();
             let events = event::extract(&body).unwrap();
             assert!(!events.is_empty(), "{}", f.name);
+            if f.kind == "account" {
+                // One account-level change, one event; how it reads is the event model's.
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert_ne!(
+                    v["entry"][0]["changes"][0]["field"], "messages",
+                    "{}",
+                    f.name
+                );
+                assert_eq!(events.len(), 1, "{}: {events:?}", f.name);
+                continue;
+            }
             assert!(
                 events.iter().all(|e| !matches!(e, Event::Other { .. })),
                 "{}: {events:?}",
@@ -111,6 +122,7 @@ fn every_fixture_renders_and_yields_events_of_its_kind() {
             if let [Event::Message(m)] = event::extract(f.template.as_bytes()).unwrap().as_slice() {
                 let want = match t {
                     "button_reply" | "list_reply" => "interactive",
+                    "username_only" => "text",
                     other => other,
                 };
                 assert_eq!(m.kind, want, "{}", f.name);
@@ -149,7 +161,12 @@ fn list_json_is_one_object_per_fixture() {
     for line in out.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["name", "kind", "description"]);
+        assert_eq!(keys, ["name", "kind", "description", "source"]);
+        let source = v["source"].as_str().unwrap();
+        assert!(
+            source.starts_with("https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/"),
+            "{source}"
+        );
         names.insert(v["name"].as_str().unwrap().to_string());
         if v["name"] == "batch" {
             assert_eq!(v["kind"], "batch");
@@ -167,9 +184,47 @@ fn help_documents_the_tokens() {
         "{{phone}}",
         "{{uuid}}",
         "{{wamid:answer}}",
+        "{{bsuid}}",
+        "{{parent_bsuid}}",
+        "{{username}}",
+        "{{unix}}",
     ] {
         assert!(out.contains(token), "{token} missing from help");
     }
+    let show = stdout_of(&["fixtures", "show", "--help"]);
+    for words in [
+        "--identity <IDENTITY>",
+        "username-only",
+        "phone-only",
+        "keep the seed's content",
+        "`identity` under `[fixtures]`",
+    ] {
+        assert!(show.contains(words), "{words} missing from show --help");
+    }
+}
+
+#[test]
+fn list_verbose_names_the_meta_page_of_every_fixture() {
+    let out = stdout_of(&["fixtures", "list", "-v"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2 * fixtures::catalogue().len() + 1);
+    for (pair, f) in lines[1..].chunks(2).zip(fixtures::catalogue()) {
+        assert!(pair[0].starts_with(f.name), "{pair:?}");
+        assert_eq!(pair[1], format!("    source: {}", f.source));
+    }
+    let system = fixtures::find("system_user_changed_user_id").unwrap();
+    assert!(
+        system.source.ends_with("/reference/messages/system"),
+        "{}",
+        system.source
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("account_update ")
+                && l.split_whitespace().nth(1) == Some("account")),
+        "{out}"
+    );
 }
 
 #[test]
@@ -228,16 +283,32 @@ fn compact_output_is_the_escaped_wire_form_without_newline() {
 
 #[test]
 fn set_reproduces_the_seed_vector_and_its_signature() {
-    let body = render_compact(
+    // The seed's example in its own (phone-only) shape: today's payload adds only the
+    // `contacts` array the seed left out; everything else is the seed's bytes.
+    let out = stdout_of(&[
+        "fixtures",
+        "show",
         "messages",
-        &[
-            &format!(r#"{MSG0}.from="1234567890""#),
-            &format!("{MSG0}.id=wamid.xxx"),
-            &format!(r#"{MSG0}.timestamp="1234567890""#),
-        ],
-    );
+        "--compact",
+        "--identity",
+        "phone-only",
+        "--set",
+        &format!(r#"{MSG0}.from="1234567890""#),
+        "--set",
+        &format!("{MSG0}.id=wamid.xxx"),
+        "--set",
+        &format!(r#"{MSG0}.timestamp="1234567890""#),
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let contacts = &v["entry"][0]["changes"][0]["value"]["contacts"];
+    let wa_id = contacts[0]["wa_id"].as_str().unwrap();
+    assert!(wa_id.len() >= 10 && wa_id.bytes().all(|b| b.is_ascii_digit()));
+    let fragment =
+        format!(r#""contacts":[{{"profile":{{"name":"Sheena Nelson"}},"wa_id":"{wa_id}"}}],"#);
+    assert!(out.contains(&fragment), "{out}");
+    let body = out.replacen(&fragment, "", 1);
     let want = r#"{"object":"whatsapp_business_account","entry":[{"id":"WHATSAPP_BUSINESS_ACCOUNT_ID","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1234567890","phone_number_id":"PHONE_NUMBER_ID"},"messages":[{"from":"1234567890","id":"wamid.xxx","timestamp":"1234567890","text":{"body":"Hello, I need help with my order"},"type":"text"}]},"field":"messages"}]}]}"#;
-    assert_eq!(String::from_utf8(body.clone()).unwrap(), want);
+    assert_eq!(body, want);
     let sig = cmzon(source_tree())
         .args(["sign", "--secret", "s3cret"])
         .write_stdin(body)
@@ -298,7 +369,7 @@ fn set_with_a_bad_path_names_the_nearest_prefix() {
         "{err}"
     );
     assert!(
-        err.contains("hint: keys there: messaging_product, metadata, messages"),
+        err.contains("hint: keys there: messaging_product, metadata, contacts, messages"),
         "{err}"
     );
     assert!(err.contains("did you mean `messages`?"), "{err}");

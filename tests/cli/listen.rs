@@ -195,6 +195,11 @@ fn expected_fragments(body: &[u8]) -> Vec<Vec<String>> {
     for entry in v["entry"].as_array().unwrap() {
         for change in entry["changes"].as_array().unwrap() {
             let value = &change["value"];
+            // An account-level field (a template, quality or preference update) is one event.
+            if change["field"] != "messages" {
+                per_event.push(Vec::new());
+                continue;
+            }
             for m in value["messages"].as_array().into_iter().flatten() {
                 let t = m["type"].as_str().unwrap();
                 let mut want = vec![format!("message {t}")];

@@ -12,6 +12,7 @@ mod config;
 mod demo;
 mod docs;
 mod fixtures;
+mod identity;
 mod init;
 mod json_output;
 mod lint;
