@@ -21,12 +21,13 @@ pub enum CheckId {
     Handshake,
     Duplicates,
     Malformed,
+    UsernameOnly,
     Redirect,
 }
 
 impl CheckId {
     /// Every check, in the order they run and are reported.
-    pub const ALL: [CheckId; 11] = [
+    pub const ALL: [CheckId; 12] = [
         CheckId::Https,
         CheckId::Tls,
         CheckId::Reachable,
@@ -37,6 +38,7 @@ impl CheckId {
         CheckId::Handshake,
         CheckId::Duplicates,
         CheckId::Malformed,
+        CheckId::UsernameOnly,
         CheckId::Redirect,
     ];
 
@@ -52,6 +54,7 @@ impl CheckId {
             CheckId::Handshake => "handshake",
             CheckId::Duplicates => "duplicates",
             CheckId::Malformed => "malformed",
+            CheckId::UsernameOnly => "username-only",
             CheckId::Redirect => "redirect",
         }
     }
@@ -70,6 +73,7 @@ impl CheckId {
                 | CheckId::RawBody
                 | CheckId::Duplicates
                 | CheckId::Malformed
+                | CheckId::UsernameOnly
         )
     }
 
@@ -206,6 +210,7 @@ mod tests {
                 "handshake",
                 "duplicates",
                 "malformed",
+                "username-only",
                 "redirect"
             ]
         );
@@ -239,7 +244,7 @@ mod tests {
             select(&s(&["tls", "https"]), &[]).unwrap(),
             vec![CheckId::Https, CheckId::Tls]
         );
-        assert_eq!(select(&[], &s(&["latency"])).unwrap().len(), 10);
+        assert_eq!(select(&[], &s(&["latency"])).unwrap().len(), 11);
         let e = select(&s(&["nope"]), &[]).unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(e.message.contains("nope"));

@@ -20,6 +20,16 @@ pub fn compact_event(tokens: &mut TokenSource) -> Result<Vec<u8>> {
     serde_json::to_vec(&value).map_err(|e| Error::input(format!("cannot encode the event: {e}")))
 }
 
+/// A text message from a sender who adopted a username and whose phone number WhatsApp
+/// withholds (the `message_username_only` fixture: no `wa_id`, no phone number in `from`),
+/// rendered fresh, as compact canonical JSON like [`compact_event`].
+pub fn username_only_event(tokens: &mut TokenSource) -> Result<Vec<u8>> {
+    const NAME: &str = "message_username_only";
+    let fixture = fixtures::find(NAME).ok_or_else(|| fixtures::unknown(NAME))?;
+    let value = fixtures::render_value(fixture, tokens, &[])?;
+    serde_json::to_vec(&value).map_err(|e| Error::input(format!("cannot encode the event: {e}")))
+}
+
 const TEXT_POINTER: &str = "/entry/0/changes/0/value/messages/0/text/body";
 
 /// The same event with non-ASCII text in the sender's wire form (fixtures' compact layout:

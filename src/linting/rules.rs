@@ -582,6 +582,47 @@ pub fn check_malformed(o: &ProbeOutcome, timeout: Duration) -> CheckResult {
     r.detail("response", outcome_json(o))
 }
 
+/// What an endpoint must not assume since WhatsApp withholds username users' phone numbers.
+const USERNAME_ONLY_HINT: &str = "identify the sender by `contacts[].user_id` (the business-scoped user id); read `wa_id` and `from` only when present: since June 2026 WhatsApp withholds the phone number of users who adopted a username";
+
+/// `username-only`: a correctly signed message from a sender with a username and no phone
+/// number (no `contacts[].wa_id`, no phone in `from`) gets a 2xx.
+pub fn check_username_only(o: &ProbeOutcome, timeout: Duration) -> CheckResult {
+    let id = CheckId::UsernameOnly;
+    const WHAT: &str =
+        "a signed message from a username-only sender (no `wa_id`, no phone number in `from`)";
+    let r = match o {
+        Err(n) if n.kind == FailureKind::Timeout => CheckResult::fail(
+            id,
+            format!(
+                "{WHAT} got no answer within {}: the endpoint hangs on the June 2026 change, messages without a phone number",
+                fmt_secs(timeout)
+            ),
+            USERNAME_ONLY_HINT,
+        ),
+        Err(n) => no_answer_result(id, n, timeout),
+        Ok(a) if is_2xx(a.status) => CheckResult::pass(id, format!("{WHAT} got {}", a.status)),
+        Ok(a) if is_3xx(a.status) => redirect_result(id, a),
+        Ok(a) if a.status >= 500 => CheckResult::fail(
+            id,
+            format!(
+                "{WHAT} got {}: the endpoint fails on the June 2026 change, messages without a phone number",
+                a.status
+            ),
+            USERNAME_ONLY_HINT,
+        ),
+        Ok(a) => CheckResult::fail(
+            id,
+            format!(
+                "{WHAT} got {}: since June 2026 such messages are normal and must be acknowledged with 2xx",
+                a.status
+            ),
+            USERNAME_ONLY_HINT,
+        ),
+    };
+    r.detail("response", outcome_json(o))
+}
+
 /// `redirect`: no probe got a 3xx. `seen` is every answer, labelled by the probe that got it.
 pub fn check_redirect(seen: &[(String, ProbeOutcome)]) -> CheckResult {
     let id = CheckId::Redirect;
@@ -879,6 +920,27 @@ mod tests {
         let r = check_handshake(&body("42"), "42", &ok(200), T);
         assert_eq!(r.status, CheckStatus::Warn);
         every_warn_and_fail_has_a_hint(&r);
+    }
+
+    #[test]
+    fn username_only_verdicts() {
+        assert_eq!(check_username_only(&ok(200), T).status, CheckStatus::Pass);
+        for status in [500, 502] {
+            let r = check_username_only(&ok(status), T);
+            assert_eq!(r.status, CheckStatus::Fail);
+            assert!(r.message.contains("June 2026"), "{}", r.message);
+            let hint = r.hint.unwrap();
+            assert!(
+                hint.contains("`wa_id`") && hint.contains("`from`"),
+                "{hint}"
+            );
+        }
+        let r = check_username_only(&timeout(), T);
+        assert_eq!(r.status, CheckStatus::Fail);
+        assert!(r.message.contains("June 2026") && r.message.contains("no answer"));
+        assert_eq!(check_username_only(&ok(400), T).status, CheckStatus::Fail);
+        assert_eq!(check_username_only(&ok(401), T).status, CheckStatus::Fail);
+        assert_eq!(check_username_only(&ok(301), T).status, CheckStatus::Fail);
     }
 
     #[test]

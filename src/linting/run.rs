@@ -299,6 +299,12 @@ impl Runner<'_> {
                 let o = self.post("malformed", body, Some(sig));
                 rules::check_malformed(&o, t)
             }
+            CheckId::UsernameOnly => {
+                let body = probes::username_only_event(&mut self.tokens)?;
+                let sig = self.sign(&body);
+                let o = self.post("username-only", body, Some(sig));
+                rules::check_username_only(&o, t)
+            }
             CheckId::Redirect => {
                 if self.seen.is_empty() {
                     let body = probes::compact_event(&mut self.tokens)?;

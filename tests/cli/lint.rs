@@ -15,7 +15,7 @@ use crate::support::lint::{
 use crate::support::{cmzon, hmac_sha256_hex, Run};
 use serde_json::{json, Value};
 
-const IDS: [&str; 11] = [
+const IDS: [&str; 12] = [
     "https",
     "tls",
     "reachable",
@@ -26,6 +26,7 @@ const IDS: [&str; 11] = [
     "handshake",
     "duplicates",
     "malformed",
+    "username-only",
     "redirect",
 ];
 
@@ -87,7 +88,7 @@ fn correct_endpoint_over_http_passes_everything_but_https() {
     assert_eq!(doc["url"], json!(ep.url));
     assert_eq!(
         doc["summary"],
-        json!({"pass": 9, "warn": 1, "fail": 0, "skip": 1, "not_run": 0, "not_run_reason": null})
+        json!({"pass": 10, "warn": 1, "fail": 0, "skip": 1, "not_run": 0, "not_run_reason": null})
     );
     assert!(message(&doc, "https").contains("CMzon will not send webhooks to HTTP endpoints"));
     assert!(check(&doc, "https")["hint"]
@@ -578,6 +579,94 @@ fn endpoint_rejecting_duplicates_fails_duplicates() {
     assert!(message(&doc, "duplicates").contains("a repeated delivery got 409"));
 }
 
+/// Issue 15: since June 2026 WhatsApp withholds the phone number of users who adopted a
+/// username. A handler that reads `contacts[0].wa_id` unconditionally crashes on their
+/// messages; `username-only` sends one, correctly signed, and must see a 2xx.
+#[test]
+fn endpoint_reading_wa_id_unconditionally_fails_username_only() {
+    let dir = tmp();
+    let ep = serve(
+        Behaviour {
+            reads_wa_id: true,
+            ..Behaviour::correct()
+        },
+        None,
+    );
+    let junit = dir.path().join("lint.xml");
+    let (r, doc) = lint(
+        dir.path(),
+        &ep.url,
+        &["--allow-http", "--junit", junit.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_verdicts(
+        &doc,
+        &expect(
+            "pass",
+            &[
+                ("https", "warn"),
+                ("tls", "skip"),
+                ("username-only", "fail"),
+            ],
+        ),
+    );
+    let c = check(&doc, "username-only");
+    let msg = c["message"].as_str().unwrap();
+    assert!(
+        msg.contains("got 500") && msg.contains("June 2026"),
+        "{msg}"
+    );
+    let hint = c["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("`wa_id`") && hint.contains("`from`") && hint.contains("user_id"),
+        "{hint}"
+    );
+    assert_eq!(c["details"]["response"]["status"], 500);
+    // The probe was a correctly signed message with a BSUID and a username, no phone number.
+    let seen = ep.seen.lock().unwrap();
+    let probe = seen
+        .iter()
+        .filter_map(|s| serde_json::from_slice::<Value>(&s.body).ok())
+        .find(|v| {
+            v.pointer("/entry/0/changes/0/value/messages").is_some()
+                && v.pointer("/entry/0/changes/0/value/contacts/0/wa_id")
+                    .is_none()
+        })
+        .expect("a username-only message reached the endpoint");
+    let contact = &probe["entry"][0]["changes"][0]["value"]["contacts"][0];
+    assert!(contact["user_id"].is_string(), "{contact}");
+    assert!(contact["profile"]["username"].is_string(), "{contact}");
+    let from = probe["entry"][0]["changes"][0]["value"]["messages"][0]["from"].as_str();
+    assert!(
+        from.is_none_or(|f| !f.chars().all(|c| c.is_ascii_digit())),
+        "no phone number in `from`: {from:?}"
+    );
+    // JUnit carries the failure with the same message.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let root = parse_xml(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    let case = root
+        .child("testsuite")
+        .unwrap()
+        .all("testcase")
+        .into_iter()
+        .find(|c| c.attr("name") == Some("username-only"))
+        .expect("a username-only testcase");
+    assert_eq!(
+        case.child("failure").and_then(|f| f.attr("message")),
+        Some(msg)
+    );
+
+    // The same handler reading `wa_id` only when present passes.
+    let ok = serve(Behaviour::correct(), None);
+    let (r, doc) = lint(
+        dir.path(),
+        &ok.url,
+        &["--allow-http", "--only", "username-only"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_verdicts(&doc, &[("username-only", "pass")]);
+}
+
 /// Issue 14 point 16: `lint URL --skip https --strict` without a secret used to skip 8 of 11
 /// checks and exit 0. Checks that need no secret run (an unsigned event, and one signed with
 /// a wrong secret, must be rejected whatever the real secret is); the others are reported as
@@ -610,6 +699,7 @@ fn without_secret_the_signed_checks_do_not_run_and_strict_fails() {
         "raw-body",
         "duplicates",
         "malformed",
+        "username-only",
     ];
     let mut want: Vec<(&str, &str)> = vec![("tls", "skip")];
     want.extend(not_run.iter().map(|id| (*id, "warn")));
@@ -641,16 +731,16 @@ fn without_secret_the_signed_checks_do_not_run_and_strict_fails() {
         check(&doc, "rejects-forged")["details"]["wrong_secret"]["status"],
         401
     );
-    assert_eq!(doc["summary"]["not_run"], 5);
+    assert_eq!(doc["summary"]["not_run"], 6);
     let reason = doc["summary"]["not_run_reason"].as_str().unwrap();
     assert!(
-        reason.starts_with("5 of 10 security checks did not run (reachable, latency, raw-body, duplicates, malformed)"),
+        reason.starts_with("6 of 11 security checks did not run (reachable, latency, raw-body, duplicates, malformed, username-only)"),
         "{reason}"
     );
     assert!(reason.contains("none was given"), "{reason}");
     assert!(
         r.stderr
-            .contains("warning: no webhook secret: 5 of 10 checks will not run"),
+            .contains("warning: no webhook secret: 6 of 11 checks will not run"),
         "{}",
         r.stderr
     );
@@ -660,18 +750,18 @@ fn without_secret_the_signed_checks_do_not_run_and_strict_fails() {
 
     // JUnit: failures under --strict.
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("failures=\"6\""), "{xml}");
+    assert!(xml.contains("failures=\"7\""), "{xml}");
 
     // Without --strict: exit 0, the human report says what did not run.
     let r = run(cmzon(dir.path()).args(["lint", &ep.url, "--allow-http"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout
-            .contains("warning: 5 of 11 security checks did not run"),
+            .contains("warning: 6 of 12 security checks did not run"),
         "{}",
         r.stdout
     );
-    assert!(r.stdout.contains("(5 not run)"), "{}", r.stdout);
+    assert!(r.stdout.contains("(6 not run)"), "{}", r.stdout);
 }
 
 /// Without the secret, an endpoint that verifies nothing is still caught: the unsigned and
@@ -876,9 +966,9 @@ fn human_report_has_table_latency_histogram_and_hints() {
         "{fix}"
     );
     assert!(fix.contains("hint: compute the HMAC over the exact raw request bytes"));
-    assert!(out.ends_with("8 pass, 1 warn, 1 fail, 1 skip\n"), "{out}");
-    assert!(!out.contains("[1/11]"), "progress stays off stdout");
-    assert!(r.stderr.contains("[1/11] https: warn"), "{}", r.stderr);
+    assert!(out.ends_with("9 pass, 1 warn, 1 fail, 1 skip\n"), "{out}");
+    assert!(!out.contains("[1/12]"), "progress stays off stdout");
+    assert!(r.stderr.contains("[1/12] https: warn"), "{}", r.stderr);
     assert!(r.stderr.contains("latency probe 4/4"));
     assert!(!out.contains('\u{1b}'), "no color when NO_COLOR is set");
 
@@ -923,7 +1013,7 @@ fn junit_report_parses_and_matches_the_verdicts() {
     let xml = std::fs::read_to_string(&junit).unwrap();
     let root = parse_xml(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
     assert_eq!(root.name, "testsuites");
-    assert_eq!(root.attr("tests"), Some("11"));
+    assert_eq!(root.attr("tests"), Some("12"));
     assert_eq!(root.attr("failures"), Some("2"));
     assert_eq!(root.attr("skipped"), Some("1"));
     let suite = root.child("testsuite").expect("a testsuite");

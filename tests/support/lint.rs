@@ -110,6 +110,9 @@ pub struct Behaviour {
     pub malformed_status: u16,
     /// Answer 409 to a message id seen before.
     pub reject_duplicates: bool,
+    /// Read the sender's `contacts[0].wa_id` unconditionally, as handlers written before
+    /// June 2026 do: a message without it crashes the handler (500).
+    pub reads_wa_id: bool,
 }
 
 impl Behaviour {
@@ -121,6 +124,7 @@ impl Behaviour {
             delay: Duration::ZERO,
             malformed_status: 400,
             reject_duplicates: false,
+            reads_wa_id: false,
         }
     }
 }
@@ -344,6 +348,12 @@ fn post(
     let Some(v) = parsed else {
         return (b.malformed_status, vec![], "cannot parse body".into());
     };
+    let value = v.pointer("/entry/0/changes/0/value");
+    let wa_id = value.and_then(|v| v.pointer("/contacts/0/wa_id"));
+    if b.reads_wa_id && value.and_then(|v| v.get("messages")).is_some() && wa_id.is_none() {
+        // `value["contacts"][0]["wa_id"]` raised KeyError: the framework answers 500.
+        return (500, vec![], "KeyError: 'wa_id'".into());
+    }
     if let Some(id) = v
         .pointer("/entry/0/changes/0/value/messages/0/id")
         .and_then(Value::as_str)
