@@ -101,6 +101,7 @@ pub(super) const ACCOUNT_FIELDS: &[&str] = &[
     "message_template_components_update",
     "phone_number_quality_update",
     "user_preferences",
+    "smb_message_echoes",
 ];
 
 fn extract_change<'a, N: Node<'a>>(change: N, events: &mut impl Collector<'a, N>) {
@@ -247,7 +248,8 @@ fn message<'a, N: Node<'a>>(m: N, contacts: &[Contact<'a>]) -> Found<'a, N> {
     (EventView(view), Some(m))
 }
 
-/// The events of an account-level change: one, or one per `user_preferences` item.
+/// The events of an account-level change: one, or one per `user_preferences` item or
+/// `smb_message_echoes` echo.
 fn account_events<'a, N: Node<'a>>(
     field: Cow<'a, str>,
     value: N,
@@ -267,16 +269,19 @@ fn account_events<'a, N: Node<'a>>(
         ));
     };
     let mut sink = |f: Found<'a, N>| events.add(f);
-    let prefs = (field == "user_preferences")
-        .then(|| value.get("user_preferences").and_then(N::items))
-        .flatten();
-    match prefs {
-        Some(items) => {
-            for item in items {
+    let items_of = |key: &str| value.get(key).and_then(N::items);
+    match &*field {
+        "user_preferences" if items_of("user_preferences").is_some() => {
+            for item in items_of("user_preferences").into_iter().flatten() {
                 add(&mut sink, preference_summary(item, contacts), item);
             }
         }
-        None => add(&mut sink, account_summary(&field, value), value),
+        "smb_message_echoes" if items_of("message_echoes").is_some() => {
+            for item in items_of("message_echoes").into_iter().flatten() {
+                add(&mut sink, echo_summary(item), item);
+            }
+        }
+        _ => add(&mut sink, account_summary(&field, value), value),
     }
 }
 
@@ -424,6 +429,19 @@ fn preference_summary<'a, N: Node<'a>>(item: N, contacts: &[Contact<'a>]) -> Str
         (c, v) => format!("{} {}", c.unwrap_or("preference"), v.unwrap_or("?")),
     };
     format!("{what}  {who}")
+}
+
+/// `echo text → 16505551234: See you tomorrow` for one `smb_message_echoes` echo: a message
+/// the business sent from the WhatsApp Business app.
+fn echo_summary<'a, N: Node<'a>>(item: N) -> String {
+    let kind = text_of(Some(item), "type").unwrap_or(Cow::Borrowed("?"));
+    let to = text_of(Some(item), "to").unwrap_or(Cow::Borrowed("unknown"));
+    let content = message_content(&kind, item);
+    if content.is_empty() {
+        format!("echo {kind} → {to}")
+    } else {
+        format!("echo {kind} → {to}: {content}")
+    }
 }
 
 /// A BSUID cut for a one-line summary: `US.13491208655302741918` → `US.1349…`.

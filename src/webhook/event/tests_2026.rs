@@ -272,6 +272,27 @@ fn user_preferences() {
     assert_eq!(e.summary(), "marketing opt-in  16505551234");
 }
 
+// https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/smb_message_echoes
+// A message the business sent from the WhatsApp Business app: one event per echo.
+#[test]
+fn a_business_app_echo_names_its_recipient_and_content() {
+    let e = one(&change(
+        "smb_message_echoes",
+        &format!(
+            r#"{{{META},"message_echoes":[{{"from":"15550783881","to":"16505551234","id":"wamid.ECHO1","timestamp":"1739321024","type":"text","text":{{"body":"See you tomorrow"}}}}]}}"#
+        ),
+    ));
+    assert_eq!(e.summary(), "echo text → 16505551234: See you tomorrow");
+    assert_eq!(e.kind_str(), "account");
+    assert_eq!(e.to_json()["fields"]["to"], "16505551234");
+    assert_eq!(e.dedup_key(), None);
+    let e = one(&change(
+        "smb_message_echoes",
+        &format!(r#"{{{META},"message_echoes":[{{"id":"wamid.ECHO2","type":"revoke"}}]}}"#),
+    ));
+    assert_eq!(e.summary(), "echo revoke → unknown");
+}
+
 #[test]
 fn a_field_we_do_not_know_is_printed_with_its_keys() {
     let e = one(&change("foo_update", r#"{"a":1,"b":{"c":2},"c":[3]}"#));
