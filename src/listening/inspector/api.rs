@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::guard::{self, SECURITY_HEADERS};
 use super::store::Filter;
 use super::{replay, ForwardInfo, Inspector, Record};
-use crate::capture::{self, HarEntry, REJECTED_HEADER};
+use crate::capture::{self, CapturedRequest, HarEntry, REJECTED_HEADER};
 use crate::http::server::{self, BodyRead};
 use crate::json::write::{write_str, write_u64};
 use crate::terminal::shell_quote;
@@ -103,7 +103,7 @@ pub(super) fn handle(ins: &Arc<Inspector>, mut rq: tiny_http::Request) {
             if path.ends_with(".jsonl") {
                 let mut out = Vec::new();
                 for r in &records {
-                    capture::write_jsonl_line(&mut out, &r.req);
+                    capture::write_jsonl_line(&mut out, &r.request());
                     out.push(b'\n');
                 }
                 let disposition = "attachment; filename=\"cmzon-hook-export.jsonl\"";
@@ -115,8 +115,12 @@ pub(super) fn handle(ins: &Arc<Inspector>, mut rq: tiny_http::Request) {
                     &[("Content-Disposition", disposition)],
                 );
             } else {
-                let entries: Vec<HarEntry<'_>> =
-                    records.iter().map(|r| har_entry(ins, r)).collect();
+                let requests: Vec<_> = records.iter().map(|r| r.request()).collect();
+                let entries: Vec<HarEntry<'_>> = records
+                    .iter()
+                    .zip(&requests)
+                    .map(|(r, req)| har_entry(ins, r, req))
+                    .collect();
                 let disposition = "attachment; filename=\"cmzon-hook-export.har\"";
                 respond(
                     rq,
@@ -348,11 +352,11 @@ pub(super) fn write_entry(out: &mut Vec<u8>, r: &Record) {
     out.extend_from_slice(b"{\"id\":");
     write_u64(out, r.id);
     out.extend_from_slice(b",\"received_at\":");
-    opt_str(out, r.req.received_at.as_deref());
+    opt_str(out, r.req.received_at());
     out.extend_from_slice(b",\"method\":");
-    write_str(out, &r.req.method);
+    write_str(out, r.req.method());
     out.extend_from_slice(b",\"path\":");
-    write_str(out, &r.req.path);
+    write_str(out, r.req.path());
     out.extend_from_slice(b",\"signature\":");
     write_str(out, r.sig().label());
     out.extend_from_slice(b",\"status\":");
@@ -402,17 +406,10 @@ fn detail(ins: &Inspector, r: &Record) -> Value {
     let text = std::str::from_utf8(body).ok();
     let received = r
         .req
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(signature::HEADER_SHA256))
-        .or_else(|| {
-            r.req
-                .headers
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(signature::HEADER_SHA1))
-        })
-        .map(|(_, v)| v.clone());
-    let expected = match (&ins.secret, r.req.method.as_str()) {
+        .header(signature::HEADER_SHA256)
+        .or_else(|| r.req.header(signature::HEADER_SHA1))
+        .map(str::to_string);
+    let expected = match (&ins.secret, r.req.method()) {
         (Some(s), "POST") if r.req.header(REJECTED_HEADER).is_none() => {
             Some(signature::sign(s.as_bytes(), body))
         }
@@ -440,13 +437,12 @@ fn detail(ins: &Inspector, r: &Record) -> Value {
             (
                 "headers",
                 r.req
-                    .headers
-                    .iter()
+                    .headers()
                     .map(|(n, v)| json!([n, v]))
                     .collect::<Vec<_>>()
                     .into(),
             ),
-            ("query", r.req.query.clone().into()),
+            ("query", r.req.query().into()),
             ("body_text", text.map(str::to_string).into()),
             (
                 "body_base64",
@@ -498,13 +494,13 @@ fn curl_skips(name: &str) -> bool {
 /// `--data-binary 'TEXT'` ("argument"), or for bytes that are not UTF-8 (or text curl would
 /// read as a file name, `@...`) `printf 'ESCAPES' | curl ... --data-binary @-` ("stdin").
 fn curl_command(ins: &Inspector, r: &Record) -> (String, &'static str) {
-    let mut url = format!("{}{}", ins.endpoint_origin(), r.req.path);
-    if !r.req.query.is_empty() {
+    let mut url = format!("{}{}", ins.endpoint_origin(), r.req.path());
+    if !r.req.query().is_empty() {
         url.push('?');
-        url.push_str(&r.req.query);
+        url.push_str(r.req.query());
     }
-    let mut cmd = format!("curl -sS -X {} {}", r.req.method, shell_quote(&url));
-    for (n, v) in &r.req.headers {
+    let mut cmd = format!("curl -sS -X {} {}", r.req.method(), shell_quote(&url));
+    for (n, v) in r.req.headers() {
         if curl_skips(n) {
             continue;
         }
@@ -545,13 +541,13 @@ fn curl_command(ins: &Inspector, r: &Record) -> (String, &'static str) {
     }
 }
 
-fn har_entry<'a>(ins: &'a Inspector, r: &'a Record) -> HarEntry<'a> {
+fn har_entry<'a>(ins: &'a Inspector, r: &'a Record, req: &'a CapturedRequest) -> HarEntry<'a> {
     let response = match &r.forward {
         Some(ForwardInfo { outcome: Ok(a), .. }) => Some((a.status, &a.headers[..], &a.body[..])),
         _ => None,
     };
     HarEntry {
-        request: &r.req,
+        request: req,
         origin: ins.endpoint_origin(),
         status: r.status,
         response,

@@ -5,13 +5,15 @@
 //! follow new requests over server-sent events.
 //!
 //! Files: this one the handle the endpoint feeds, the records and the server's start/stop;
-//! [`store`] the bounded history and its filters; [`api`] the routes and their JSON; [`stream`]
+//! [`packed`] a kept request in a few allocations; [`store`] the bounded history and its
+//! filters; [`api`] the routes and their JSON; [`stream`]
 //! the event-stream fan-out with bounded per-client queues; [`guard`] Host, Origin, token and
 //! the response headers every answer carries; [`replay`] replays, edits and forgeries.
 //! Imports webhook, capture, http, json and the primitives; never `cli` or `commands`.
 
 mod api;
 mod guard;
+mod packed;
 mod replay;
 mod store;
 mod stream;
@@ -34,6 +36,7 @@ use crate::webhook::event::{self, Document, EventView, Fields, ParseError};
 use crate::webhook::secret::Secret;
 use crate::webhook::signature::{self, Verdict};
 
+use packed::Packed;
 use store::Store;
 use stream::Streams;
 
@@ -120,7 +123,7 @@ pub(super) struct ForwardInfo {
 /// One request as the inspector shows it.
 pub(super) struct Record {
     pub id: u64,
-    pub req: CapturedRequest,
+    req: Packed,
     /// What listen answered (`None` for history loaded from a capture: it has no answers).
     pub status: Option<u16>,
     pub verdict: Option<Verdict>,
@@ -148,7 +151,6 @@ impl Record {
         let replay = ReplayTag::parse(&req.headers);
         Record {
             id,
-            req,
             status,
             verdict: None,
             note: None,
@@ -157,7 +159,13 @@ impl Record {
             forward: None,
             history: false,
             derived: OnceLock::new(),
+            req: Packed::new(req),
         }
+    }
+
+    /// The request as captured (for exports and replays).
+    pub(super) fn request(&self) -> CapturedRequest {
+        self.req.to_captured(self.id)
     }
 
     pub(super) fn sig(&self) -> Sig {
@@ -166,12 +174,6 @@ impl Record {
 
     /// Memory it holds, about.
     fn bytes(&self) -> usize {
-        let headers: usize = self
-            .req
-            .headers
-            .iter()
-            .map(|(n, v)| n.len() + v.len() + 48)
-            .sum();
         let forward = match &self.forward {
             Some(ForwardInfo { outcome: Ok(a), .. }) => {
                 a.body.len()
@@ -183,7 +185,7 @@ impl Record {
             _ => 0,
         };
         // The body, and about as much again for its events once shown.
-        512 + headers + 2 * self.req.body.len() + forward
+        512 + self.req.size() + self.req.body.len() + forward
     }
 
     pub(super) fn derived(&self) -> &Derived {

@@ -80,7 +80,7 @@ pub(super) fn replay(ins: &Inspector, body: &[u8]) -> (u16, Value) {
     let Some(source) = ins.lock_store().get(ask.id) else {
         return err(404, format!("no request #{} in the inspector", ask.id));
     };
-    let (headers, body) = match build(ins, &ask, &source.req) {
+    let (headers, body) = match build(ins, &ask, &source.request()) {
         Ok(hb) => hb,
         Err(e) => return e,
     };

@@ -131,7 +131,7 @@ impl Filter {
         if let Some(q) = &self.q {
             if !contains_ci(&r.req.body, q.as_bytes())
                 && !contains_ci(r.derived().summary.as_bytes(), q.as_bytes())
-                && !contains_ci(r.req.path.as_bytes(), q.as_bytes())
+                && !contains_ci(r.req.path().as_bytes(), q.as_bytes())
             {
                 return false;
             }
