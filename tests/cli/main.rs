@@ -14,6 +14,7 @@ mod docs;
 mod fixtures;
 mod identity;
 mod init;
+mod inspector;
 mod json_output;
 mod lint;
 mod listen;
