@@ -265,8 +265,6 @@ impl Params {
                     .map_err(|_| "ids must be request numbers separated by commas".to_string())?,
             ),
         };
-        // An `account` kind is what the event reader calls `other` (account updates).
-        let kind = kind.map(|k| if k == "account" { "other".into() } else { k });
         Ok((
             Filter {
                 verdict,

@@ -251,13 +251,13 @@ fn derive(body: &[u8], note: Option<&str>) -> Derived {
 }
 
 /// An event's kind and type: `message`/`text`, `status`/`delivered`, `error`/its code,
-/// `other`/its field.
+/// `account`/its field (`message_template_status_update`, ...), `other`/its field.
 fn kind_and_type(e: &EventView<'_>) -> (&'static str, String) {
     let t = match e.fields() {
         Fields::Message { kind, .. } => kind.to_string(),
         Fields::Status { status, .. } => status.to_string(),
         Fields::Error(err) => err.code.map(|c| c.to_string()).unwrap_or_default(),
-        Fields::Other { field, .. } => field.to_string(),
+        Fields::Account { field, .. } | Fields::Other { field, .. } => field.to_string(),
     };
     (e.kind_str(), t)
 }

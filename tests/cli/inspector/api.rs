@@ -138,7 +138,10 @@ fn filters_by_verdict_kind_type_status_and_text() {
         .post_signed("nope", &text_message("wamid.F2", "plain"));
     let status_body = crate::support::fixtures::render_compact("status_delivered", &[]);
     ui.listener.post_signed(SECRET, &status_body);
-    ui.listener.wait_stdout(3);
+    let account_body =
+        crate::support::fixtures::render_compact("message_template_quality_update", &[]);
+    ui.listener.post_signed(SECRET, &account_body);
+    ui.listener.wait_stdout(4);
     let ids = |q: &str| -> Vec<u64> {
         ui.list(q)
             .iter()
@@ -146,13 +149,17 @@ fn filters_by_verdict_kind_type_status_and_text() {
             .collect()
     };
     assert_eq!(ids("verdict=invalid"), vec![2]);
-    assert_eq!(ids("verdict=valid"), vec![3, 1]);
+    assert_eq!(ids("verdict=valid"), vec![4, 3, 1]);
     assert_eq!(ids("status=4xx"), vec![2]);
-    assert_eq!(ids("status=200"), vec![3, 1]);
+    assert_eq!(ids("status=200"), vec![4, 3, 1]);
     assert_eq!(ids("q=PINEAPPLE"), vec![1]);
     assert_eq!(ids("type=text"), vec![2, 1]);
     assert_eq!(ids("kind=message&verdict=valid"), vec![1]);
-    assert_eq!(ids("limit=1"), vec![3]);
+    // Account-level fields are their own kind, typed by their field.
+    assert_eq!(ids("kind=account"), vec![4]);
+    assert_eq!(ids("type=message_template_quality_update"), vec![4]);
+    assert_eq!(ids("kind=other"), Vec::<u64>::new());
+    assert_eq!(ids("limit=1"), vec![4]);
     let r = ui.get("/api/requests?verdict=maybe");
     assert_eq!(r.status, 400, "{}", r.text());
 }
