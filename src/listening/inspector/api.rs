@@ -94,6 +94,7 @@ pub(super) fn handle(ins: &Arc<Inspector>, mut rq: tiny_http::Request) {
             };
             respond(rq, 200, "application/json", list(ins, &filter, limit), &[]);
         }
+        "/api/info" => respond(rq, 200, "application/json", info(ins), &[]),
         "/api/export.jsonl" | "/api/export.har" => {
             let (filter, limit) = match params.filter() {
                 Ok(f) => f,
@@ -280,6 +281,27 @@ impl Params {
 }
 
 /// `{"requests": [newest first], "total": matching, "dropped": N}`.
+/// What the page needs to know of this run: where the webhook endpoint listens (for the
+/// empty list's `send` command), whether a secret is configured (re-signing and edits need
+/// one) and where `--forward-to` points. Never the secret itself.
+fn info(ins: &Inspector) -> Vec<u8> {
+    let forward_to = ins.forward.as_ref().map(|f| f.url.clone());
+    // `send` finds the secret where listen did when it came from CMZON_WEBHOOK_SECRET or the
+    // config; the page never knows it.
+    let try_send = format!(
+        "cmzon-hook send messages --to {}",
+        shell_quote(&ins.endpoint_url)
+    );
+    json!({
+        "webhook_url": ins.endpoint_url,
+        "secret": ins.secret.is_some(),
+        "forward_to": forward_to,
+        "try": try_send,
+    })
+    .to_string()
+    .into_bytes()
+}
+
 fn list(ins: &Inspector, filter: &Filter, limit: usize) -> Vec<u8> {
     let (all, dropped) = {
         let store = ins.lock_store();

@@ -164,6 +164,39 @@ fn filters_by_verdict_kind_type_status_and_text() {
     assert_eq!(r.status, 400, "{}", r.text());
 }
 
+/// The page's empty state and replay choices: the endpoint's URL, whether a secret and a
+/// forward target are configured, a `send` command to try; never the secret.
+#[test]
+fn info_names_the_endpoint_and_what_is_configured() {
+    let dir = TempDir::new().unwrap();
+    let ui = Ui::start(dir.path(), &[], true);
+    let r = ui.get("/api/info");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let info: Value = serde_json::from_slice(&r.body).unwrap();
+    let url = info["webhook_url"].as_str().unwrap();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/webhook"),
+        "{info}"
+    );
+    assert_eq!(info["secret"], json!(true));
+    assert_eq!(info["forward_to"], Value::Null);
+    assert_eq!(
+        info["try"].as_str().unwrap(),
+        format!("cmzon-hook send messages --to {url}")
+    );
+    // The command it suggests delivers to this listener.
+    let out = cmzon(dir.path())
+        .args(["send", "messages", "--to", url, "--secret", SECRET])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(ui.list("").len(), 1);
+}
+
 #[test]
 fn replays_reach_the_endpoint_and_are_listed_linked_to_their_source() {
     let dir = TempDir::new().unwrap();

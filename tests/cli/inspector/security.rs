@@ -167,6 +167,7 @@ fn the_secret_is_in_no_answer_of_any_route() {
         "/api/export.jsonl".into(),
         "/api/export.har".into(),
         "/api/requests/424242".into(),
+        "/api/info".into(),
         "/nothing".into(),
     ];
     for id in &ids {
