@@ -13,6 +13,7 @@ mod demo;
 mod docs;
 mod fixtures;
 mod init;
+mod inspector;
 mod json_output;
 mod lint;
 mod listen;

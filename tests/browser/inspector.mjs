@@ -1,0 +1,331 @@
+// The inspector page used as a person would, in Debian's headless Chromium (playwright-core,
+// no browser download). Run by tests/cli/inspector/browser.rs, which starts
+// `cmzon-hook listen --ui --secret ...` and sends, before the page opens:
+//   #1 messages, #2 message_text (non-ASCII, escaped on the wire), #3 status_delivered,
+//   #4 message_image signed with a wrong secret, #5 an unsigned body that is not UTF-8,
+//   #6 errors, #7 message_reaction.
+// Env: INSPECTOR_URL, WEBHOOK_URL, CMZON_HOOK_BIN, CMZON_HOOK_TEST_SECRET, EXPORT_PATH,
+// SCREENSHOT_PATH (empty: no screenshot), CHROMIUM.
+// Prints `ok - STEP` per step and a last line `RESULT {json}` for the Rust side; exits 1 with
+// the reason on the first failure. Locators and waitForFunction wait by themselves: no sleeps.
+
+import { chromium } from 'playwright-core';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const env = (k) => {
+  const v = process.env[k];
+  if (v === undefined) throw new Error(`${k} is not set`);
+  return v;
+};
+const INSPECTOR = env('INSPECTOR_URL');
+const WEBHOOK = env('WEBHOOK_URL');
+const BIN = env('CMZON_HOOK_BIN');
+const SECRET = env('CMZON_HOOK_TEST_SECRET');
+const EXPORT_PATH = env('EXPORT_PATH');
+const SCREENSHOT = process.env.SCREENSHOT_PATH || '';
+const BEFORE = 7;
+
+function check(cond, what) {
+  if (!cond) throw new Error(what);
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'cmzon-hook-chromium-'));
+let context;
+const problems = [];
+const result = {};
+
+async function main() {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+    viewport: { width: 1400, height: 900 },
+    colorScheme: 'light',
+    acceptDownloads: true,
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  context.setDefaultTimeout(15000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    const t = m.text();
+    // A CSP violation or an uncaught error is a bug; a failed request is reported by the page.
+    if (m.type() === 'error' && !t.startsWith('Failed to load resource')) problems.push(`console: ${t}`);
+  });
+  page.on('response', async (r) => {
+    if (!r.url().startsWith(INSPECTOR) || r.url().endsWith('/api/events')) return;
+    try {
+      const body = await r.text();
+      if (body.includes(SECRET)) problems.push(`the secret is in ${r.url()}`);
+    } catch {
+      // bodies of downloads and aborted requests are not readable here
+    }
+  });
+
+  const rows = page.getByTestId('row');
+  const row = (id) => page.locator(`[data-testid=row][data-id="${id}"]`);
+  const detail = (id) => page.locator(`[data-testid=detail-view][data-id="${id}"]`);
+  const step = (name) => console.log(`ok - ${name}`);
+  const maxId = () => page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('[data-testid=row]')].map((r) => Number(r.dataset.id))));
+  /** The id of the first row newer than `after` for which `pred(rowElement)` holds (waits). */
+  const newRow = async (after, predSrc) => {
+    const h = await page.waitForFunction(
+      ([after, src]) => {
+        const pred = new Function('r', `return (${src})(r)`);
+        const r = [...document.querySelectorAll('[data-testid=row]')].find((x) => Number(x.dataset.id) > after && pred(x));
+        return r ? Number(r.dataset.id) : null;
+      },
+      [after, predSrc],
+    );
+    return h.jsonValue();
+  };
+  const replayOf = (src) => `(r) => !!r.querySelector('[data-testid=replay-of] a[data-ref="${src}"]')`;
+  const open = async (id) => {
+    await row(id).click();
+    await detail(id).waitFor();
+  };
+  const verdictOf = (id) => row(id).getAttribute('data-verdict');
+
+  // 1. Events sent before the page opened are listed, newest on top; one sent while it is open
+  // appears without a reload.
+  await page.goto(INSPECTOR);
+  await row(BEFORE).waitFor();
+  check((await rows.count()) === BEFORE, `expected ${BEFORE} rows, got ${await rows.count()}`);
+  const order = await rows.evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)));
+  check(order.join() === [7, 6, 5, 4, 3, 2, 1].join(), `newest first: ${order}`);
+  check(!(await page.content()).includes(SECRET), 'the page carries the secret');
+  await page.getByTestId('live').and(page.locator('[data-state=live]')).waitFor();
+  step('events sent before the page opened are listed, newest first');
+  await run(BIN, ['send', 'message_location', '--to', WEBHOOK, '--secret', SECRET]);
+  await row(BEFORE + 1).waitFor();
+  check((await verdictOf(BEFORE + 1)) === 'valid', 'the live one is valid');
+  check((await row(BEFORE + 1).getByTestId('summary').textContent()).length > 0, 'the live row has a summary');
+  check((await rows.first().getAttribute('data-id')) === String(BEFORE + 1), 'the live one is on top');
+  step('an event sent while the page is open appears at the top without a reload');
+
+  // 2. Opening one shows headers in order and case, the exact body with its escapes, the verdict.
+  await open(2);
+  const headers = await page.getByTestId('headers').textContent();
+  check(headers.includes('X-Hub-Signature-256'), `headers: ${headers}`);
+  check(headers.includes('Content-Type'), `headers: ${headers}`);
+  await page.getByTestId('view-text').click();
+  const exact = await page.getByTestId('body-text').textContent();
+  check(exact.includes('\\u00e9'), `the exact body shows \\u00e9 escapes: ${exact.slice(0, 300)}`);
+  check(!exact.includes('é'), 'the exact body is not decoded');
+  check((await detail(2).getByTestId('verdict').textContent()).includes('valid'), 'verdict valid');
+  await page.getByTestId('view-tree').click();
+  const tree = await page.getByTestId('body-tree').textContent();
+  check(tree.includes('Amélie'), 'the JSON tree shows decoded values');
+  await page.locator('[data-testid=body-tree] details > summary').first().click();
+  check((await page.locator('[data-testid=body-tree] details').first().getAttribute('open')) === null, 'a tree node collapses');
+  await page.getByTestId('view-text').click();
+  step('opening a request shows headers, the exact body (escapes visible), a JSON tree and the verdict');
+
+  // 3. The forged one shows verify's reason, and expected vs received signatures.
+  await open(4);
+  check((await verdictOf(4)) === 'invalid', 'the forged row is invalid');
+  const reason = await page.getByTestId('reason').textContent();
+  check(reason.includes('signature mismatch'), `reason: ${reason}`);
+  const got = await page.getByTestId('sig-received').textContent();
+  const want = await page.getByTestId('sig-expected').textContent();
+  check(got.startsWith('sha256=') && want.startsWith('sha256=') && got !== want, `signatures: ${got} / ${want}`);
+  await open(5);
+  check((await page.getByTestId('verdict').textContent()).includes('unsigned'), 'no signature: unsigned');
+  const hex = await page.getByTestId('body-hex').textContent();
+  check(hex.includes('ff fe'), `hex view: ${hex.slice(0, 200)}`);
+  step('a forged request shows its reason and both signatures; a non-UTF-8 body shows as hex');
+
+  // 4. Replay as captured, edit-and-replay (by path and by body) and a forged send reach the
+  // endpoint and come back as new rows linked to their source.
+  await open(1);
+  let last = await maxId();
+  await page.getByTestId('replay-mode').selectOption('as-captured');
+  await page.getByTestId('replay').click();
+  const replayed = await newRow(last, replayOf(1));
+  check((await verdictOf(replayed)) === 'valid', 'the replay as captured is valid');
+  step(`replay as captured arrives as #${replayed}, linked to #1`);
+
+  last = await maxId();
+  await page.getByTestId('edit').click();
+  await page.getByTestId('edit-set').fill('entry.0.changes.0.value.messages.0.text.body=edited in the browser test');
+  await page.getByTestId('edit-send').click();
+  const edited = await newRow(last, replayOf(1));
+  check((await verdictOf(edited)) === 'valid', 'the edited replay is re-signed: valid');
+  await open(edited);
+  check((await page.getByTestId('body-text').textContent()).includes('"edited in the browser test"'), 'the edit reached the endpoint');
+  step(`edit-and-replay by path arrives as #${edited}, re-signed, linked to #1`);
+
+  await open(2);
+  last = await maxId();
+  await page.getByTestId('edit').click();
+  const original = await page.getByTestId('edit-body').inputValue();
+  check(original.includes('\\u00e9'), 'the edit box holds the exact body');
+  await page.getByTestId('edit-body').fill(original.replace('Bonjour', 'Bonsoir'));
+  await page.getByTestId('edit-send').click();
+  const editedBody = await newRow(last, replayOf(2));
+  check((await verdictOf(editedBody)) === 'valid', 'the body edit is re-signed: valid');
+  await open(editedBody);
+  const eb = await page.getByTestId('body-text').textContent();
+  check(eb.includes('Bonsoir') && eb.includes('\\u00e9'), 'the edited body is sent as typed');
+  step(`edit-and-replay of the body text arrives as #${editedBody}, linked to #2`);
+
+  await open(1);
+  last = await maxId();
+  await page.getByTestId('forge-kind').selectOption('wrong-secret');
+  await page.getByTestId('forge').click();
+  const forged = await newRow(last, replayOf(1));
+  check((await verdictOf(forged)) === 'invalid', 'a wrong-secret forgery is invalid');
+  await open(forged);
+  check((await page.getByTestId('reason').textContent()).includes('signature mismatch'), 'forged reason');
+  step(`a forged send (wrong secret) arrives as #${forged}, invalid, linked to #1`);
+
+  // 5. Diff of a replay and its source: the first difference is marked; identical bodies say so.
+  await row(1).getByTestId('row-check').check();
+  await row(edited).getByTestId('row-check').check();
+  await page.getByTestId('diff').click();
+  await page.getByTestId('diff-view').waitFor();
+  check((await page.getByTestId('diff-summary').textContent()).includes('differ'), 'bodies differ');
+  await page.locator('[data-testid=diff-view] mark.diff-first').first().waitFor();
+  const relation = await page.getByTestId('diff-relation').textContent();
+  check(relation.includes(`#${edited} replays #1`), `the diff names the relation: ${relation}`);
+  await row(edited).getByTestId('row-check').uncheck();
+  await row(replayed).getByTestId('row-check').check();
+  await page.getByTestId('diff').click();
+  await page.getByTestId('diff-summary').filter({ hasText: 'identical' }).waitFor();
+  await row(1).getByTestId('row-check').uncheck();
+  await row(replayed).getByTestId('row-check').uncheck();
+  step('diff marks the first difference of an edit and calls a replay as captured identical');
+
+  // 6. Filters and search narrow the list.
+  const ids = () => rows.evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)));
+  const waitList = async (what, pred) => {
+    await page.waitForFunction(
+      (src) => {
+        const rs = [...document.querySelectorAll('[data-testid=row]')];
+        return new Function('rs', `return (${src})(rs)`)(rs);
+      },
+      pred,
+    ).catch(async () => {
+      throw new Error(`${what}: list is ${await ids()}`);
+    });
+  };
+  const all = (await ids()).length;
+  await page.getByTestId('filter-verdict').selectOption('invalid');
+  await waitList('verdict invalid', `(rs) => rs.length >= 2 && rs.length < ${all} && rs.every((r) => r.dataset.verdict === 'invalid')`);
+  check((await ids()).includes(4) && (await ids()).includes(forged), 'both invalid ones are listed');
+  await page.getByTestId('filter-reset').click();
+  await waitList('reset', `(rs) => rs.length === ${all}`);
+  await page.getByTestId('filter-kind').selectOption('status');
+  await waitList('kind status', `(rs) => rs.length >= 1 && rs.every((r) => r.dataset.id === '3')`);
+  await page.getByTestId('filter-reset').click();
+  await page.getByTestId('filter-type').selectOption('reaction');
+  await waitList('type reaction', `(rs) => rs.length === 1 && rs[0].dataset.id === '7'`);
+  await page.getByTestId('filter-reset').click();
+  await page.getByTestId('filter-status').selectOption('4xx');
+  await waitList('status 4xx', `(rs) => rs.length >= 3 && rs.every((r) => r.querySelector('.c-status').textContent.startsWith('4'))`);
+  await page.getByTestId('filter-reset').click();
+  await waitList('reset', `(rs) => rs.length === ${all}`);
+  await page.getByTestId('search').fill('edited in the browser');
+  await waitList('search', `(rs) => rs.length === 1 && rs[0].dataset.id === '${edited}'`);
+  await page.getByTestId('search').fill('no request has this text');
+  await page.getByTestId('nomatch').waitFor();
+  await page.getByTestId('filter-reset').click();
+  await waitList('reset', `(rs) => rs.length === ${all}`);
+  step('filters by verdict, kind, type and status, and body search, narrow the list');
+
+  // 7. Keyboard: `/` focuses search, j/k move, Enter opens, `r` replays, `?` shows help.
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press('/');
+  check(await page.getByTestId('search').evaluate((el) => el === document.activeElement), '/ focuses the search');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  await page.keyboard.press('j');
+  await page.keyboard.press('Enter');
+  const second = (await ids())[1];
+  await detail(second).waitFor();
+  last = await maxId();
+  await page.keyboard.press('r');
+  await newRow(last, replayOf(second));
+  await page.keyboard.press('?');
+  await page.getByTestId('help').waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('help').waitFor({ state: 'hidden' });
+  step(`keyboard: / searches, j/k and Enter open #${second}, r replays it, ? helps`);
+
+  // 8. Copy as curl: the command, run in a shell, is recorded as valid.
+  await open(1);
+  await page.getByTestId('copy-curl').click();
+  const curlBox = page.getByTestId('curl-text');
+  await curlBox.waitFor();
+  const curl = await curlBox.inputValue();
+  check(curl.startsWith('curl ') && curl.includes('X-Hub-Signature-256') && curl.includes('--data-binary'), `curl: ${curl}`);
+  check(!curl.includes(SECRET), 'the curl command carries the secret');
+  const clip = await page.evaluate(() => navigator.clipboard.readText());
+  check(clip === curl, 'the clipboard holds the same command');
+  last = await maxId();
+  await run('sh', ['-c', curl]);
+  const curlId = await newRow(last, `(r) => !r.querySelector('[data-testid=replay-of]')`);
+  check((await verdictOf(curlId)) === 'valid', 'the curl request is valid');
+  result.curl_id = curlId;
+  step(`copy as curl: the command, run with sh -c, arrives as #${curlId}, valid`);
+
+  // 9. Export the valid ones as JSONL (the Rust side runs `verify` on it).
+  await page.getByTestId('filter-verdict').selectOption('valid');
+  await waitList('verdict valid', `(rs) => rs.length >= 5 && rs.every((r) => r.dataset.verdict === 'valid')`);
+  result.exported = (await ids()).length;
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
+  await download.saveAs(EXPORT_PATH);
+  check(download.suggestedFilename().endsWith('.jsonl'), `file name ${download.suggestedFilename()}`);
+  const [har] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-har').click()]);
+  check(har.suggestedFilename().endsWith('.har'), `file name ${har.suggestedFilename()}`);
+  await page.getByTestId('filter-reset').click();
+  await waitList('reset', `(rs) => rs.every((r) => r.dataset.id)`);
+  step(`export: ${result.exported} valid requests downloaded as JSONL, and as HAR`);
+
+  // 10. The screenshot README shows: several kinds, the forged one open.
+  if (SCREENSHOT) {
+    await open(4);
+    await page.evaluate(() => {
+      document.getElementById('toast').hidden = true;
+    });
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: SCREENSHOT });
+    step(`screenshot written to ${SCREENSHOT}`);
+  }
+
+  // 11. Clear empties the list; the empty state names the command to try.
+  await page.getByTestId('clear').click();
+  await page.getByTestId('empty').waitFor();
+  const tryCmd = await page.getByTestId('try-command').textContent();
+  check(tryCmd.startsWith('cmzon-hook send messages --to '), `try: ${tryCmd}`);
+  step(`clear empties the list; the empty state says: ${tryCmd}`);
+
+  check(problems.length === 0, problems.join('\n'));
+  console.log(`RESULT ${JSON.stringify(result)}`);
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error(`not ok - ${e.message}`);
+  if (problems.length) console.error(problems.join('\n'));
+  process.exitCode = 1;
+} finally {
+  await context?.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
