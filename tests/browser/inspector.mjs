@@ -9,19 +9,11 @@
 // Prints `ok - STEP` per step and a last line `RESULT {json}` for the Rust side; exits 1 with
 // the reason on the first failure. Locators and waitForFunction wait by themselves: no sleeps.
 
-import { chromium } from 'playwright-core';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { check, env, listHelpers, step, withBrowser } from './lib.mjs';
 
 const run = promisify(execFile);
-const env = (k) => {
-  const v = process.env[k];
-  if (v === undefined) throw new Error(`${k} is not set`);
-  return v;
-};
 const INSPECTOR = env('INSPECTOR_URL');
 const WEBHOOK = env('WEBHOOK_URL');
 const BIN = env('CMZON_HOOK_BIN');
@@ -30,74 +22,22 @@ const EXPORT_PATH = env('EXPORT_PATH');
 const SCREENSHOT = process.env.SCREENSHOT_PATH || '';
 const BEFORE = 7;
 
-function check(cond, what) {
-  if (!cond) throw new Error(what);
-}
+/** Runs in the page (serialized by playwright): does the list match `spec`? */
+const listIs = (spec) => {
+  const rs = [...document.querySelectorAll('[data-testid=row]')];
+  const ids = rs.map((r) => Number(r.dataset.id));
+  if (spec.count !== undefined && rs.length !== spec.count) return false;
+  if (spec.min !== undefined && rs.length < spec.min) return false;
+  if (spec.below !== undefined && rs.length >= spec.below) return false;
+  if (spec.verdict && !rs.every((r) => r.dataset.verdict === spec.verdict)) return false;
+  if (spec.ids && ids.join() !== spec.ids.join()) return false;
+  if (spec.statusClass && !rs.every((r) => r.querySelector('.c-status').textContent.startsWith(spec.statusClass))) return false;
+  return true;
+};
 
-const profile = mkdtempSync(join(tmpdir(), 'cmzon-hook-chromium-'));
-let context;
-const problems = [];
-const result = {};
-
-async function main() {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: { width: 1400, height: 900 },
-    colorScheme: 'light',
-    acceptDownloads: true,
-    permissions: ['clipboard-read', 'clipboard-write'],
-  });
-  context.setDefaultTimeout(15000);
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    const t = m.text();
-    // A CSP violation or an uncaught error is a bug; a failed request is reported by the page.
-    if (m.type() === 'error' && !t.startsWith('Failed to load resource')) problems.push(`console: ${t}`);
-  });
-  page.on('response', async (r) => {
-    if (!r.url().startsWith(INSPECTOR) || r.url().endsWith('/api/events')) return;
-    try {
-      const body = await r.text();
-      if (body.includes(SECRET)) problems.push(`the secret is in ${r.url()}`);
-    } catch {
-      // bodies of downloads and aborted requests are not readable here
-    }
-  });
-
-  const rows = page.getByTestId('row');
-  const row = (id) => page.locator(`[data-testid=row][data-id="${id}"]`);
-  const detail = (id) => page.locator(`[data-testid=detail-view][data-id="${id}"]`);
-  const step = (name) => console.log(`ok - ${name}`);
-  const maxId = () => page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('[data-testid=row]')].map((r) => Number(r.dataset.id))));
-  /** The id of the first row newer than `after` for which `pred(rowElement)` holds (waits). */
-  const newRow = async (after, predSrc) => {
-    const h = await page.waitForFunction(
-      ([after, src]) => {
-        const pred = new Function('r', `return (${src})(r)`);
-        const r = [...document.querySelectorAll('[data-testid=row]')].find((x) => Number(x.dataset.id) > after && pred(x));
-        return r ? Number(r.dataset.id) : null;
-      },
-      [after, predSrc],
-    );
-    return h.jsonValue();
-  };
-  const replayOf = (src) => `(r) => !!r.querySelector('[data-testid=replay-of] a[data-ref="${src}"]')`;
-  const open = async (id) => {
-    await row(id).click();
-    await detail(id).waitFor();
-  };
-  const verdictOf = (id) => row(id).getAttribute('data-verdict');
+await withBrowser(async (page) => {
+  const result = {};
+  const { rows, row, detail, ids, maxId, newRow, open, verdictOf, waitList } = listHelpers(page);
 
   // 1. Events sent before the page opened are listed, newest on top; one sent while it is open
   // appears without a reload.
@@ -125,7 +65,7 @@ async function main() {
   const exact = await page.getByTestId('body-text').textContent();
   check(exact.includes('\\u00e9'), `the exact body shows \\u00e9 escapes: ${exact.slice(0, 300)}`);
   check(!exact.includes('é'), 'the exact body is not decoded');
-  check((await detail(2).getByTestId('verdict').textContent()).includes('valid'), 'verdict valid');
+  check((await detail(2).locator('[data-testid=verdict] .badge').getAttribute('data-verdict')) === 'valid', 'verdict valid');
   await page.getByTestId('view-tree').click();
   const tree = await page.getByTestId('body-tree').textContent();
   check(tree.includes('Amélie'), 'the JSON tree shows decoded values');
@@ -143,7 +83,8 @@ async function main() {
   const want = await page.getByTestId('sig-expected').textContent();
   check(got.startsWith('sha256=') && want.startsWith('sha256=') && got !== want, `signatures: ${got} / ${want}`);
   await open(5);
-  check((await page.getByTestId('verdict').textContent()).includes('unsigned'), 'no signature: unsigned');
+  check((await page.getByTestId('verdict').textContent()).includes('unsigned'), 'no signature: labelled unsigned');
+  check((await detail(5).locator('[data-testid=verdict] .badge').getAttribute('data-verdict')) === 'missing', 'verdict missing');
   const hex = await page.getByTestId('body-hex').textContent();
   check(hex.includes('ff fe'), `hex view: ${hex.slice(0, 200)}`);
   step('a forged request shows its reason and both signatures; a non-UTF-8 body shows as hex');
@@ -154,7 +95,7 @@ async function main() {
   let last = await maxId();
   await page.getByTestId('replay-mode').selectOption('as-captured');
   await page.getByTestId('replay').click();
-  const replayed = await newRow(last, replayOf(1));
+  const replayed = await newRow(last, 1);
   check((await verdictOf(replayed)) === 'valid', 'the replay as captured is valid');
   step(`replay as captured arrives as #${replayed}, linked to #1`);
 
@@ -162,7 +103,7 @@ async function main() {
   await page.getByTestId('edit').click();
   await page.getByTestId('edit-set').fill('entry.0.changes.0.value.messages.0.text.body=edited in the browser test');
   await page.getByTestId('edit-send').click();
-  const edited = await newRow(last, replayOf(1));
+  const edited = await newRow(last, 1);
   check((await verdictOf(edited)) === 'valid', 'the edited replay is re-signed: valid');
   await open(edited);
   check((await page.getByTestId('body-text').textContent()).includes('"edited in the browser test"'), 'the edit reached the endpoint');
@@ -175,7 +116,7 @@ async function main() {
   check(original.includes('\\u00e9'), 'the edit box holds the exact body');
   await page.getByTestId('edit-body').fill(original.replace('Bonjour', 'Bonsoir'));
   await page.getByTestId('edit-send').click();
-  const editedBody = await newRow(last, replayOf(2));
+  const editedBody = await newRow(last, 2);
   check((await verdictOf(editedBody)) === 'valid', 'the body edit is re-signed: valid');
   await open(editedBody);
   const eb = await page.getByTestId('body-text').textContent();
@@ -186,7 +127,7 @@ async function main() {
   last = await maxId();
   await page.getByTestId('forge-kind').selectOption('wrong-secret');
   await page.getByTestId('forge').click();
-  const forged = await newRow(last, replayOf(1));
+  const forged = await newRow(last, 1);
   check((await verdictOf(forged)) === 'invalid', 'a wrong-secret forgery is invalid');
   await open(forged);
   check((await page.getByTestId('reason').textContent()).includes('signature mismatch'), 'forged reason');
@@ -210,40 +151,28 @@ async function main() {
   step('diff marks the first difference of an edit and calls a replay as captured identical');
 
   // 6. Filters and search narrow the list.
-  const ids = () => rows.evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)));
-  const waitList = async (what, pred) => {
-    await page.waitForFunction(
-      (src) => {
-        const rs = [...document.querySelectorAll('[data-testid=row]')];
-        return new Function('rs', `return (${src})(rs)`)(rs);
-      },
-      pred,
-    ).catch(async () => {
-      throw new Error(`${what}: list is ${await ids()}`);
-    });
-  };
   const all = (await ids()).length;
   await page.getByTestId('filter-verdict').selectOption('invalid');
-  await waitList('verdict invalid', `(rs) => rs.length >= 2 && rs.length < ${all} && rs.every((r) => r.dataset.verdict === 'invalid')`);
+  await waitList('verdict invalid', listIs, { min: 2, below: all, verdict: 'invalid' });
   check((await ids()).includes(4) && (await ids()).includes(forged), 'both invalid ones are listed');
   await page.getByTestId('filter-reset').click();
-  await waitList('reset', `(rs) => rs.length === ${all}`);
+  await waitList('reset', listIs, { count: all });
   await page.getByTestId('filter-kind').selectOption('status');
-  await waitList('kind status', `(rs) => rs.length >= 1 && rs.every((r) => r.dataset.id === '3')`);
+  await waitList('kind status', listIs, { ids: [3] });
   await page.getByTestId('filter-reset').click();
   await page.getByTestId('filter-type').selectOption('reaction');
-  await waitList('type reaction', `(rs) => rs.length === 1 && rs[0].dataset.id === '7'`);
+  await waitList('type reaction', listIs, { ids: [7] });
   await page.getByTestId('filter-reset').click();
   await page.getByTestId('filter-status').selectOption('4xx');
-  await waitList('status 4xx', `(rs) => rs.length >= 3 && rs.every((r) => r.querySelector('.c-status').textContent.startsWith('4'))`);
+  await waitList('status 4xx', listIs, { min: 3, statusClass: '4' });
   await page.getByTestId('filter-reset').click();
-  await waitList('reset', `(rs) => rs.length === ${all}`);
+  await waitList('reset', listIs, { count: all });
   await page.getByTestId('search').fill('edited in the browser');
-  await waitList('search', `(rs) => rs.length === 1 && rs[0].dataset.id === '${edited}'`);
+  await waitList('search', listIs, { ids: [edited] });
   await page.getByTestId('search').fill('no request has this text');
   await page.getByTestId('nomatch').waitFor();
   await page.getByTestId('filter-reset').click();
-  await waitList('reset', `(rs) => rs.length === ${all}`);
+  await waitList('reset', listIs, { count: all });
   step('filters by verdict, kind, type and status, and body search, narrow the list');
 
   // 7. Keyboard: `/` focuses search, j/k move, Enter opens, `r` replays, `?` shows help.
@@ -260,7 +189,7 @@ async function main() {
   await detail(second).waitFor();
   last = await maxId();
   await page.keyboard.press('r');
-  await newRow(last, replayOf(second));
+  await newRow(last, second);
   await page.keyboard.press('?');
   await page.getByTestId('help').waitFor();
   await page.keyboard.press('Escape');
@@ -279,14 +208,14 @@ async function main() {
   check(clip === curl, 'the clipboard holds the same command');
   last = await maxId();
   await run('sh', ['-c', curl]);
-  const curlId = await newRow(last, `(r) => !r.querySelector('[data-testid=replay-of]')`);
+  const curlId = await newRow(last, null);
   check((await verdictOf(curlId)) === 'valid', 'the curl request is valid');
   result.curl_id = curlId;
   step(`copy as curl: the command, run with sh -c, arrives as #${curlId}, valid`);
 
   // 9. Export the valid ones as JSONL (the Rust side runs `verify` on it).
   await page.getByTestId('filter-verdict').selectOption('valid');
-  await waitList('verdict valid', `(rs) => rs.length >= 5 && rs.every((r) => r.dataset.verdict === 'valid')`);
+  await waitList('verdict valid', listIs, { min: 5, verdict: 'valid' });
   result.exported = (await ids()).length;
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
   await download.saveAs(EXPORT_PATH);
@@ -294,7 +223,7 @@ async function main() {
   const [har] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-har').click()]);
   check(har.suggestedFilename().endsWith('.har'), `file name ${har.suggestedFilename()}`);
   await page.getByTestId('filter-reset').click();
-  await waitList('reset', `(rs) => rs.every((r) => r.dataset.id)`);
+  await waitList('reset', listIs, { min: all + 2 });
   step(`export: ${result.exported} valid requests downloaded as JSONL, and as HAR`);
 
   // 10. The screenshot README shows: several kinds, the forged one open.
@@ -315,17 +244,5 @@ async function main() {
   check(tryCmd.startsWith('cmzon-hook send messages --to '), `try: ${tryCmd}`);
   step(`clear empties the list; the empty state says: ${tryCmd}`);
 
-  check(problems.length === 0, problems.join('\n'));
-  console.log(`RESULT ${JSON.stringify(result)}`);
-}
-
-try {
-  await main();
-} catch (e) {
-  console.error(`not ok - ${e.message}`);
-  if (problems.length) console.error(problems.join('\n'));
-  process.exitCode = 1;
-} finally {
-  await context?.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
-}
+  return result;
+}, { inspector: INSPECTOR, secret: SECRET });

@@ -8,7 +8,10 @@
 //! `CMZON_HOOK_SCREENSHOT=1 cargo test --test cli inspector::browser` also rewrites
 //! `tests/data/inspector.png`, the screenshot README shows.
 
-use crate::support::{self, listen::Listener};
+use crate::support::{
+    self,
+    listen::{App, Listener, PATIENCE},
+};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -81,6 +84,39 @@ fn send(dir: &Path, url: &str, name: &str, key: &str, expect: &str) {
         .success();
 }
 
+/// Run `node tests/browser/SCRIPT` with `envs`; its `RESULT` JSON, after asserting it passed.
+fn run_script(script: &str, dir: &Path, l: &Listener, envs: &[(&str, &std::ffi::OsStr)]) -> Value {
+    let started = Instant::now();
+    let mut cmd = assert_cmd::Command::new("node");
+    cmd.arg(browser_dir().join(script))
+        .current_dir(dir)
+        .env("CMZON_HOOK_TEST_SECRET", SECRET)
+        .env("CHROMIUM", CHROMIUM)
+        .env_remove("CMZON_WEBHOOK_SECRET")
+        .timeout(Duration::from_secs(240));
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "tests/browser/{script} failed ({:?}):\n{stdout}\n{stderr}\nlisten stderr:\n{}",
+        out.status,
+        l.stderr.snapshot().join("\n")
+    );
+    eprintln!(
+        "tests/browser/{script} took {:.1} s:\n{stdout}",
+        started.elapsed().as_secs_f64()
+    );
+    stdout
+        .lines()
+        .find_map(|x| x.strip_prefix("RESULT "))
+        .map(|j| serde_json::from_str(j).expect("RESULT is JSON"))
+        .unwrap_or_else(|| panic!("no RESULT line:\n{stdout}"))
+}
+
 #[test]
 fn the_page_lists_opens_replays_filters_copies_and_exports() {
     if skip() {
@@ -112,43 +148,28 @@ fn the_page_lists_opens_replays_filters_copies_and_exports() {
     let export = dir.path().join("export.jsonl");
     let screenshot = support::source_tree().join("tests/data/inspector.png");
     let take_screenshot = std::env::var("CMZON_HOOK_SCREENSHOT").is_ok_and(|v| v == "1");
-    let started = Instant::now();
-    let out = assert_cmd::Command::new("node")
-        .arg(browser_dir().join("inspector.mjs"))
-        .current_dir(dir.path())
-        .env("INSPECTOR_URL", &inspector)
-        .env("WEBHOOK_URL", &l.url)
-        .env("CMZON_HOOK_BIN", assert_cmd::cargo::cargo_bin("cmzon-hook"))
-        .env("CMZON_HOOK_TEST_SECRET", SECRET)
-        .env("EXPORT_PATH", &export)
-        .env(
-            "SCREENSHOT_PATH",
-            if take_screenshot {
-                screenshot.as_os_str()
-            } else {
-                "".as_ref()
-            },
-        )
-        .env("CHROMIUM", CHROMIUM)
-        .env_remove("CMZON_WEBHOOK_SECRET")
-        .timeout(Duration::from_secs(240))
-        .output()
-        .expect("node runs");
-    let took = started.elapsed();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        out.status.success(),
-        "tests/browser/inspector.mjs failed ({:?}):\n{stdout}\n{stderr}\nlisten stderr:\n{}",
-        out.status,
-        l.stderr.snapshot().join("\n")
+    let result = run_script(
+        "inspector.mjs",
+        dir.path(),
+        &l,
+        &[
+            ("INSPECTOR_URL", inspector.as_ref()),
+            ("WEBHOOK_URL", l.url.as_ref()),
+            (
+                "CMZON_HOOK_BIN",
+                assert_cmd::cargo::cargo_bin("cmzon-hook").as_os_str(),
+            ),
+            ("EXPORT_PATH", export.as_os_str()),
+            (
+                "SCREENSHOT_PATH",
+                if take_screenshot {
+                    screenshot.as_os_str()
+                } else {
+                    "".as_ref()
+                },
+            ),
+        ],
     );
-    eprintln!("browser steps took {:.1} s:\n{stdout}", took.as_secs_f64());
-    let result: Value = stdout
-        .lines()
-        .find_map(|x| x.strip_prefix("RESULT "))
-        .map(|j| serde_json::from_str(j).expect("RESULT is JSON"))
-        .unwrap_or_else(|| panic!("no RESULT line:\n{stdout}"));
 
     // The curl command the page copied reached listen and was valid there, not only on the page.
     let curl_id = result["curl_id"].as_u64().expect("curl_id");
@@ -188,4 +209,104 @@ fn the_page_lists_opens_replays_filters_copies_and_exports() {
             .len();
         assert!(size < 300 * 1024, "screenshot is {size} bytes");
     }
+}
+
+/// A capture line as `listen --save` writes it, signed with [`SECRET`].
+fn capture_line(id: u64, body: &str) -> String {
+    let sig = format!(
+        "sha256={}",
+        support::hmac_sha256_hex(SECRET.as_bytes(), body.as_bytes())
+    );
+    serde_json::json!({
+        "id": id,
+        "received_at": "2026-12-01T09:00:00.000Z",
+        "remote_addr": "127.0.0.1:40000",
+        "method": "POST",
+        "path": "/webhook",
+        "query": "",
+        "headers": [
+            ["Host", "127.0.0.1:3000"],
+            ["Content-Type", "application/json"],
+            ["X-Hub-Signature-256", sig],
+            ["Content-Length", body.len().to_string()],
+        ],
+        "body": body,
+    })
+    .to_string()
+}
+
+#[test]
+fn saved_history_the_dropped_notice_and_forwarding_show_on_the_page() {
+    if skip() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    // An earlier run's capture with more requests than the inspector keeps (10,000).
+    let saved: u64 = 10_003;
+    let cap = dir.path().join("cap.jsonl");
+    let mut text = String::new();
+    for id in 1..=saved {
+        let body = format!(r#"{{"object":"whatsapp_business_account","entry":[],"n":{id}}}"#);
+        text.push_str(&capture_line(id, &body));
+        text.push('\n');
+    }
+    std::fs::write(&cap, text).expect("capture written");
+    let app = App::start(200, "app says ok");
+    let cap_arg = cap.to_str().expect("UTF-8 path");
+    let l = Listener::start(
+        dir.path(),
+        &[
+            "--ui",
+            "--ui-port",
+            "0",
+            "--secret",
+            SECRET,
+            "--save",
+            cap_arg,
+            "--forward-to",
+            &app.url,
+        ],
+        &[],
+    );
+    let inspector = inspector_url(&l);
+    send(dir.path(), &l.url, "messages", SECRET, "2xx");
+    let (_, live_body) = app
+        .received
+        .recv_timeout(PATIENCE)
+        .expect("the app got the live one");
+    let live = saved + 1;
+    // 10,003 loaded and one live: the 4 oldest are out of view.
+    let dropped = saved + 1 - 10_000;
+    let result = run_script(
+        "history.mjs",
+        dir.path(),
+        &l,
+        &[
+            ("INSPECTOR_URL", inspector.as_ref()),
+            ("LIVE_ID", live.to_string().as_ref()),
+            ("DROPPED", dropped.to_string().as_ref()),
+        ],
+    );
+    assert!(
+        result["replay_id"].as_u64().is_some_and(|id| id > live),
+        "{result}"
+    );
+    // The replay reached the app re-signed, the body byte for byte.
+    let (headers, body) = app
+        .received
+        .recv_timeout(PATIENCE)
+        .expect("the app got the replay");
+    assert_eq!(body, live_body, "the replay's body is the original's");
+    let sig = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("X-Hub-Signature-256"))
+        .map(|(_, v)| v.clone());
+    assert_eq!(
+        sig,
+        Some(format!(
+            "sha256={}",
+            support::hmac_sha256_hex(SECRET.as_bytes(), &body)
+        )),
+        "re-signed with the secret"
+    );
 }

@@ -287,6 +287,7 @@ function link(id, label) {
 function row(e) {
   const tags = [];
   if (e.duplicate_of != null) tags.push(h('span.tag.dup', { 'data-testid': 'duplicate-of' }, 'duplicate of ', link(e.duplicate_of, `#${e.duplicate_of}`)));
+  if (e.history) tags.push(h('span.tag', { 'data-testid': 'history', title: 'loaded from the --save capture of an earlier run', text: 'saved' }));
   if (e.replay_of != null) {
     tags.push(h('span.tag.replay', { 'data-testid': 'replay-of', title: `replay (${e.replay_mode || 'replay'}) of #${e.replay_of}` }, `${e.replay_mode ? `${e.replay_mode} ` : ''}replay of `, link(e.replay_of, `#${e.replay_of}`)));
   }
@@ -319,7 +320,7 @@ function row(e) {
     h('td.c-req', null, h('span.method', { text: e.method }), ' ', h('span.path', { text: e.path })),
     h('td.c-verdict', null, badge(e.signature)),
     h('td.c-summary', { title: e.summary || '' }, h('span.summary', { 'data-testid': 'summary', text: e.summary || '' }), ...tags),
-    h('td.c-status', null, h('span', { class: statusClass(e.status), text: e.status ?? '' })),
+    h('td.c-status', null, e.status == null ? h('span.muted', { title: "no answer recorded (loaded from --save)", text: '—' }) : h('span', { class: statusClass(e.status), text: e.status })),
     h('td.c-fwd', null, fwd),
   );
   if (e.id === state.open) tr.classList.add('open');
@@ -912,6 +913,7 @@ function onKey(ev) {
     return; // open dialogs close themselves on Esc
   }
   if (typing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if ((ev.key === 'Enter' || ev.key === ' ') && t instanceof HTMLElement && (t.tagName === 'BUTTON' || t.tagName === 'A')) return;
   if (document.querySelector('dialog[open]')) return;
   const keys = {
     j: () => move(1),

@@ -1,0 +1,47 @@
+// History and forwarding in the inspector page, in Debian's headless Chromium. Run by
+// tests/cli/inspector/browser.rs, which starts `listen --ui --save FILE --forward-to APP`
+// on a FILE holding more requests than the inspector keeps, then sends one live request
+// (LIVE_ID). Env: INSPECTOR_URL, CMZON_HOOK_TEST_SECRET, LIVE_ID, DROPPED, CHROMIUM.
+// Prints `ok - STEP` lines and `RESULT {json}`; exits 1 with the reason on a failure.
+
+import { check, env, listHelpers, step, withBrowser } from './lib.mjs';
+
+const INSPECTOR = env('INSPECTOR_URL');
+const SECRET = env('CMZON_HOOK_TEST_SECRET');
+const LIVE = Number(env('LIVE_ID'));
+const DROPPED = Number(env('DROPPED'));
+
+await withBrowser(async (page) => {
+  const { row, detail, maxId, newRow, open } = listHelpers(page);
+  await page.goto(INSPECTOR);
+  await row(LIVE).waitFor();
+
+  const notice = page.getByTestId('dropped');
+  await notice.waitFor();
+  const said = await notice.textContent();
+  check(said.startsWith(`${DROPPED} older requests dropped from view`), `notice: ${said}`);
+  const saved = row(LIVE - 1);
+  await saved.getByTestId('history').waitFor();
+  check((await saved.locator('.c-status').textContent()) === '—', 'a saved request has no answer');
+  step(`requests saved by an earlier run are listed; the page says: ${said}`);
+
+  const fwd = await row(LIVE).locator('.c-fwd').textContent();
+  check(/^200 \d+(\.\d)? ms$/.test(fwd), `forward column: ${fwd}`);
+  await open(LIVE);
+  const app = page.getByTestId('forward');
+  check((await app.getByTestId('fwd-status').textContent()) === '200', 'the app answered 200');
+  check((await app.textContent()).includes('app says ok'), "the app's body is shown");
+  step(`a forwarded request shows the app's status and time (${fwd}) and its answer`);
+
+  const last = await maxId();
+  await page.getByTestId('replay-target').selectOption('forward');
+  await page.getByTestId('replay-mode').selectOption('re-signed');
+  await page.getByTestId('replay').click();
+  const replay = await newRow(last, LIVE);
+  const rf = await row(replay).locator('.c-fwd').textContent();
+  check(rf.startsWith('200'), `the replay's forward column: ${rf}`);
+  await open(replay);
+  await detail(replay).getByTestId('forward').waitFor();
+  step(`a re-signed replay to the forward target is listed as #${replay}, linked to #${LIVE}`);
+  return { replay_id: replay };
+}, { inspector: INSPECTOR, secret: SECRET });
