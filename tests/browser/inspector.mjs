@@ -3,7 +3,7 @@
 // `cmzon-hook listen --ui --secret ...` and sends, before the page opens:
 //   #1 messages, #2 message_text (non-ASCII, escaped on the wire), #3 status_delivered,
 //   #4 message_image signed with a wrong secret, #5 an unsigned body that is not UTF-8,
-//   #6 errors, #7 message_reaction.
+//   #6 errors, #7 message_reaction, #8 the same reaction again (a duplicate of #7).
 // Env: INSPECTOR_URL, WEBHOOK_URL, CMZON_HOOK_BIN, CMZON_HOOK_TEST_SECRET, EXPORT_PATH,
 // SCREENSHOT_PATH (empty: no screenshot), CHROMIUM.
 // Prints `ok - STEP` per step and a last line `RESULT {json}` for the Rust side; exits 1 with
@@ -20,7 +20,7 @@ const BIN = env('CMZON_HOOK_BIN');
 const SECRET = env('CMZON_HOOK_TEST_SECRET');
 const EXPORT_PATH = env('EXPORT_PATH');
 const SCREENSHOT = process.env.SCREENSHOT_PATH || '';
-const BEFORE = 7;
+const BEFORE = 8;
 
 /** Runs in the page (serialized by playwright): does the list match `spec`? */
 const listIs = (spec) => {
@@ -45,7 +45,7 @@ await withBrowser(async (page) => {
   await row(BEFORE).waitFor();
   check((await rows.count()) === BEFORE, `expected ${BEFORE} rows, got ${await rows.count()}`);
   const order = await rows.evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)));
-  check(order.join() === [7, 6, 5, 4, 3, 2, 1].join(), `newest first: ${order}`);
+  check(order.join() === [8, 7, 6, 5, 4, 3, 2, 1].join(), `newest first: ${order}`);
   check(!(await page.content()).includes(SECRET), 'the page carries the secret');
   await page.getByTestId('live').and(page.locator('[data-state=live]')).waitFor();
   step('events sent before the page opened are listed, newest first');
@@ -133,7 +133,16 @@ await withBrowser(async (page) => {
   check((await page.getByTestId('reason').textContent()).includes('signature mismatch'), 'forged reason');
   step(`a forged send (wrong secret) arrives as #${forged}, invalid, linked to #1`);
 
-  // 5. Diff of a replay and its source: the first difference is marked; identical bodies say so.
+  // 5. A duplicate links to the request it repeats; diff shows they are the same bytes.
+  await row(8).getByTestId('duplicate-of').getByRole('link', { name: '#7' }).click();
+  await detail(7).waitFor();
+  await open(8);
+  await detail(8).getByTestId('diff-with').first().click();
+  await page.getByTestId('diff-relation').filter({ hasText: '#8 is a duplicate of #7' }).waitFor();
+  await page.getByTestId('diff-summary').filter({ hasText: 'identical' }).waitFor();
+  step('a duplicate links to the request it repeats, and diffs as identical bytes');
+
+  // 6. Diff of a replay and its source: the first difference is marked; identical bodies say so.
   await row(1).getByTestId('row-check').check();
   await row(edited).getByTestId('row-check').check();
   await page.getByTestId('diff').click();
@@ -150,7 +159,7 @@ await withBrowser(async (page) => {
   await row(replayed).getByTestId('row-check').uncheck();
   step('diff marks the first difference of an edit and calls a replay as captured identical');
 
-  // 6. Filters and search narrow the list.
+  // 7. Filters and search narrow the list.
   const all = (await ids()).length;
   await page.getByTestId('filter-verdict').selectOption('invalid');
   await waitList('verdict invalid', listIs, { min: 2, below: all, verdict: 'invalid' });
@@ -161,7 +170,7 @@ await withBrowser(async (page) => {
   await waitList('kind status', listIs, { ids: [3] });
   await page.getByTestId('filter-reset').click();
   await page.getByTestId('filter-type').selectOption('reaction');
-  await waitList('type reaction', listIs, { ids: [7] });
+  await waitList('type reaction', listIs, { ids: [8, 7] });
   await page.getByTestId('filter-reset').click();
   await page.getByTestId('filter-status').selectOption('4xx');
   await waitList('status 4xx', listIs, { min: 3, statusClass: '4' });
@@ -175,7 +184,7 @@ await withBrowser(async (page) => {
   await waitList('reset', listIs, { count: all });
   step('filters by verdict, kind, type and status, and body search, narrow the list');
 
-  // 7. Keyboard: `/` focuses search, j/k move, Enter opens, `r` replays, `?` shows help.
+  // 8. Keyboard: `/` focuses search, j/k move, Enter opens, `r` replays, `?` shows help.
   await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press('/');
   check(await page.getByTestId('search').evaluate((el) => el === document.activeElement), '/ focuses the search');
@@ -196,7 +205,7 @@ await withBrowser(async (page) => {
   await page.getByTestId('help').waitFor({ state: 'hidden' });
   step(`keyboard: / searches, j/k and Enter open #${second}, r replays it, ? helps`);
 
-  // 8. Copy as curl: the command, run in a shell, is recorded as valid.
+  // 9. Copy as curl: the command, run in a shell, is recorded as valid.
   await open(1);
   await page.getByTestId('copy-curl').click();
   const curlBox = page.getByTestId('curl-text');
@@ -213,7 +222,7 @@ await withBrowser(async (page) => {
   result.curl_id = curlId;
   step(`copy as curl: the command, run with sh -c, arrives as #${curlId}, valid`);
 
-  // 9. Export the valid ones as JSONL (the Rust side runs `verify` on it).
+  // 10. Export the valid ones as JSONL (the Rust side runs `verify` on it).
   await page.getByTestId('filter-verdict').selectOption('valid');
   await waitList('verdict valid', listIs, { min: 5, verdict: 'valid' });
   result.exported = (await ids()).length;
@@ -226,7 +235,7 @@ await withBrowser(async (page) => {
   await waitList('reset', listIs, { min: all + 2 });
   step(`export: ${result.exported} valid requests downloaded as JSONL, and as HAR`);
 
-  // 10. The screenshot README shows: several kinds, the forged one open.
+  // 11. The screenshot README shows: several kinds, the forged one open.
   if (SCREENSHOT) {
     await open(4);
     await page.evaluate(() => {
@@ -237,7 +246,7 @@ await withBrowser(async (page) => {
     step(`screenshot written to ${SCREENSHOT}`);
   }
 
-  // 11. Clear empties the list; the empty state names the command to try.
+  // 12. Clear empties the list; the empty state names the command to try.
   await page.getByTestId('clear').click();
   await page.getByTestId('empty').waitFor();
   const tryCmd = await page.getByTestId('try-command').textContent();

@@ -76,10 +76,15 @@ fn inspector_url(l: &Listener) -> String {
 
 /// `cmzon-hook send NAME --to URL --secret KEY --expect EXPECT`, asserting its exit 0.
 fn send(dir: &Path, url: &str, name: &str, key: &str, expect: &str) {
+    send_with(dir, url, &[name], key, expect);
+}
+
+/// [`send`] with more arguments.
+fn send_with(dir: &Path, url: &str, args: &[&str], key: &str, expect: &str) {
     support::cmzon(dir)
-        .args([
-            "send", name, "--to", url, "--secret", key, "--expect", expect,
-        ])
+        .arg("send")
+        .args(args)
+        .args(["--to", url, "--secret", key, "--expect", expect])
         .assert()
         .success();
 }
@@ -131,7 +136,7 @@ fn the_page_lists_opens_replays_filters_copies_and_exports() {
     let inspector = inspector_url(&l);
 
     // Before the page opens: several kinds, one forged (wrong secret), one unsigned and not
-    // UTF-8. Numbers #1..#7 in this order.
+    // UTF-8, one delivered twice. Numbers #1..#8 in this order.
     send(dir.path(), &l.url, "messages", SECRET, "2xx");
     send(dir.path(), &l.url, "message_text", SECRET, "2xx");
     send(dir.path(), &l.url, "status_delivered", SECRET, "2xx");
@@ -142,8 +147,14 @@ fn the_page_lists_opens_replays_filters_copies_and_exports() {
     );
     assert_eq!(reply.status, 401, "unsigned is refused: {}", reply.text());
     send(dir.path(), &l.url, "errors", SECRET, "2xx");
-    send(dir.path(), &l.url, "message_reaction", SECRET, "2xx");
-    l.wait_stdout(7);
+    send_with(
+        dir.path(),
+        &l.url,
+        &["message_reaction", "--duplicate", "1"],
+        SECRET,
+        "2xx",
+    );
+    l.wait_stdout(8);
 
     let export = dir.path().join("export.jsonl");
     let screenshot = support::source_tree().join("tests/data/inspector.png");
