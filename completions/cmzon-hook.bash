@@ -629,7 +629,7 @@ _cmzon__hook() {
             return 0
             ;;
         cmzon__hook__subcmd__listen)
-            opts="-p -q -v -h -V --host --port --path --secret --secret-file --accept-invalid --verify-token --raw --json --save --forward-to --status --delay --max-body --workers --forward-timeout --ca-cert --insecure --color --quiet --verbose --config --help --version"
+            opts="-p -q -v -h -V --host --port --path --secret --secret-file --accept-invalid --verify-token --raw --json --save --forward-to --status --delay --max-body --workers --forward-timeout --ca-cert --insecure --ui --ui-port --color --quiet --verbose --config --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -692,6 +692,10 @@ _cmzon__hook() {
                     return 0
                     ;;
                 --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ui-port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -136,6 +136,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l max-bod
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l workers -d 'Worker threads handling requests' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l forward-timeout -d 'Seconds to wait for the app\'s answer to a forwarded request (CMzon\'s limit is 30)' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l ca-cert -d 'Trust this CA certificate (PEM) in addition to the system\'s trust store' -r -F
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l ui-port -d 'Port of the web inspector (0 picks a free one); needs --ui' -r
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l color -d 'When to use colors: auto means stdout is a terminal and NO_COLOR is unset' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -144,6 +145,7 @@ complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l accept-
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l raw -d 'Print the full pretty JSON body under each event line'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l json -d 'One NDJSON object per request on stdout instead of pretty lines (with verify\'s reason, hint and diagnosis)'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l insecure -d 'Do not verify TLS certificates (prints a warning)'
+complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -l ui -d 'Open a web inspector on this machine (http://127.0.0.1:4041/ by default): every request live, its headers, exact body and signature verdict, diffs, replays and exports. It listens on 127.0.0.1 only, even with --host 0.0.0.0, and never shows the secret'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -s q -l quiet -d 'Print only data and errors: no progress, no summaries on stderr'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -s v -l verbose -d 'Print more detail (request headers, timings); repeat for more'
 complete -c cmzon-hook -n "__fish_cmzon_hook_using_subcommand listen" -s h -l help -d 'Print help'

@@ -420,6 +420,16 @@ pub struct ListenArgs {
 
     #[command(flatten)]
     pub tls: TlsArgs,
+
+    /// Open a web inspector on this machine (http://127.0.0.1:4041/ by default): every request
+    /// live, its headers, exact body and signature verdict, diffs, replays and exports. It
+    /// listens on 127.0.0.1 only, even with --host 0.0.0.0, and never shows the secret
+    #[arg(long)]
+    pub ui: bool,
+
+    /// Port of the web inspector (0 picks a free one); needs --ui
+    #[arg(long, value_name = "PORT", default_value_t = 4041, requires = "ui")]
+    pub ui_port: u16,
 }
 
 /// `verify --help`: formats, output and the exit policy.

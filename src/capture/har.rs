@@ -216,6 +216,122 @@ fn har_entry(entry: Value) -> std::result::Result<CapturedRequest, String> {
     })
 }
 
+/// An answer in a HAR entry: status, headers in order, body.
+pub type HarResponse<'a> = (u16, &'a [(String, String)], &'a [u8]);
+
+/// One request for [`write_har`]: what was received and, when known, what was answered
+/// (`status` alone, or the full response of the app behind `listen --forward-to`).
+pub struct HarEntry<'a> {
+    pub request: &'a CapturedRequest,
+    /// `scheme://host:port` the request was sent to: the URL is this plus its path and query.
+    pub origin: &'a str,
+    pub status: Option<u16>,
+    pub response: Option<HarResponse<'a>>,
+}
+
+/// A HAR 1.2 document holding `entries` (readable back by this module: bodies that are not
+/// UTF-8 are base64 with `postData.encoding`).
+pub fn write_har(entries: &[HarEntry<'_>]) -> String {
+    use base64::Engine as _;
+    use serde_json::json;
+    let pairs = |h: &[(String, String)]| -> Vec<Value> {
+        h.iter()
+            .map(|(n, v)| json!({ "name": n, "value": v }))
+            .collect()
+    };
+    let content_type = |h: &[(String, String)]| {
+        h.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .map_or("application/octet-stream".to_string(), |(_, v)| v.clone())
+    };
+    let text_of = |body: &[u8]| -> (String, Option<&str>) {
+        match std::str::from_utf8(body) {
+            Ok(t) => (t.to_string(), None),
+            Err(_) => (
+                base64::engine::general_purpose::STANDARD.encode(body),
+                Some("base64"),
+            ),
+        }
+    };
+    let items: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let r = e.request;
+            let mut url = format!("{}{}", e.origin, r.path);
+            if !r.query.is_empty() {
+                url.push('?');
+                url.push_str(&r.query);
+            }
+            let query: Vec<Value> = reqwest::Url::parse(&url)
+                .map(|u| {
+                    u.query_pairs()
+                        .map(|(n, v)| json!({ "name": n, "value": v }))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut request = json!({
+                "method": r.method,
+                "url": url,
+                "httpVersion": "HTTP/1.1",
+                "cookies": [],
+                "headers": pairs(&r.headers),
+                "queryString": query,
+                "headersSize": -1,
+                "bodySize": r.body.len(),
+            });
+            if !r.body.is_empty() || r.method.eq_ignore_ascii_case("POST") {
+                let (text, encoding) = text_of(&r.body);
+                let mut post = json!({ "mimeType": content_type(&r.headers), "text": text });
+                if let Some(enc) = encoding {
+                    post["encoding"] = enc.into();
+                }
+                request["postData"] = post;
+            }
+            let (status, headers, body): (u16, &[(String, String)], &[u8]) = match e.response {
+                Some((s, h, b)) => (s, h, b),
+                None => (e.status.unwrap_or(0), &[], &[]),
+            };
+            let (text, encoding) = text_of(body);
+            let mut content = json!({
+                "size": body.len(),
+                "mimeType": content_type(headers),
+                "text": text,
+            });
+            if let Some(enc) = encoding {
+                content["encoding"] = enc.into();
+            }
+            let mut entry = json!({
+                "startedDateTime": r.received_at.as_deref().unwrap_or("1970-01-01T00:00:00.000Z"),
+                "time": 0,
+                "request": request,
+                "response": {
+                    "status": status,
+                    "statusText": "",
+                    "httpVersion": "HTTP/1.1",
+                    "cookies": [],
+                    "headers": pairs(headers),
+                    "content": content,
+                    "redirectURL": "",
+                    "headersSize": -1,
+                    "bodySize": body.len(),
+                },
+                "cache": {},
+                "timings": { "send": 0, "wait": 0, "receive": 0 },
+            });
+            if let Some(id) = r.id {
+                entry["comment"] = format!("cmzon-hook #{id}").into();
+            }
+            entry
+        })
+        .collect();
+    let doc = json!({ "log": {
+        "version": "1.2",
+        "creator": { "name": "cmzon-hook", "version": env!("CARGO_PKG_VERSION") },
+        "entries": items,
+    }});
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{err_of, read};
@@ -330,5 +446,44 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e.message, "n.har: not a HAR file: no `log.entries` array");
+    }
+
+    #[test]
+    fn written_har_reads_back_byte_exact() {
+        let req = |body: &[u8]| super::CapturedRequest {
+            id: Some(3),
+            received_at: Some("2026-01-01T00:00:00.000Z".into()),
+            method: "POST".into(),
+            path: "/webhook".into(),
+            query: "a=1".into(),
+            headers: vec![
+                ("Content-Type".into(), "application/json".into()),
+                ("X-Hub-Signature-256".into(), "sha256=00".into()),
+            ],
+            body: body.to_vec(),
+            ..Default::default()
+        };
+        let (a, b) = (req(b"{\"t\":\"caf\\u00e9\\/\"}"), req(b"\xff\x00bin"));
+        let app = vec![("Content-Type".to_string(), "text/plain".to_string())];
+        let doc = super::write_har(&[
+            super::HarEntry {
+                request: &a,
+                origin: "http://127.0.0.1:3000",
+                status: Some(200),
+                response: Some((202, &app, b"ok")),
+            },
+            super::HarEntry {
+                request: &b,
+                origin: "http://127.0.0.1:3000",
+                status: None,
+                response: None,
+            },
+        ]);
+        let v: Value = serde_json::from_str(&doc).unwrap();
+        assert_eq!(v["log"]["version"], "1.2");
+        assert_eq!(v["log"]["entries"][0]["response"]["status"], 202);
+        let got = read("x.har", doc.as_bytes()).unwrap();
+        let bodies: Vec<Vec<u8>> = got.into_iter().map(|r| r.unwrap().request.body).collect();
+        assert_eq!(bodies, vec![a.body.clone(), b.body.clone()]);
     }
 }

@@ -34,7 +34,7 @@ use base64::Engine;
 
 use crate::error::{Error, Result};
 
-pub use har::Skipped;
+pub use har::{write_har, HarEntry, Skipped};
 pub use jsonl::{to_jsonl_line, write_jsonl_line, CaptureWriter, JsonlBlock, JsonlBlocks};
 pub use open::{
     capture_kind, open_captures, read_captures, read_captures_from, read_deliveries, OpenedCapture,

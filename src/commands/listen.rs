@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::cli::ListenArgs;
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, ClientOptions};
+use crate::listening::inspector::InspectorOptions;
 use crate::listening::printer;
 use crate::listening::{self, EndpointConfig, Forward, OutputFormat, StopReason, MAX_BODY_LIMIT};
 use crate::terminal::{shell_quote, Verbosity};
@@ -71,6 +72,7 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
             verbose: verbosity.verbose > 0,
         },
         sink: listening::stdout_sink(),
+        inspector: args.ui.then_some(InspectorOptions { port: args.ui_port }),
     })?;
 
     let signals = Arc::new(AtomicUsize::new(0));
@@ -115,6 +117,10 @@ pub fn run(args: &ListenArgs, verbosity: Verbosity) -> Result<ExitCode> {
         exposed: addr.ip().is_unspecified(),
     };
     eprintln!("{}", printer::ready(&ready, verbosity.quiet));
+    if let Some(url) = running.inspector_url() {
+        // Always printed (with -q too): it is where the user goes next.
+        eprintln!("Inspector: {url}");
+    }
 
     let why = running.wait();
     // From now on, the next Ctrl-C quits at once, whatever stopped us.

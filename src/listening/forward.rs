@@ -63,13 +63,7 @@ impl Forward {
 
     /// Forward the exact body with the sender's headers (signature, content type, ...).
     pub(super) fn send(&self, headers: &[(String, String)], body: &[u8]) -> Forwarded {
-        let req = delivery::Request {
-            method: Method::Post,
-            url: self.url.clone(),
-            headers: forward_headers(headers),
-            body: body.to_vec(),
-        };
-        match self.client.execute(&req) {
+        match self.execute(headers, body) {
             Ok(resp) => {
                 let content_type = resp
                     .headers
@@ -81,10 +75,27 @@ impl Forward {
                     latency: resp.latency,
                     body: resp.body,
                     content_type,
+                    headers: resp.headers,
                 }
             }
             Err(f) => Forwarded::Failed { message: f.message },
         }
+    }
+}
+
+impl Forward {
+    /// One POST of `body` with the sender's `headers` (minus hop-by-hop ones) to the app.
+    pub(super) fn execute(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> std::result::Result<crate::http::message::Response, crate::http::message::Failure> {
+        self.client.execute(&delivery::Request {
+            method: Method::Post,
+            url: self.url.clone(),
+            headers: forward_headers(headers),
+            body: body.to_vec(),
+        })
     }
 }
 
@@ -94,6 +105,8 @@ pub(super) enum Forwarded {
         latency: Duration,
         body: Vec<u8>,
         content_type: Option<String>,
+        /// The app's answer headers, in order.
+        headers: Vec<(String, String)>,
     },
     Failed {
         message: String,

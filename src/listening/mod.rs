@@ -24,11 +24,13 @@
 
 //!
 //! Files: this one the endpoint and its request handling, [`printer`] what it prints,
-//! [`forward`] `--forward-to`, `dedup` duplicate detection. Imports webhook, capture and
-//! http; never `cli` or `commands`.
+//! [`forward`] `--forward-to`, `dedup` duplicate detection, [`inspector`] `--ui` (each
+//! finished request is handed to it without waiting: see there). Imports webhook, capture
+//! and http; never `cli` or `commands`.
 
 mod dedup;
 mod forward;
+pub mod inspector;
 pub mod printer;
 
 use std::io::Write;
@@ -51,6 +53,7 @@ use crate::webhook::signature;
 
 use dedup::Dedup;
 use forward::Forwarded;
+use inspector::{AppAnswer, ForwardInfo, Inspector, InspectorOptions, Record, RunningInspector};
 
 pub use forward::Forward;
 
@@ -113,6 +116,8 @@ pub struct EndpointConfig {
     pub save: Option<PathBuf>,
     pub output: OutputFormat,
     pub sink: Sink,
+    /// Serve the web inspector (`--ui`) on 127.0.0.1.
+    pub inspector: Option<InspectorOptions>,
 }
 
 /// Why [`RunningEndpoint::wait`] returned.
@@ -132,6 +137,7 @@ pub struct RunningEndpoint {
     stop_tx: Sender<StopReason>,
     stop_rx: Receiver<StopReason>,
     save: Option<PathBuf>,
+    inspector: Option<RunningInspector>,
 }
 
 /// A cheap, clonable handle for stopping from elsewhere (a signal handler, another thread).
@@ -171,6 +177,7 @@ pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
         save,
         output,
         sink,
+        inspector,
     } = config;
     let capture = match &save {
         Some(p) => Some(CaptureWriter::open(p)?),
@@ -183,6 +190,25 @@ pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
     if let Some(f) = &forward {
         f.refuse_loop(addr, &path)?;
     }
+    let forward = forward.map(Arc::new);
+    let next_id = Arc::new(AtomicU64::new(first_id));
+    let (inspector, running_inspector) = match inspector {
+        Some(options) => {
+            let (i, r) = inspector::start(
+                options,
+                inspector::Wiring {
+                    secret: secret.clone(),
+                    endpoint_url: server::local_url(addr, &path),
+                    forward: forward.clone(),
+                    next_id: Arc::clone(&next_id),
+                    max_body,
+                    save: save.clone(),
+                },
+            )?;
+            (Some(i), Some(r))
+        }
+        None => (None, None),
+    };
     let (stop_tx, stop_rx) = mpsc::channel::<StopReason>();
     let shared = Arc::new(EndpointState {
         settings: EndpointSettings {
@@ -198,13 +224,14 @@ pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
         capture,
         gate: RwLock::new(()),
         sealed: AtomicBool::new(false),
-        next_id: AtomicU64::new(first_id),
+        next_id,
         dedup: Mutex::new(Dedup::new(DEDUP_CAPACITY)),
         stats: Counters::default(),
         stop_flag: OnceLock::new(),
         stop_tx: Mutex::new(stop_tx.clone()),
         output,
         sink,
+        inspector,
     });
     let handler = {
         let shared = Arc::clone(&shared);
@@ -219,6 +246,7 @@ pub fn start(config: EndpointConfig) -> Result<RunningEndpoint> {
         stop_tx,
         stop_rx,
         save,
+        inspector: running_inspector,
     })
 }
 
@@ -235,6 +263,18 @@ impl RunningEndpoint {
             server::display_host_port(&self.addr.ip().to_string(), self.addr.port()),
             self.shared.settings.path
         )
+    }
+
+    /// `http://127.0.0.1:PORT/`: the inspector's page, with `--ui`.
+    pub fn inspector_url(&self) -> Option<String> {
+        self.inspector
+            .as_ref()
+            .map(|i| format!("http://127.0.0.1:{}/", i.addr().port()))
+    }
+
+    /// The address the inspector is bound to, with `--ui` (always 127.0.0.1).
+    pub fn inspector_addr(&self) -> Option<SocketAddr> {
+        self.inspector.as_ref().map(RunningInspector::addr)
     }
 
     /// The URL a sender on this machine should use (0.0.0.0 and :: become loopback).
@@ -272,7 +312,11 @@ impl RunningEndpoint {
     /// Stop accepting, let requests already received finish (up to `grace`), seal the
     /// capture, and return the counters. Requests still running after `grace` are counted
     /// as abandoned; they can no longer append to the capture.
-    pub fn stop(self, grace: Duration) -> printer::ListenSummary {
+    pub fn stop(mut self, grace: Duration) -> printer::ListenSummary {
+        // Open event streams end at once; a replay in flight finishes or is cut off.
+        if let Some(i) = self.inspector.take() {
+            i.stop();
+        }
         let abandoned = self.pool.shutdown(grace);
         self.shared.seal_capture();
         let mut summary = summary_of(&self.shared, self.save.as_deref());
@@ -366,20 +410,22 @@ impl Counters {
 struct EndpointState {
     settings: EndpointSettings,
     secret: Option<Secret>,
-    forward: Option<Forward>,
+    forward: Option<Arc<Forward>>,
     capture: Option<CaptureWriter>,
     /// Appenders hold it shared (they run in parallel; the writer serializes the line
     /// writes itself); sealing takes it exclusively, so no line is cut short.
     gate: RwLock<()>,
     /// Set once sealed: no capture line starts any more.
     sealed: AtomicBool,
-    next_id: AtomicU64,
+    next_id: Arc<AtomicU64>,
     dedup: Mutex<Dedup>,
     stats: Counters,
     stop_flag: OnceLock<StopFlag>,
     stop_tx: Mutex<Sender<StopReason>>,
     output: OutputFormat,
     sink: Sink,
+    /// `--ui`: every finished request is handed to it.
+    inspector: Option<Arc<Inspector>>,
 }
 
 /// One request as received: its number and the capture record (the body is filled in once
@@ -420,6 +466,21 @@ impl Incoming {
 }
 
 impl EndpointState {
+    /// Hand a finished request to the inspector (`--ui`): cheap, never waits for a browser.
+    fn inspect(
+        &self,
+        req: impl FnOnce() -> CapturedRequest,
+        id: u64,
+        status: u16,
+        note: Option<String>,
+    ) {
+        if let Some(i) = &self.inspector {
+            let mut rec = Record::new(id, req(), Some(status));
+            rec.note = note;
+            i.record(rec);
+        }
+    }
+
     /// Wait for every capture line being written, and keep new ones from starting.
     fn seal_capture(&self) {
         let _all = self.gate.write().unwrap_or_else(|p| p.into_inner());
@@ -465,6 +526,7 @@ impl EndpointState {
                 Some(hint),
             );
             self.emit(&text, |out| inc.record(out, None, &[], None, status));
+            self.inspect(|| inc.req, id, status, Some(format!("refused: {reason}")));
             respond(rq, status, format!("{reason}\n").into_bytes(), None);
             return;
         }
@@ -485,6 +547,7 @@ impl EndpointState {
                 "cmzon-hook listen: nothing at {}; POST webhooks to {}\n",
                 inc.req.path, self.settings.path
             );
+            self.inspect(|| inc.req, id, 404, Some(format!("nothing here: {hint}")));
             respond(rq, 404, body.into_bytes(), None);
             return;
         }
@@ -502,6 +565,7 @@ impl EndpointState {
                     Some("webhooks are POSTed; the verification handshake is a GET"),
                 );
                 self.emit(&text, |out| inc.record(out, None, &[], None, 405));
+                self.inspect(|| inc.req, id, 405, Some("method not allowed".into()));
                 let resp = tiny_http::Response::from_string("method not allowed: use POST\n")
                     .with_status_code(405)
                     .with_header(header("Allow", "GET, POST"))
@@ -516,6 +580,12 @@ impl EndpointState {
         let status = outcome.status();
         let text = printer::handshake_line(inc.time(), inc.id, &outcome);
         self.emit(&text, |out| inc.record(out, None, &[], None, status));
+        self.inspect(
+            || inc.req.clone(),
+            inc.id,
+            status,
+            Some(format!("verification handshake: {}", outcome.describe())),
+        );
         match outcome {
             Handshake::Accepted { challenge } => respond(rq, 200, challenge.into_bytes(), None),
             _ => respond(rq, 403, b"forbidden\n".to_vec(), None),
@@ -610,6 +680,12 @@ impl EndpointState {
             text.push_str(&capture_failed_note(&e));
         }
         self.emit(&text, |out| inc.record(out, None, &[], None, status));
+        self.inspect(
+            || inc.req,
+            inc.id,
+            status,
+            Some(format!("refused: {reason}")),
+        );
         respond(rq, status, format!("{reason}\n").into_bytes(), None);
     }
 
@@ -671,6 +747,7 @@ impl EndpointState {
         let mut reply_body = b"ok\n".to_vec();
         let mut reply_type = None;
         let mut forward_note = None;
+        let mut forward_info = None;
         // A relay forwards every POST, whatever listen thinks of it: the app answers.
         let mut status = if let Some(f) = &self.forward {
             match f.send(&inc.req.headers, body) {
@@ -679,7 +756,19 @@ impl EndpointState {
                     latency,
                     body,
                     content_type,
+                    headers,
                 } => {
+                    if self.inspector.is_some() {
+                        forward_info = Some(ForwardInfo {
+                            url: f.url.clone(),
+                            outcome: Ok(AppAnswer {
+                                status,
+                                headers,
+                                body: body.clone(),
+                                ms: latency.as_secs_f64() * 1000.0,
+                            }),
+                        });
+                    }
                     let mut note = printer::forward_line(&f.url, Ok((status, latency)), sig);
                     if let Some(d) = printer::disagreement_line(sig, status, &body) {
                         Counters::add(&self.stats.disagreements, 1);
@@ -693,6 +782,12 @@ impl EndpointState {
                 }
                 Forwarded::Failed { message } => {
                     Counters::add(&self.stats.forward_failures, 1);
+                    if self.inspector.is_some() {
+                        forward_info = Some(ForwardInfo {
+                            url: f.url.clone(),
+                            outcome: Err(message.clone()),
+                        });
+                    }
                     forward_note = Some(printer::forward_line(&f.url, Err(&message), sig));
                     reply_body = format!(
                         "cmzon-hook listen: could not forward to {}: {message}\n",
@@ -778,6 +873,15 @@ impl EndpointState {
             }
         };
         self.emit_with(text, record);
+        drop(parsed);
+        drop(doc);
+        if let Some(i) = &self.inspector {
+            let mut rec = Record::new(inc.id, inc.req, Some(status));
+            rec.verdict = verdict;
+            rec.duplicate_of = duplicate_of;
+            rec.forward = forward_info;
+            i.record(rec);
+        }
 
         self.wait_delay();
         respond(rq, status, reply_body, reply_type);
@@ -888,6 +992,7 @@ mod tests {
                 ..OutputFormat::default()
             },
             sink,
+            inspector: None,
         }
     }
 

@@ -106,6 +106,7 @@ pub fn run(args: &DemoArgs, verbosity: Verbosity) -> Result<ExitCode> {
             verbose: verbosity.verbose > 0,
         },
         sink,
+        inspector: None,
     })
     .map_err(|e| match args.port {
         0 => e,
