@@ -138,15 +138,17 @@ await withBrowser(async (page) => {
   await detail(7).waitFor();
   await open(8);
   await detail(8).getByTestId('diff-with').first().click();
-  await page.getByTestId('diff-relation').filter({ hasText: '#8 is a duplicate of #7' }).waitFor();
-  await page.getByTestId('diff-summary').filter({ hasText: 'identical' }).waitFor();
+  const dup = page.locator('[data-testid=diff-view][data-left="7"][data-right="8"]');
+  await dup.getByTestId('diff-relation').filter({ hasText: '#8 is a duplicate of #7' }).waitFor();
+  await dup.getByTestId('diff-summary').filter({ hasText: 'identical' }).waitFor();
   step('a duplicate links to the request it repeats, and diffs as identical bytes');
 
   // 6. Diff of a replay and its source: the first difference is marked; identical bodies say so.
   await row(1).getByTestId('row-check').check();
   await row(edited).getByTestId('row-check').check();
+  const diffOf = (a, b) => page.locator(`[data-testid=diff-view][data-left="${a}"][data-right="${b}"]`);
   await page.getByTestId('diff').click();
-  await page.getByTestId('diff-view').waitFor();
+  await diffOf(1, edited).waitFor();
   check((await page.getByTestId('diff-summary').textContent()).includes('differ'), 'bodies differ');
   await page.locator('[data-testid=diff-view] mark.diff-first').first().waitFor();
   const relation = await page.getByTestId('diff-relation').textContent();
@@ -154,7 +156,7 @@ await withBrowser(async (page) => {
   await row(edited).getByTestId('row-check').uncheck();
   await row(replayed).getByTestId('row-check').check();
   await page.getByTestId('diff').click();
-  await page.getByTestId('diff-summary').filter({ hasText: 'identical' }).waitFor();
+  await diffOf(1, replayed).getByTestId('diff-summary').filter({ hasText: 'identical' }).waitFor();
   await row(1).getByTestId('row-check').uncheck();
   await row(replayed).getByTestId('row-check').uncheck();
   step('diff marks the first difference of an edit and calls a replay as captured identical');
@@ -189,12 +191,15 @@ await withBrowser(async (page) => {
   await page.keyboard.press('/');
   check(await page.getByTestId('search').evaluate((el) => el === document.activeElement), '/ focuses the search');
   await page.keyboard.press('Escape');
+  // The highlight starts where the last click left it (or above the top row).
+  const listed = await ids();
+  const at = listed.indexOf(await page.evaluate(() => Number(document.querySelector('.row.cursor')?.dataset.id)));
   await page.keyboard.press('j');
   await page.keyboard.press('j');
   await page.keyboard.press('k');
   await page.keyboard.press('j');
   await page.keyboard.press('Enter');
-  const second = (await ids())[1];
+  const second = listed[Math.min(listed.length - 1, at + 2)];
   await detail(second).waitFor();
   last = await maxId();
   await page.keyboard.press('r');
@@ -213,6 +218,7 @@ await withBrowser(async (page) => {
   const curl = await curlBox.inputValue();
   check(curl.startsWith('curl ') && curl.includes('X-Hub-Signature-256') && curl.includes('--data-binary'), `curl: ${curl}`);
   check(!curl.includes(SECRET), 'the curl command carries the secret');
+  await page.getByTestId('toast').filter({ hasText: 'curl command copied' }).waitFor();
   const clip = await page.evaluate(() => navigator.clipboard.readText());
   check(clip === curl, 'the clipboard holds the same command');
   last = await maxId();

@@ -238,6 +238,7 @@ function insertEntry(e) {
     state.byId.delete(gone.id);
     rowEl(gone.id)?.remove();
   }
+  if (e.forward) renderForwardColumn();
   renderEmpty();
   renderCounts();
 }
@@ -284,12 +285,18 @@ function link(id, label) {
   });
 }
 
+/** The row's word for a replay: `forged-wrong-secret` → forged, `edited` → edit, else replay. */
+function replayWord(mode) {
+  if (mode && mode.startsWith('forged')) return 'forged';
+  return mode === 'edited' ? 'edit' : 'replay';
+}
+
 function row(e) {
   const tags = [];
-  if (e.duplicate_of != null) tags.push(h('span.tag.dup', { 'data-testid': 'duplicate-of' }, 'duplicate of ', link(e.duplicate_of, `#${e.duplicate_of}`)));
+  if (e.duplicate_of != null) tags.push(h('span.tag.dup', { 'data-testid': 'duplicate-of', title: `a duplicate of #${e.duplicate_of}` }, 'dup of ', link(e.duplicate_of, `#${e.duplicate_of}`)));
   if (e.history) tags.push(h('span.tag', { 'data-testid': 'history', title: 'loaded from the --save capture of an earlier run', text: 'saved' }));
   if (e.replay_of != null) {
-    tags.push(h('span.tag.replay', { 'data-testid': 'replay-of', title: `replay (${e.replay_mode || 'replay'}) of #${e.replay_of}` }, `${e.replay_mode ? `${e.replay_mode} ` : ''}replay of `, link(e.replay_of, `#${e.replay_of}`)));
+    tags.push(h(`span.tag.replay.${replayWord(e.replay_mode)}`, { 'data-testid': 'replay-of', title: `replay (${e.replay_mode || 'replay'}) of #${e.replay_of}` }, `${replayWord(e.replay_mode)} of `, link(e.replay_of, `#${e.replay_of}`)));
   }
   let fwd = '';
   if (e.forward) {
@@ -319,7 +326,7 @@ function row(e) {
     h('td.c-id', { text: `#${e.id}` }),
     h('td.c-req', null, h('span.method', { text: e.method }), ' ', h('span.path', { text: e.path })),
     h('td.c-verdict', null, badge(e.signature)),
-    h('td.c-summary', { title: e.summary || '' }, h('span.summary', { 'data-testid': 'summary', text: e.summary || '' }), ...tags),
+    h('td.c-summary', { title: e.summary || '' }, ...tags, h('span.summary', { 'data-testid': 'summary', text: e.summary || '' })),
     h('td.c-status', null, e.status == null ? h('span.muted', { title: "no answer recorded (loaded from --save)", text: '—' }) : h('span', { class: statusClass(e.status), text: e.status })),
     h('td.c-fwd', null, fwd),
   );
@@ -333,9 +340,15 @@ function renderList() {
   const frag = document.createDocumentFragment();
   for (const e of state.entries) frag.append(row(e));
   $('#rows').replaceChildren(frag);
+  renderForwardColumn();
   renderEmpty();
   renderCounts();
   renderTools();
+}
+
+/** The forward column shows only when some listed request was forwarded. */
+function renderForwardColumn() {
+  $('.list').classList.toggle('no-forward', !state.entries.some((e) => e.forward));
 }
 
 function renderEmpty() {
@@ -565,18 +578,17 @@ function bodyBlock(d) {
     text: () => (isText ? h('pre.exact', { 'data-testid': 'body-text' }, d.body_text) : h('p.muted', { text: 'The body is not UTF-8: see the hex view.' })),
     hex: () => hexDump(bytes),
   };
-  if (!isText && state.view === 'text') state.view = 'hex';
   const holder = h('div.body-view');
   const tabs = h('div.tabs', { role: 'tablist' });
-  const show = (name) => {
-    state.view = name;
+  const show = (name, chosen) => {
+    if (chosen) state.view = name; // the view a click picks stays for the next request
     holder.replaceChildren(views[name]());
     for (const b of tabs.children) b.setAttribute('aria-selected', String(b.dataset.view === name));
   };
   for (const [name, label] of [['text', 'exact text'], ['tree', 'JSON tree'], ['hex', 'hex']]) {
-    tabs.append(h('button', { type: 'button', role: 'tab', 'data-view': name, 'data-testid': `view-${name}`, text: label, onclick: () => show(name) }));
+    tabs.append(h('button', { type: 'button', role: 'tab', 'data-view': name, 'data-testid': `view-${name}`, text: label, onclick: () => show(name, true) }));
   }
-  show(state.view);
+  show(!isText && state.view !== 'hex' ? 'hex' : state.view, false);
   const note = isText ? `${bytes.length} bytes, UTF-8, shown exactly as received (escapes not decoded)` : `${bytes.length} bytes, not UTF-8`;
   return h('section.block', { 'data-testid': 'body' }, h('h3', null, 'Body ', h('span.muted.small', { text: note })), tabs, holder);
 }
@@ -874,7 +886,7 @@ function renderDiff(L, R) {
   }
   return h(
     'div.diff',
-    { 'data-testid': 'diff-view' },
+    { 'data-testid': 'diff-view', 'data-left': L.id, 'data-right': R.id },
     h('h2', null, 'Diff ', link2(L), ' ↔ ', link2(R)),
     relation.length ? h('p', { 'data-testid': 'diff-relation', text: relation.join('; ') }) : null,
     h('section.block', null, h('h3', null, 'Headers ', h('span.muted.small', { text: firstHeader ? `first difference: ${firstHeader}` : 'identical' })), htable),
