@@ -43,5 +43,14 @@ await withBrowser(async (page) => {
   await open(replay);
   await detail(replay).getByTestId('forward').waitFor();
   step(`a re-signed replay to the forward target is listed as #${replay}, linked to #${LIVE}`);
+
+  // Light and dark follow the system.
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await background();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  const dark = await background();
+  const lum = (rgb) => rgb.match(/\d+/g).slice(0, 3).reduce((a, b) => a + Number(b), 0) / 3;
+  check(lum(light) > 200 && lum(dark) < 60, `backgrounds: light ${light}, dark ${dark}`);
+  step(`the theme follows the system: ${light} light, ${dark} dark`);
   return { replay_id: replay };
 }, { inspector: INSPECTOR, secret: SECRET });

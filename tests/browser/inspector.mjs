@@ -208,7 +208,15 @@ await withBrowser(async (page) => {
   await page.getByTestId('help').waitFor();
   await page.keyboard.press('Escape');
   await page.getByTestId('help').waitFor({ state: 'hidden' });
-  step(`keyboard: / searches, j/k and Enter open #${second}, r replays it, ? helps`);
+  const above = listed[Math.min(listed.length - 1, at + 1)];
+  await page.keyboard.press('x');
+  await page.keyboard.press('k');
+  await page.keyboard.press('x');
+  await page.keyboard.press('d');
+  await page.locator(`[data-testid=diff-view][data-left="${Math.min(above, second)}"][data-right="${Math.max(above, second)}"]`).waitFor();
+  await row(above).getByTestId('row-check').uncheck();
+  await row(second).getByTestId('row-check').uncheck();
+  step(`keyboard: / searches, j/k and Enter open #${second}, r replays it, x x d diffs it with #${above}, ? helps`);
 
   // 9. Copy as curl: the command, run in a shell, is recorded as valid.
   await open(1);
@@ -228,6 +236,18 @@ await withBrowser(async (page) => {
   result.curl_id = curlId;
   step(`copy as curl: the command, run with sh -c, arrives as #${curlId}, valid`);
 
+  await open(5);
+  await page.getByTestId('copy-curl').click();
+  await page.getByTestId('toast').filter({ hasText: 'curl command copied' }).waitFor();
+  const binary = await page.getByTestId('curl-text').inputValue();
+  check(binary.includes('--data-binary @-'), `a body that is not UTF-8 goes through stdin: ${binary}`);
+  last = await maxId();
+  await run('sh', ['-c', binary]);
+  const binId = await newRow(last, null);
+  await open(binId);
+  check((await page.getByTestId('body-hex').textContent()).includes('ff fe'), 'the bytes arrived exact');
+  step(`copy as curl of a body that is not UTF-8 (printf | curl --data-binary @-) arrives as #${binId}, same bytes`);
+
   // 10. Export the valid ones as JSONL (the Rust side runs `verify` on it).
   await page.getByTestId('filter-verdict').selectOption('valid');
   await waitList('verdict valid', listIs, { min: 5, verdict: 'valid' });
@@ -237,9 +257,16 @@ await withBrowser(async (page) => {
   check(download.suggestedFilename().endsWith('.jsonl'), `file name ${download.suggestedFilename()}`);
   const [har] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-har').click()]);
   check(har.suggestedFilename().endsWith('.har'), `file name ${har.suggestedFilename()}`);
+  await har.saveAs(env('HAR_PATH'));
   await page.getByTestId('filter-reset').click();
   await waitList('reset', listIs, { min: all + 2 });
-  step(`export: ${result.exported} valid requests downloaded as JSONL, and as HAR`);
+  await row(2).getByTestId('row-check').check();
+  await row(1).getByTestId('row-check').check();
+  const [checked] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
+  await checked.saveAs(env('EXPORT_CHECKED_PATH'));
+  await row(2).getByTestId('row-check').uncheck();
+  await row(1).getByTestId('row-check').uncheck();
+  step(`export: ${result.exported} valid requests downloaded as JSONL and as HAR; the checked #1 and #2 as JSONL`);
 
   // 11. The screenshot README shows: several kinds, the forged one open.
   if (SCREENSHOT) {

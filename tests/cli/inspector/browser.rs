@@ -157,6 +157,8 @@ fn the_page_lists_opens_replays_filters_copies_and_exports() {
     l.wait_stdout(8);
 
     let export = dir.path().join("export.jsonl");
+    let export_checked = dir.path().join("checked.jsonl");
+    let har_path = dir.path().join("export.har");
     let screenshot = support::source_tree().join("tests/data/inspector.png");
     let take_screenshot = std::env::var("CMZON_HOOK_SCREENSHOT").is_ok_and(|v| v == "1");
     let result = run_script(
@@ -171,6 +173,8 @@ fn the_page_lists_opens_replays_filters_copies_and_exports() {
                 assert_cmd::cargo::cargo_bin("cmzon-hook").as_os_str(),
             ),
             ("EXPORT_PATH", export.as_os_str()),
+            ("EXPORT_CHECKED_PATH", export_checked.as_os_str()),
+            ("HAR_PATH", har_path.as_os_str()),
             (
                 "SCREENSHOT_PATH",
                 if take_screenshot {
@@ -213,6 +217,40 @@ fn the_page_lists_opens_replays_filters_copies_and_exports() {
         "verify of the page's export failed:\n{}\n{}",
         String::from_utf8_lossy(&verify.stdout),
         String::from_utf8_lossy(&verify.stderr)
+    );
+    // The checked ones only, as captured.
+    let checked: Vec<Value> = std::fs::read_to_string(&export_checked)
+        .expect("checked export saved")
+        .lines()
+        .map(|x| serde_json::from_str(x).expect("a capture line"))
+        .collect();
+    let ids: Vec<u64> = checked.iter().filter_map(|c| c["id"].as_u64()).collect();
+    assert_eq!(ids, [1, 2], "{checked:?}");
+    // HAR 1.2 with one entry per exported request.
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(&har_path).expect("HAR saved"))
+        .expect("the HAR is JSON");
+    assert_eq!(har["log"]["version"], "1.2", "{har}");
+    assert_eq!(
+        har["log"]["entries"].as_array().map(Vec::len),
+        Some(exported as usize),
+        "{har}"
+    );
+    // The checked ones only, as captured.
+    let checked: Vec<Value> = std::fs::read_to_string(&export_checked)
+        .expect("checked export saved")
+        .lines()
+        .map(|x| serde_json::from_str(x).expect("a capture line"))
+        .collect();
+    let ids: Vec<u64> = checked.iter().filter_map(|c| c["id"].as_u64()).collect();
+    assert_eq!(ids, [1, 2], "{checked:?}");
+    // HAR 1.2 with one entry per exported request.
+    let har: Value = serde_json::from_str(&std::fs::read_to_string(&har_path).expect("HAR saved"))
+        .expect("the HAR is JSON");
+    assert_eq!(har["log"]["version"], "1.2", "{har}");
+    assert_eq!(
+        har["log"]["entries"].as_array().map(Vec::len),
+        Some(exported as usize),
+        "{har}"
     );
     if take_screenshot {
         let size = std::fs::metadata(&screenshot)

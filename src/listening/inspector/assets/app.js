@@ -367,7 +367,7 @@ function renderCounts() {
   const n = $('#notice');
   if (state.dropped > 0) {
     n.hidden = false;
-    n.textContent = `${state.dropped} older request${state.dropped === 1 ? '' : 's'} dropped from view (the inspector keeps the newest; --save keeps them all on disk).`;
+    n.textContent = `${state.dropped} older request${state.dropped === 1 ? '' : 's'} dropped from view (only the newest are kept in memory; --save FILE keeps every request on disk).`;
   } else {
     n.hidden = true;
   }
