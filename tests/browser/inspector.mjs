@@ -131,7 +131,18 @@ await withBrowser(async (page) => {
   check((await verdictOf(forged)) === 'invalid', 'a wrong-secret forgery is invalid');
   await open(forged);
   check((await page.getByTestId('reason').textContent()).includes('signature mismatch'), 'forged reason');
-  step(`a forged send (wrong secret) arrives as #${forged}, invalid, linked to #1`);
+  await open(1);
+  last = await maxId();
+  await page.getByTestId('forge-kind').selectOption('modified-body');
+  await page.getByTestId('forge').click();
+  const modified = await newRow(last, 1);
+  check((await verdictOf(modified)) === 'invalid', 'a body changed under its signature is invalid');
+  last = await maxId();
+  await page.getByTestId('forge-kind').selectOption('no-signature');
+  await page.getByTestId('forge').click();
+  const unsigned = await newRow(last, 1);
+  check((await verdictOf(unsigned)) === 'missing', 'a forgery without a signature is unsigned');
+  step(`forged sends arrive linked to #1: wrong secret #${forged} and changed body #${modified} invalid, no signature #${unsigned} unsigned`);
 
   // 5. A duplicate links to the request it repeats; diff shows they are the same bytes.
   await row(8).getByTestId('duplicate-of').getByRole('link', { name: '#7' }).click();
@@ -221,7 +232,7 @@ await withBrowser(async (page) => {
   // 9. Copy as curl: the command, run in a shell, is recorded as valid.
   await open(1);
   await page.getByTestId('copy-curl').click();
-  const curlBox = page.getByTestId('curl-text');
+  const curlBox = detail(1).getByTestId('curl-text'); // shown once it holds the command
   await curlBox.waitFor();
   const curl = await curlBox.inputValue();
   check(curl.startsWith('curl ') && curl.includes('X-Hub-Signature-256') && curl.includes('--data-binary'), `curl: ${curl}`);
@@ -238,8 +249,9 @@ await withBrowser(async (page) => {
 
   await open(5);
   await page.getByTestId('copy-curl').click();
-  await page.getByTestId('toast').filter({ hasText: 'curl command copied' }).waitFor();
-  const binary = await page.getByTestId('curl-text').inputValue();
+  const binaryBox = detail(5).getByTestId('curl-text'); // shown once it holds the command
+  await binaryBox.waitFor();
+  const binary = await binaryBox.inputValue();
   check(binary.includes('--data-binary @-'), `a body that is not UTF-8 goes through stdin: ${binary}`);
   last = await maxId();
   await run('sh', ['-c', binary]);

@@ -200,8 +200,8 @@ function connect() {
 function onEntry(e) {
   if (state.pendingLive) state.pendingLive.push(e);
   learn(e);
-  state.total += state.byId.has(e.id) ? 0 : 1;
   const ok = matches(e);
+  if (ok && !state.byId.has(e.id)) state.total += 1;
   if (ok === null) {
     refreshSoon();
     return;
@@ -360,8 +360,10 @@ function renderEmpty() {
 function renderCounts() {
   const shown = state.entries.length;
   const parts = [];
-  if (filtersActive()) parts.push(`${shown} shown`);
-  parts.push(`${state.total} request${state.total === 1 ? '' : 's'}`);
+  // `total` counts what the filters match (all requests without filters).
+  const plural = state.total === 1 ? '' : 's';
+  parts.push(filtersActive() ? `${state.total} matching` : `${state.total} request${plural}`);
+  if (shown < state.total) parts.push(`newest ${shown} listed`);
   if (state.checked.size) parts.push(`${state.checked.size} checked`);
   $('#counts').textContent = parts.join(' · ');
   const n = $('#notice');
