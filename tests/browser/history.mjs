@@ -1,10 +1,18 @@
 // History and forwarding in the inspector page, in Debian's headless Chromium. Run by
 // tests/cli/inspector/browser.rs, which starts `listen --ui --save FILE --forward-to APP`
 // on a FILE holding more requests than the inspector keeps, then sends one live request
-// (LIVE_ID). Env: INSPECTOR_URL, CMZON_HOOK_TEST_SECRET, LIVE_ID, DROPPED, CHROMIUM.
+// (LIVE_ID). Env: INSPECTOR_URL, WEBHOOK_URL, CMZON_HOOK_BIN, CMZON_HOOK_TEST_SECRET, LIVE_ID,
+// DROPPED, CHROMIUM.
 // Prints `ok - STEP` lines and `RESULT {json}`; exits 1 with the reason on a failure.
 
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { check, env, listHelpers, step, withBrowser } from './lib.mjs';
+
+const run = promisify(execFile);
+const BIN = env('CMZON_HOOK_BIN');
+const WEBHOOK = env('WEBHOOK_URL');
+const BURST = 800;
 
 const INSPECTOR = env('INSPECTOR_URL');
 const SECRET = env('CMZON_HOOK_TEST_SECRET');
@@ -52,5 +60,22 @@ await withBrowser(async (page) => {
   const lum = (rgb) => rgb.match(/\d+/g).slice(0, 3).reduce((a, b) => a + Number(b), 0) / 3;
   check(lum(light) > 200 && lum(dark) < 60, `backgrounds: light ${light}, dark ${dark}`);
   step(`the theme follows the system: ${light} light, ${dark} dark`);
-  return { replay_id: replay };
+
+  // A burst while the page is open: the list ends up with the newest on top, 1,000 rows.
+  await page.emulateMedia({ colorScheme: 'light' });
+  await run(BIN, ['send', 'messages', '--count', String(BURST), '--to', WEBHOOK, '--secret', SECRET]);
+  const newest = replay + BURST;
+  await page
+    .waitForFunction(
+      (newest) => {
+        const rs = document.querySelectorAll('[data-testid=row]');
+        return rs.length === 1000 && rs[0].dataset.id === String(newest);
+      },
+      newest,
+    )
+    .catch(async (e) => {
+      throw new Error(`after a burst of ${BURST}: top ${await page.getByTestId('row').first().getAttribute('data-id')}, want #${newest}: ${e.message}`);
+    });
+  step(`a burst of ${BURST} deliveries with the page open ends with #${newest} on top of 1,000 rows`);
+  return { replay_id: replay, burst_last: newest };
 }, { inspector: INSPECTOR, secret: SECRET });

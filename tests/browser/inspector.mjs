@@ -291,12 +291,18 @@ await withBrowser(async (page) => {
     step(`screenshot written to ${SCREENSHOT}`);
   }
 
-  // 12. Clear empties the list; the empty state names the command to try.
-  await page.getByTestId('clear').click();
+  // 12. Clear empties the list, in every open tab; the empty state names the command to try.
+  // Cleared from a second tab: this one hears it on its event stream (resync) and empties too.
+  const other = await page.context().newPage();
+  await other.goto(INSPECTOR);
+  await other.getByTestId('row').first().waitFor();
+  await other.getByTestId('clear').click();
+  await other.getByTestId('empty').waitFor();
   await page.getByTestId('empty').waitFor();
+  await other.close();
   const tryCmd = await page.getByTestId('try-command').textContent();
   check(tryCmd.startsWith('cmzon-hook send messages --to '), `try: ${tryCmd}`);
-  step(`clear empties the list; the empty state says: ${tryCmd}`);
+  step(`clear in another tab empties this one too; the empty state says: ${tryCmd}`);
 
   return result;
 }, { inspector: INSPECTOR, secret: SECRET });

@@ -333,6 +333,11 @@ fn saved_history_the_dropped_notice_and_forwarding_show_on_the_page() {
         &[
             ("INSPECTOR_URL", inspector.as_ref()),
             ("LIVE_ID", live.to_string().as_ref()),
+            ("WEBHOOK_URL", l.url.as_ref()),
+            (
+                "CMZON_HOOK_BIN",
+                assert_cmd::cargo::cargo_bin("cmzon-hook").as_os_str(),
+            ),
             ("DROPPED", dropped.to_string().as_ref()),
         ],
     );

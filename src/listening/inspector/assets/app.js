@@ -42,7 +42,8 @@ const state = {
   info: null, // GET /api/info when the server has it
   types: new Set(),
   statuses: new Set(),
-  fetchSeq: 0,
+  fetching: false, // a list fetch is under way
+  again: false, // fetch once more when it is done
   pendingLive: null, // entries the stream pushed while a list fetch is in flight
   view: 'text', // body view: tree | text | hex
 };
@@ -102,14 +103,21 @@ function matches(e) {
   return true;
 }
 
+/**
+ * Fetch the list (with the current filters) and show it. One fetch at a time: asking during a
+ * fetch runs one more right after it, so a flood of events cannot starve the list.
+ */
 async function refresh() {
-  const seq = ++state.fetchSeq;
+  if (state.fetching) {
+    state.again = true;
+    return;
+  }
+  state.fetching = true;
   const p = filterParams();
   p.set('limit', String(LIST_LIMIT));
   state.pendingLive = [];
   try {
     const data = await api(`/api/requests?${p}`);
-    if (seq !== state.fetchSeq) return; // a newer fetch is under way
     const live = state.pendingLive;
     state.pendingLive = null;
     state.entries = (data.requests || []).slice().sort((a, b) => b.id - a.id);
@@ -122,15 +130,32 @@ async function refresh() {
     // Events the stream delivered while the list was being fetched may be missing from it.
     for (const e of live) if (!state.byId.has(e.id) && matches(e)) insertEntry(e);
   } catch (err) {
-    if (seq === state.fetchSeq) state.pendingLive = null;
+    state.pendingLive = null;
     toast(`Could not load requests: ${err.message}`, 'error');
+  } finally {
+    state.fetching = false;
+    if (state.again) {
+      state.again = false;
+      refresh();
+    }
   }
 }
 
 let refreshTimer = null;
+/** Fetch the list again shortly; a fetch already scheduled is not postponed (floods). */
 function refreshSoon(ms = 150) {
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, ms);
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(() => {
+    refreshTimer = null;
+    refresh();
+  }, ms);
+}
+
+/** Fetch the list once typing pauses. */
+let typingTimer = null;
+function refreshAfterTyping() {
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(refresh, 200);
 }
 
 function learn(e) {
@@ -192,13 +217,41 @@ function connect() {
     } catch {
       return;
     }
-    onEntry(e);
+    take(e);
   });
   source.addEventListener('resync', () => refresh());
 }
 
+// Entries from the stream are applied in batches (at most every FLUSH_MS), and a burst larger
+// than BURST is not applied one by one: the list is fetched again instead. So a flood of
+// deliveries costs the page one fetch, not thousands of DOM updates, also in a hidden tab.
+const FLUSH_MS = 40;
+const BURST = 500;
+const incoming = [];
+let flushTimer = null;
+
+function take(e) {
+  if (state.pendingLive) {
+    if (state.pendingLive.length < BURST) state.pendingLive.push(e);
+    else state.again = true; // too many to merge: fetch again once this fetch is done
+  }
+  incoming.push(e);
+  if (incoming.length > BURST) {
+    incoming.length = 0;
+    clearTimeout(flushTimer);
+    flushTimer = null;
+    refreshSoon();
+    return;
+  }
+  if (!flushTimer) flushTimer = setTimeout(flush, FLUSH_MS);
+}
+
+function flush() {
+  flushTimer = null;
+  for (const e of incoming.splice(0)) onEntry(e);
+}
+
 function onEntry(e) {
-  if (state.pendingLive) state.pendingLive.push(e);
   learn(e);
   const ok = matches(e);
   if (ok && !state.byId.has(e.id)) state.total += 1;
@@ -973,7 +1026,7 @@ async function loadInfo() {
 }
 
 function init() {
-  $('#search').addEventListener('input', () => refreshSoon(200));
+  $('#search').addEventListener('input', refreshAfterTyping);
   for (const id of ['#f-verdict', '#f-kind', '#f-type', '#f-status']) $(id).addEventListener('change', () => refresh());
   $('#filters').addEventListener('submit', (ev) => {
     ev.preventDefault();
