@@ -61,21 +61,26 @@ await withBrowser(async (page) => {
   check(lum(light) > 200 && lum(dark) < 60, `backgrounds: light ${light}, dark ${dark}`);
   step(`the theme follows the system: ${light} light, ${dark} dark`);
 
-  // A burst while the page is open: the list ends up with the newest on top, 1,000 rows.
+  // A burst while the page is open: the list ends up with the newest on top, in order, and
+  // says how many of how many it lists (up to 1,000; from 200 when it refetched after a flood).
   await page.emulateMedia({ colorScheme: 'light' });
   await run(BIN, ['send', 'messages', '--count', String(BURST), '--to', WEBHOOK, '--secret', SECRET]);
   const newest = replay + BURST;
   await page
     .waitForFunction(
       (newest) => {
-        const rs = document.querySelectorAll('[data-testid=row]');
-        return rs.length === 1000 && rs[0].dataset.id === String(newest);
+        const ids = [...document.querySelectorAll('[data-testid=row]')].map((r) => Number(r.dataset.id));
+        const ordered = ids.every((id, i) => i === 0 || ids[i - 1] - 1 === id);
+        const counts = document.querySelector('[data-testid=counts]').textContent;
+        return ids.length >= 200 && ids[0] === newest && ordered && counts === `10000 requests · newest ${ids.length} listed`;
       },
       newest,
     )
     .catch(async (e) => {
-      throw new Error(`after a burst of ${BURST}: top ${await page.getByTestId('row').first().getAttribute('data-id')}, want #${newest}: ${e.message}`);
+      const ids = await page.getByTestId('row').evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)));
+      const counts = await page.getByTestId('counts').textContent();
+      throw new Error(`after a burst of ${BURST}: ${ids.length} rows from #${ids[0]} to #${ids.at(-1)}, want #${newest} on top; counts "${counts}": ${e.message}`);
     });
-  step(`a burst of ${BURST} deliveries with the page open ends with #${newest} on top of 1,000 rows`);
+  step(`a burst of ${BURST} deliveries with the page open ends with #${newest} on top, in order: ${await page.getByTestId('counts').textContent()}`);
   return { replay_id: replay, burst_last: newest };
 }, { inspector: INSPECTOR, secret: SECRET });

@@ -5,6 +5,9 @@
 
 const TOKEN = document.querySelector('meta[name="cmzon-token"]')?.content ?? '';
 const LIST_LIMIT = 1000;
+// After a flood (the stream's `resync`, or a burst too big to apply row by row) the list is
+// fetched with fewer rows: each fetch of it costs listen time while it is busy.
+const RESYNC_LIMIT = 200;
 const VERDICT_LABEL = { valid: 'valid', invalid: 'invalid', missing: 'unsigned', unchecked: 'unchecked' };
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -43,7 +46,7 @@ const state = {
   types: new Set(),
   statuses: new Set(),
   fetching: false, // a list fetch is under way
-  again: false, // fetch once more when it is done
+  again: 0, // when not 0: fetch once more when it is done, with this limit
   pendingLive: null, // entries the stream pushed while a list fetch is in flight
   view: 'text', // body view: tree | text | hex
 };
@@ -107,14 +110,18 @@ function matches(e) {
  * Fetch the list (with the current filters) and show it. One fetch at a time: asking during a
  * fetch runs one more right after it, so a flood of events cannot starve the list.
  */
-async function refresh() {
+async function refresh(limit = LIST_LIMIT) {
+  if (document.hidden) {
+    state.stale = true; // fetched when the tab shows again: a hidden tab costs listen nothing
+    return;
+  }
   if (state.fetching) {
-    state.again = true;
+    state.again = Math.min(state.again || limit, limit);
     return;
   }
   state.fetching = true;
   const p = filterParams();
-  p.set('limit', String(LIST_LIMIT));
+  p.set('limit', String(limit));
   state.pendingLive = [];
   try {
     const data = await api(`/api/requests?${p}`);
@@ -135,20 +142,21 @@ async function refresh() {
   } finally {
     state.fetching = false;
     if (state.again) {
-      state.again = false;
-      refresh();
+      const next = state.again;
+      state.again = 0;
+      refresh(next);
     }
   }
 }
 
 let refreshTimer = null;
 /** Fetch the list again shortly; a fetch already scheduled is not postponed (floods). */
-function refreshSoon(ms = 150) {
+function refreshSoon(limit = LIST_LIMIT) {
   if (refreshTimer) return;
   refreshTimer = setTimeout(() => {
     refreshTimer = null;
-    refresh();
-  }, ms);
+    refresh(limit);
+  }, 150);
 }
 
 /** Fetch the list once typing pauses. */
@@ -219,7 +227,7 @@ function connect() {
     }
     take(e);
   });
-  source.addEventListener('resync', () => refresh());
+  source.addEventListener('resync', () => refresh(RESYNC_LIMIT));
 }
 
 // Entries from the stream are applied in batches (at most every FLUSH_MS), and a burst larger
@@ -231,16 +239,20 @@ const incoming = [];
 let flushTimer = null;
 
 function take(e) {
+  if (document.hidden) {
+    state.stale = true;
+    return;
+  }
   if (state.pendingLive) {
     if (state.pendingLive.length < BURST) state.pendingLive.push(e);
-    else state.again = true; // too many to merge: fetch again once this fetch is done
+    else state.again = RESYNC_LIMIT; // too many to merge: fetch again once this one is done
   }
   incoming.push(e);
   if (incoming.length > BURST) {
     incoming.length = 0;
     clearTimeout(flushTimer);
     flushTimer = null;
-    refreshSoon();
+    refreshSoon(RESYNC_LIMIT);
     return;
   }
   if (!flushTimer) flushTimer = setTimeout(flush, FLUSH_MS);
@@ -249,6 +261,29 @@ function take(e) {
 function flush() {
   flushTimer = null;
   for (const e of incoming.splice(0)) onEntry(e);
+  countsSoon();
+}
+
+// The stream says what arrived, not what the store let go (it keeps the newest 10,000 or so):
+// after live entries, the true count and the dropped number are asked for, at most once a
+// second, with a list of one.
+let countsTimer = null;
+function countsSoon() {
+  if (countsTimer) return;
+  countsTimer = setTimeout(async () => {
+    const p = filterParams();
+    p.set('limit', '1');
+    try {
+      const data = await api(`/api/requests?${p}`);
+      state.total = data.total ?? state.total;
+      state.dropped = data.dropped ?? state.dropped;
+      renderCounts();
+    } catch {
+      // the next list fetch says it
+    } finally {
+      countsTimer = null;
+    }
+  }, 1000);
 }
 
 function onEntry(e) {
@@ -741,7 +776,7 @@ async function replay(body) {
     const msg = h('span', null, `#${body.id} ${what} → ${r.target_url || body.target}: `, h('b', { text: r.status ?? '?' }));
     if (r.id != null) msg.append(' as ', link(r.id, `#${r.id}`));
     toast(msg, 'ok');
-    if (r.id != null && !state.byId.has(r.id)) refreshSoon(300);
+    if (r.id != null && !state.byId.has(r.id)) refreshSoon();
     return r;
   } catch (err) {
     toast(`Replay of #${body.id} failed: ${err.message}`, 'error');
@@ -1056,6 +1091,12 @@ function init() {
   $('#edit-form').addEventListener('submit', sendEdit);
   $('#edit-cancel').addEventListener('click', () => $('#edit').close());
   document.addEventListener('keydown', onKey);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && state.stale) {
+      state.stale = false;
+      refresh();
+    }
+  });
   $('#try').textContent = tryCommand();
   loadInfo();
   connect();
