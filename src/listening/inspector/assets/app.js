@@ -634,21 +634,33 @@ function b64bytes(b64) {
   return out;
 }
 
+const HEX_MAX = 64 * 1024;
+
+/** A hex dump (offset, 16 bytes, ASCII) of the first HEX_MAX bytes; byte `mark` highlighted. */
 function hexDump(bytes, mark = -1) {
-  const lines = [];
   const hex = (n) => n.toString(16).padStart(2, '0');
-  for (let off = 0; off < bytes.length; off += 16) {
-    const chunk = bytes.subarray(off, off + 16);
-    const line = h('div.hexline', null, h('span.off', { text: off.toString(16).padStart(8, '0') }), '  ');
-    for (let i = 0; i < 16; i++) {
-      const at = off + i;
-      const txt = i < chunk.length ? hex(chunk[i]) : '  ';
-      line.append(at === mark ? h('mark', { text: txt }) : txt, i === 7 ? '  ' : ' ');
+  const shown = Math.min(bytes.length, HEX_MAX);
+  const out = h('div.hex', { 'data-testid': 'body-hex' });
+  let text = '';
+  for (let off = 0; off < shown; off += 16) {
+    const chunk = bytes.subarray(off, Math.min(off + 16, shown));
+    const cells = [];
+    for (let i = 0; i < 16; i++) cells.push(i < chunk.length ? hex(chunk[i]) : '  ');
+    const ascii = [...chunk].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    const left = `${off.toString(16).padStart(8, '0')}  `;
+    if (mark >= off && mark < off + 16) {
+      const i = mark - off;
+      const before = cells.slice(0, i).map((c, j) => c + (j === 7 ? '  ' : ' ')).join('');
+      const after = cells.slice(i + 1).map((c, j) => c + (i + 1 + j === 7 ? '  ' : ' ')).join('');
+      out.append(text + left + before, h('mark', { text: cells[i] }), `${i === 7 ? '  ' : ' '}${after} ${ascii}\n`);
+      text = '';
+    } else {
+      text += `${left}${cells.map((c, j) => c + (j === 7 ? '  ' : ' ')).join('')} ${ascii}\n`;
     }
-    line.append(' ', h('span.ascii', { text: [...chunk].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('') }));
-    lines.push(line);
   }
-  return h('div.hex', { 'data-testid': 'body-hex' }, lines);
+  out.append(text);
+  if (bytes.length > shown) out.append(h('div.muted', { text: `… the first ${shown} of ${bytes.length} bytes` }));
+  return out;
 }
 
 function bodyBlock(d) {
@@ -683,8 +695,16 @@ function bodyBlock(d) {
   return h('section.block', { 'data-testid': 'body' }, h('h3', null, 'Body ', h('span.muted.small', { text: note })), tabs, holder);
 }
 
-function jsonTree(value, key, depth) {
-  const keyEl = key === null ? null : h('span.k', { text: typeof key === 'number' ? `${key}` : JSON.stringify(key) }, null);
+/**
+ * A collapsible tree of a parsed body (keys and values decoded, as a JSON parser sees them).
+ * Nodes open up to depth 10 (a whole WhatsApp payload) while fewer than TREE_OPEN nodes
+ * exist; deeper or later ones are built when first opened, so a large body cannot stall the
+ * page.
+ */
+const TREE_OPEN = 3000;
+function jsonTree(value, key, depth, budget = { left: TREE_OPEN }) {
+  budget.left -= 1;
+  const keyEl = key === null ? null : h('span.k', { text: typeof key === 'number' ? `${key}` : JSON.stringify(key) });
   const sep = key === null ? null : ': ';
   if (value !== null && typeof value === 'object') {
     const isArr = Array.isArray(value);
@@ -692,12 +712,24 @@ function jsonTree(value, key, depth) {
     const open = isArr ? '[' : '{';
     const close = isArr ? ']' : '}';
     if (!entries.length) return h('div.leaf', null, keyEl, sep, h('span.p', { text: open + close }));
-    const det = h('details.node', depth < 6 ? { open: true } : null);
+    const det = h('details.node');
+    const build = () => h('div.children', null, entries.map(([k, v]) => jsonTree(v, k, depth + 1, budget)));
     det.append(
       h('summary', null, keyEl, sep, h('span.p', { text: open }), h('span.count.muted', { text: ` ${entries.length} ${isArr ? 'items' : 'keys'} ` }), h('span.p.closer', { text: close })),
-      h('div.children', null, entries.map(([k, v]) => jsonTree(v, k, depth + 1))),
-      h('div.p', { text: close }),
     );
+    if (depth < 10 && budget.left > 0) {
+      det.open = true;
+      det.append(build(), h('div.p', { text: close }));
+    } else {
+      det.addEventListener(
+        'toggle',
+        () => {
+          budget.left = TREE_OPEN;
+          det.append(build(), h('div.p', { text: close }));
+        },
+        { once: true },
+      );
+    }
     return det;
   }
   const cls = value === null ? 'null' : typeof value;
