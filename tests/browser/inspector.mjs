@@ -56,6 +56,17 @@ await withBrowser(async (page) => {
   check((await rows.first().getAttribute('data-id')) === String(BEFORE + 1), 'the live one is on top');
   step('an event sent while the page is open appears at the top without a reload');
 
+  // The screenshot README shows: several kinds, a duplicate, the forged one open.
+  if (SCREENSHOT) {
+    await open(4);
+    await page.evaluate(() => {
+      document.getElementById('toast').hidden = true;
+    });
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: SCREENSHOT, animations: 'disabled' });
+    step(`screenshot written to ${SCREENSHOT}`);
+  }
+
   // 2. Opening one shows headers in order and case, the exact body with its escapes, the verdict.
   await open(2);
   const headers = await page.getByTestId('headers').textContent();
@@ -280,18 +291,7 @@ await withBrowser(async (page) => {
   await row(1).getByTestId('row-check').uncheck();
   step(`export: ${result.exported} valid requests downloaded as JSONL and as HAR; the checked #1 and #2 as JSONL`);
 
-  // 11. The screenshot README shows: several kinds, the forged one open.
-  if (SCREENSHOT) {
-    await open(4);
-    await page.evaluate(() => {
-      document.getElementById('toast').hidden = true;
-    });
-    await page.mouse.move(0, 0);
-    await page.screenshot({ path: SCREENSHOT });
-    step(`screenshot written to ${SCREENSHOT}`);
-  }
-
-  // 12. Clear empties the list, in every open tab; the empty state names the command to try.
+  // 11. Clear empties the list, in every open tab; the empty state names the command to try.
   // Cleared from a second tab: this one hears it on its event stream (resync) and empties too.
   const other = await page.context().newPage();
   await other.goto(INSPECTOR);
