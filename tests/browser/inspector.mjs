@@ -112,6 +112,9 @@ await withBrowser(async (page) => {
 
   last = await maxId();
   await page.getByTestId('edit').click();
+  await page.getByTestId('edit-set').fill('no line without an equals sign');
+  await page.getByTestId('edit-send').click();
+  await page.getByTestId('edit-error').filter({ hasText: 'path=value' }).waitFor();
   await page.getByTestId('edit-set').fill('entry.0.changes.0.value.messages.0.text.body=edited in the browser test');
   await page.getByTestId('edit-send').click();
   const edited = await newRow(last, 1);
