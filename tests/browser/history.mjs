@@ -61,11 +61,22 @@ await withBrowser(async (page) => {
   check(lum(light) > 200 && lum(dark) < 60, `backgrounds: light ${light}, dark ${dark}`);
   step(`the theme follows the system: ${light} light, ${dark} dark`);
 
+  // Someone scrolled down to read keeps their rows in place while new ones arrive on top.
+  await page.emulateMedia({ colorScheme: 'light' });
+  const reading = row(LIVE - 40);
+  await reading.evaluate((tr) => tr.scrollIntoView({ block: 'start' }));
+  const y = (await reading.boundingBox()).y;
+  await run(BIN, ['send', 'messages', '--count', '100', '--to', WEBHOOK, '--secret', SECRET]);
+  await row(replay + 100).waitFor({ state: 'attached' });
+  const y2 = (await reading.boundingBox()).y;
+  check(Math.abs(y2 - y) < 2, `the row being read moved from y=${y} to y=${y2}`);
+  await page.getByTestId('row').first().evaluate((tr) => tr.scrollIntoView({ block: 'end' }));
+  step(`100 new rows on top leave a scrolled-down reader's row where it was (y=${y})`);
+
   // A burst while the page is open: the list ends up with the newest on top, in order, and
   // says how many of how many it lists (up to 1,000; from 200 when it refetched after a flood).
-  await page.emulateMedia({ colorScheme: 'light' });
   await run(BIN, ['send', 'messages', '--count', String(BURST), '--to', WEBHOOK, '--secret', SECRET]);
-  const newest = replay + BURST;
+  const newest = replay + 100 + BURST;
   await page
     .waitForFunction(
       (newest) => {

@@ -133,9 +133,11 @@ async function refresh(limit = LIST_LIMIT) {
     state.dropped = data.dropped ?? 0;
     for (const e of state.entries) learn(e);
     for (const id of [...state.checked]) if (!state.byId.has(id)) state.checked.delete(id);
-    renderList();
-    // Events the stream delivered while the list was being fetched may be missing from it.
-    for (const e of live) if (!state.byId.has(e.id) && matches(e)) insertEntry(e);
+    keepInView(() => {
+      renderList();
+      // Events the stream delivered while the list was being fetched may be missing from it.
+      for (const e of live) if (!state.byId.has(e.id) && matches(e)) insertEntry(e);
+    });
   } catch (err) {
     state.pendingLive = null;
     toast(`Could not load requests: ${err.message}`, 'error');
@@ -260,8 +262,29 @@ function take(e) {
 
 function flush() {
   flushTimer = null;
-  for (const e of incoming.splice(0)) onEntry(e);
+  keepInView(() => {
+    for (const e of incoming.splice(0)) onEntry(e);
+  });
   countsSoon();
+}
+
+/**
+ * Run `change` (rows added or the list replaced) so that someone scrolled down to read keeps
+ * the same row at the same place; at the top, new rows simply show up.
+ */
+function keepInView(change) {
+  const pane = $('.list-pane');
+  if (pane.scrollTop <= 0) {
+    change();
+    return;
+  }
+  const top = pane.getBoundingClientRect().top + ($('.list thead')?.offsetHeight ?? 0);
+  const anchor = [...$('#rows').children].find((tr) => tr.getBoundingClientRect().bottom > top);
+  const id = anchor?.dataset.id;
+  const offset = anchor ? anchor.getBoundingClientRect().top - top : 0;
+  change();
+  const again = id ? rowEl(id) : null;
+  if (again) pane.scrollTop += again.getBoundingClientRect().top - top - offset;
 }
 
 // The stream says what arrived, not what the store let go (it keeps the newest 10,000 or so):
