@@ -21,7 +21,12 @@
 #      back to back, since this kind of machine's speed drifts between rounds),
 #      CONCURRENCY ("16 64"), COUNT (fixed-count run, 20000), WORKERS (8),
 #      CLIENTS ("hey node"), CLIENT_CONCURRENCY ("32 128"), CLIENT_COUNT (4992), CLIENT_RUNS (5),
-#      PARTS (which parts run: "wrk fixed clients"; `PARTS=clients CLIENT_RUNS=10` checks issue 17).
+#      PARTS (which parts run: "wrk fixed clients ui"; `PARTS=clients CLIENT_RUNS=10` checks issue 17).
+# The inspector (issue 16, part "ui"): at each concurrency, ROUNDS alternating pairs of the same
+# listen without and with `--ui`, the latter with one headless Chromium tab open on the
+# inspector page (its event stream connected before wrk starts and checked again after);
+# the ratio is the median of each pair's with/without. Target: >= 0.9 (within 10%).
+#      CHROMIUM (/usr/bin/chromium), UI_CONCURRENCY (the CONCURRENCY values).
 . "$(dirname "$0")/lib.sh"
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-5}
@@ -32,10 +37,12 @@ CLIENTS=${CLIENTS:-"hey node"}
 CLIENT_CONCURRENCY=${CLIENT_CONCURRENCY:-"32 128"}
 CLIENT_COUNT=${CLIENT_COUNT:-4992}
 CLIENT_RUNS=${CLIENT_RUNS:-5}
-PARTS=${PARTS:-"wrk fixed clients"}
+PARTS=${PARTS:-"wrk fixed clients ui"}
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+UI_CONCURRENCY=${UI_CONCURRENCY:-$CONCURRENCY}
 part() { case " $PARTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
-part wrk && need_apt wrk
+{ part wrk || part ui; } && need_apt wrk
 part clients && need_apt hey
 part wrk && { python3 -c 'import flask' 2>/dev/null || { log "installing flask (pip)"; pip install -q flask >/dev/null 2>&1 || true; }; }
 have_flask=$(python3 -c 'import flask; print(1)' 2>/dev/null || echo 0)
@@ -46,7 +53,30 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  close_tab
   rm -rf "$work"
+}
+# One headless Chromium tab on the inspector page (its own process group, ended by id).
+TAB_PID=""; TAB_DIR=""
+open_tab() {
+  TAB_DIR=$(mktemp -d)
+  setsid "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --user-data-dir="$TAB_DIR" "$1" \
+    > /dev/null 2>&1 &
+  TAB_PID=$!
+  local port=${1##*:}; port=${port%/}
+  for _ in $(seq 1 400); do
+    tab_connected "$port" && { sleep 1; return 0; }   # let the page open its event stream
+    sleep 0.05
+  done
+  log "the Chromium tab did not connect to $1"; return 1
+}
+# tab_connected PORT: an established connection to the inspector's port.
+tab_connected() { [ "$(ss -Htn state established "( dport = :$1 )" 2>/dev/null | wc -l)" -gt 0 ]; }
+close_tab() {
+  if [ -n "$TAB_PID" ]; then kill -TERM -- "-$TAB_PID" 2>/dev/null || kill "$TAB_PID" 2>/dev/null || true; wait "$TAB_PID" 2>/dev/null || true; fi
+  [ -n "$TAB_DIR" ] && rm -rf "$TAB_DIR"
+  TAB_PID=""; TAB_DIR=""
 }
 trap cleanup EXIT
 
@@ -82,6 +112,16 @@ start() {
   return 1
 }
 stop() { kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+# inspector_url NAME: the `Inspector: URL` line of a started listen --ui.
+inspector_url() {
+  local u=""
+  for _ in $(seq 1 400); do
+    u=$(sed -n 's/^Inspector: \(http:[^ ]*\).*/\1/p' "$work/$1.err" 2>/dev/null | head -1 || true)
+    [ -n "$u" ] && { echo "$u"; return 0; }
+    sleep 0.05
+  done
+  log "no Inspector: line from $1"; return 1
+}
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # wrk_run URL C: prints "rps_2xx total non2xx socket_errors".
@@ -193,6 +233,36 @@ if part fixed && { command -v oha >/dev/null 2>&1 || command -v hey >/dev/null 2
   fixed="{\"tool\": \"$fixed_tool\", \"concurrency\": $c, \"requests\": $COUNT, \"rps\": $f_rps, \"answers_2xx\": $f_2xx, \"capture_lines\": $f_lines, \"lines_verified\": $f_valid, \"zero_loss\": \"$f_loss\"}"
 fi
 
+# --ui with a tab open against the same listen without it, in alternating pairs.
+ui_results="$work/ui.txt"
+: > "$ui_results"
+if part ui; then
+  if [ ! -x "$CHROMIUM" ]; then
+    log "no $CHROMIUM: no --ui rows (apt-get install chromium)"
+  else
+    for c in $UI_CONCURRENCY; do
+      base_runs=(); ui_runs=(); tab=ok
+      for r in $(seq 1 "$ROUNDS"); do
+        log "concurrency $c, round $r/$ROUNDS: listen --save --json, then the same with --ui and a Chromium tab"
+        cap="$work/cap-ui.jsonl"
+        start listen env CMZON_WEBHOOK_SECRET="$secret" "$BIN" listen --port 0 --json --save "$cap" --workers "$WORKERS"
+        read -r rps _ _ _ <<< "$(wrk_run "$URL" "$c")"
+        base_runs+=("$rps")
+        stop; rm -f "$cap"
+        start listen env CMZON_WEBHOOK_SECRET="$secret" "$BIN" listen --port 0 --json --save "$cap" --workers "$WORKERS" --ui --ui-port 0
+        ui_url=$(inspector_url listen)
+        open_tab "$ui_url" || tab=FAILED
+        read -r rps _ _ _ <<< "$(wrk_run "$URL" "$c")"
+        ui_runs+=("$rps")
+        p=${ui_url##*:}; tab_connected "${p%/}" || tab=FAILED
+        close_tab
+        stop; rm -f "$cap"
+      done
+      echo "$c $(median "${base_runs[@]}") $(median "${ui_runs[@]}") $tab $(IFS=,; echo "${base_runs[*]}") $(IFS=,; echo "${ui_runs[*]}")" >> "$ui_results"
+    done
+  fi
+fi
+
 # client_run CLIENT C URL: one fixed-count run of a keep-alive client; prints
 # "answered within_5s slowest_s" (2xx answers; a timeout, 40 s, or error is not answered).
 client_run() {
@@ -237,7 +307,7 @@ if part clients; then
   done
 fi
 
-python3 - "$results" "$fixed" "$DURATION" "$clients" "$CLIENT_COUNT" > "$BENCH_OUT/listen.json" <<'PY'
+python3 - "$results" "$fixed" "$DURATION" "$clients" "$CLIENT_COUNT" "$ui_results" > "$BENCH_OUT/listen.json" <<'PY'
 import json, sys
 rows = []
 for line in open(sys.argv[1]):
@@ -273,7 +343,18 @@ for row in clients.values():
         d["runs"] = len(d["slowest_s"])
         d["all_within_5s"] = all(w == row["requests"] for w in d["within_5s"])
         d["worst_slowest_s"] = max(d["slowest_s"], default=None)
-print(json.dumps({"listen": {"duration_s_per_round": float(sys.argv[3]), "events_per_request": 1,
+ui = []
+for line in open(sys.argv[6]):
+    c, base, with_ui, tab, base_runs, ui_runs = line.split()
+    pairs = sorted(float(u) / float(b) for b, u in zip(base_runs.split(","), ui_runs.split(",")) if float(b))
+    ui.append({"concurrency": int(c), "listen_rps": float(base), "ui_rps": float(with_ui),
+               "ui_vs_listen": round(pairs[(len(pairs) - 1) // 2], 3) if pairs else None,
+               "round_ratios": [round(x, 3) for x in pairs], "tab_connected": tab,
+               "listen_rounds": [float(x) for x in base_runs.split(",")],
+               "ui_rounds": [float(x) for x in ui_runs.split(",")]})
+print(json.dumps({"listen_ui": {"runs": ui, "tab": "one headless Chromium tab on the inspector page",
+                                "target": ">= 0.9x listen without --ui"},
+                  "listen": {"duration_s_per_round": float(sys.argv[3]), "events_per_request": 1,
                              "runs": rows, "fixed_count": json.loads(sys.argv[2]), "target": ">= 0.6x sink",
                              "keepalive_clients": list(clients.values()),
                              "keepalive_target": "every answer within 5 s; slowest < 1 s"}}, indent=1))
@@ -293,6 +374,11 @@ f = d["fixed_count"]
 if f.get("tool"):
     print(f"fixed count ({f['tool']} -n {f['requests']} -c {f['concurrency']}): {f['rps']} req/s, "
           f"{f['answers_2xx']} 2xx, {f['capture_lines']} capture lines, {f['lines_verified']} verified: zero loss {f['zero_loss']}")
+u = json.load(open(sys.argv[1])).get("listen_ui", {}).get("runs", [])
+if u:
+    print("--ui with one headless Chromium tab on the inspector vs the same listen without --ui (medians; ratio: median of each pair's)")
+for r in u:
+    print(f"{r['concurrency']:>4}  without {r['listen_rps']:>8.0f}  with --ui {r['ui_rps']:>8.0f}  ratio {r['ui_vs_listen']}  rounds {r['round_ratios']}  tab connected: {r['tab_connected']}")
 for k in d.get("keepalive_clients", []):
     for server in ("listen", "sink"):
         s = k[server]

@@ -65,10 +65,43 @@ if command -v oha >/dev/null 2>&1; then
   log "listen: ${listen_small} KiB after $SMALL, ${listen_large} KiB after $LARGE ($listen_lines capture lines)"
 fi
 
+# The same with --ui and one headless Chromium tab open on the inspector page all along.
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+ui_small=null; ui_large=null; ui_tab=null
+if command -v oha >/dev/null 2>&1 && [ -x "$CHROMIUM" ]; then
+  log "listen --ui with a Chromium tab: VmHWM after $SMALL and $LARGE requests"
+  rm -f "$work/cap-ui.jsonl"
+  "$BIN" listen --port 0 --secret "$secret" --save "$work/cap-ui.jsonl" --json --ui --ui-port 0 > /dev/null 2> "$work/listen-ui.err" &
+  lpid=$!; pids+=("$lpid")
+  url=$(wait_ready "$work/listen-ui.err")
+  ui_url=""
+  for _ in $(seq 1 400); do
+    ui_url=$(sed -n 's/^Inspector: \(http:[^ ]*\).*/\1/p' "$work/listen-ui.err" | head -1 || true)
+    [ -n "$ui_url" ] && break; sleep 0.025
+  done
+  ui_port=${ui_url##*:}; ui_port=${ui_port%/}
+  tab_dir=$(mktemp -d)
+  setsid "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --user-data-dir="$tab_dir" "$ui_url" > /dev/null 2>&1 &
+  tab_pid=$!
+  connected() { [ "$(ss -Htn state established "( dport = :$ui_port )" 2>/dev/null | wc -l)" -gt 0 ]; }
+  for _ in $(seq 1 400); do connected && break; sleep 0.05; done
+  sleep 1
+  hammer "$SMALL"; ui_small=$(hwm)
+  hammer $((LARGE - SMALL)); ui_large=$(hwm)
+  if connected; then ui_tab='"connected all along"'; else ui_tab='"disconnected"'; fi
+  kill -TERM -- "-$tab_pid" 2>/dev/null || kill "$tab_pid" 2>/dev/null || true; wait "$tab_pid" 2>/dev/null || true
+  rm -rf "$tab_dir"
+  kill -INT "$lpid"; wait "$lpid" 2>/dev/null || true
+  log "listen --ui: ${ui_small} KiB after $SMALL, ${ui_large} KiB after $LARGE (tab $ui_tab)"
+fi
+
 cat > "$BENCH_OUT/memory.json" <<JSON
 {"memory": {"send_peak_kib": {"$SMALL": $send_small, "$LARGE": $send_large},
             "listen_hwm_kib": {"$SMALL": $listen_small, "$LARGE": $listen_large},
             "listen_capture_lines": $listen_lines,
+            "listen_ui_hwm_kib": {"$SMALL": $ui_small, "$LARGE": $ui_large},
+            "listen_ui_tab": $ui_tab,
             "target": "flat: the $LARGE figure close to the $SMALL figure"}}
 JSON
 cat "$BENCH_OUT/memory.json"

@@ -16,6 +16,7 @@ use super::store::Filter;
 use super::{replay, ForwardInfo, Inspector, Record};
 use crate::capture::{self, HarEntry, REJECTED_HEADER};
 use crate::http::server::{self, BodyRead};
+use crate::json::write::{write_str, write_u64};
 use crate::terminal::shell_quote;
 use crate::webhook::signature;
 
@@ -91,7 +92,7 @@ pub(super) fn handle(ins: &Arc<Inspector>, mut rq: tiny_http::Request) {
                 Ok(f) => f,
                 Err(why) => return json_error(rq, 400, &why),
             };
-            json_answer(rq, 200, &list(ins, &filter, limit));
+            respond(rq, 200, "application/json", list(ins, &filter, limit), &[]);
         }
         "/api/export.jsonl" | "/api/export.har" => {
             let (filter, limit) = match params.filter() {
@@ -277,22 +278,30 @@ impl Params {
 }
 
 /// `{"requests": [newest first], "total": matching, "dropped": N}`.
-fn list(ins: &Inspector, filter: &Filter, limit: usize) -> Value {
+fn list(ins: &Inspector, filter: &Filter, limit: usize) -> Vec<u8> {
     let (all, dropped) = {
         let store = ins.lock_store();
         (store.all(), store.dropped())
     };
     let mut total = 0usize;
-    let mut out = Vec::new();
+    let mut out = b"{\"requests\":[".to_vec();
     for r in all.iter().rev() {
         if filter.matches(r) {
-            total += 1;
-            if out.len() < limit {
-                out.push(entry(r));
+            if total < limit {
+                if total > 0 {
+                    out.push(b',');
+                }
+                write_entry(&mut out, r);
             }
+            total += 1;
         }
     }
-    json!({ "requests": out, "total": total, "dropped": dropped })
+    out.extend_from_slice(b"],\"total\":");
+    write_u64(&mut out, total as u64);
+    out.extend_from_slice(b",\"dropped\":");
+    write_u64(&mut out, dropped);
+    out.push(b'}');
+    out
 }
 
 /// The requests a filter selects, oldest first (the order of a capture), the newest `limit`.
@@ -306,10 +315,63 @@ fn selected(ins: &Inspector, filter: &Filter, limit: Option<usize>) -> Vec<Arc<R
     picked
 }
 
-/// The list's view of one request.
+/// The list's view of one request, as a JSON value (see [`write_entry`]).
 pub(super) fn entry(r: &Record) -> Value {
+    let mut out = Vec::new();
+    write_entry(&mut out, r);
+    serde_json::from_slice(&out).unwrap_or(Value::Null)
+}
+
+/// Append the list's view of one request as JSON: written by hand, since the events are
+/// already JSON (listen's `--json` event writer) and a tab refetching the list or following
+/// the stream asks for many.
+pub(super) fn write_entry(out: &mut Vec<u8>, r: &Record) {
     let d = r.derived();
-    let events: Value = serde_json::from_str(&d.events_json).unwrap_or_else(|_| json!([]));
+    let opt_u64 = |out: &mut Vec<u8>, v: Option<u64>| match v {
+        Some(n) => write_u64(out, n),
+        None => out.extend_from_slice(b"null"),
+    };
+    let opt_str = |out: &mut Vec<u8>, v: Option<&str>| match v {
+        Some(s) => write_str(out, s),
+        None => out.extend_from_slice(b"null"),
+    };
+    let list = |out: &mut Vec<u8>, items: &mut dyn Iterator<Item = &str>| {
+        out.push(b'[');
+        for (i, s) in items.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(out, s);
+        }
+        out.push(b']');
+    };
+    out.extend_from_slice(b"{\"id\":");
+    write_u64(out, r.id);
+    out.extend_from_slice(b",\"received_at\":");
+    opt_str(out, r.req.received_at.as_deref());
+    out.extend_from_slice(b",\"method\":");
+    write_str(out, &r.req.method);
+    out.extend_from_slice(b",\"path\":");
+    write_str(out, &r.req.path);
+    out.extend_from_slice(b",\"signature\":");
+    write_str(out, r.sig().label());
+    out.extend_from_slice(b",\"status\":");
+    opt_u64(out, r.status.map(u64::from));
+    out.extend_from_slice(b",\"summary\":");
+    write_str(out, &d.summary);
+    out.extend_from_slice(b",\"events\":");
+    out.extend_from_slice(d.events_json.as_bytes());
+    out.extend_from_slice(b",\"kinds\":");
+    list(out, &mut d.kinds.iter().copied());
+    out.extend_from_slice(b",\"types\":");
+    list(out, &mut d.types.iter().map(String::as_str));
+    out.extend_from_slice(b",\"duplicate_of\":");
+    opt_u64(out, r.duplicate_of);
+    out.extend_from_slice(b",\"replay_of\":");
+    opt_u64(out, r.replay.as_ref().map(|t| t.of));
+    out.extend_from_slice(b",\"replay_mode\":");
+    opt_str(out, r.replay.as_ref().and_then(|t| t.mode.as_deref()));
+    out.extend_from_slice(b",\"forward\":");
     let forward = match &r.forward {
         None => Value::Null,
         Some(ForwardInfo {
@@ -321,24 +383,12 @@ pub(super) fn entry(r: &Record) -> Value {
             outcome: Err(e),
         }) => json!({ "url": url, "error": e }),
     };
-    json!({
-        "id": r.id,
-        "received_at": r.req.received_at,
-        "method": r.req.method,
-        "path": r.req.path,
-        "signature": r.sig().label(),
-        "status": r.status,
-        "summary": d.summary,
-        "events": events,
-        "kinds": d.kinds,
-        "types": d.types,
-        "duplicate_of": r.duplicate_of,
-        "replay_of": r.replay.as_ref().map(|t| t.of),
-        "replay_mode": r.replay.as_ref().and_then(|t| t.mode.clone()),
-        "forward": forward,
-        "size": r.req.body.len(),
-        "history": r.history,
-    })
+    out.extend_from_slice(forward.to_string().as_bytes());
+    out.extend_from_slice(b",\"size\":");
+    write_u64(out, r.req.body.len() as u64);
+    out.extend_from_slice(b",\"history\":");
+    out.extend_from_slice(if r.history { b"true" } else { b"false" });
+    out.push(b'}');
 }
 
 fn round_ms(ms: f64) -> f64 {
@@ -582,6 +632,59 @@ mod tests {
             "{page}"
         );
         assert!(!page.contains(TOKEN_PLACEHOLDER));
+    }
+
+    #[test]
+    fn entries_are_json_with_every_field() {
+        use super::super::{AppAnswer, ReplayTag};
+        use crate::capture::CapturedRequest;
+        let mut r = Record::new(
+            7,
+            CapturedRequest {
+                id: Some(7),
+                received_at: Some("2026-12-06T18:00:00.123Z".into()),
+                method: "POST".into(),
+                path: "/we\"bhook\u{1}".into(),
+                body: b"{\"object\":\"whatsapp_business_account\",\"entry\":[]}".to_vec(),
+                ..CapturedRequest::default()
+            },
+            Some(401),
+        );
+        r.duplicate_of = Some(3);
+        r.replay = Some(ReplayTag {
+            of: 2,
+            mode: Some("re-signed".into()),
+            reference: None,
+        });
+        r.forward = Some(ForwardInfo {
+            url: "http://127.0.0.1:9/x".into(),
+            outcome: Ok(AppAnswer {
+                status: 202,
+                headers: vec![],
+                body: vec![],
+                ms: 12.345,
+            }),
+        });
+        let v = entry(&r);
+        assert_eq!(v["id"], 7);
+        assert_eq!(v["path"], "/we\"bhook\u{1}");
+        assert_eq!(v["status"], 401);
+        assert_eq!(v["signature"], "unchecked");
+        assert_eq!(v["events"], json!([]));
+        assert_eq!(
+            (v["duplicate_of"].as_u64(), v["replay_of"].as_u64()),
+            (Some(3), Some(2))
+        );
+        assert_eq!(v["replay_mode"], "re-signed");
+        assert_eq!(
+            v["forward"],
+            json!({"url": "http://127.0.0.1:9/x", "status": 202, "ms": 12.3})
+        );
+        assert_eq!(
+            (v["size"].as_u64(), v["history"].as_bool()),
+            (Some(49), Some(false))
+        );
+        assert_eq!(v["kinds"], json!([]));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `GET /api/events`: server-sent events, written by hand on the raw connection, one thread
 //! per browser connection. The webhook path only appends to each client's bounded queue; a
 //! client that falls behind has its queue cleared and gets one `resync` (at most one a
-//! second: the page refetches the list), so a stalled tab never holds ingestion up or
-//! memory without bound. A keep-alive comment every 15 s notices clients that went away; a
+//! second, one every 5 s under a sustained flood: the page refetches the list), so a stalled
+//! tab never holds ingestion up or memory without bound. Requests go out in batches at most ten times a second. A keep-alive comment every 15 s notices clients that went away; a
 //! stop ends every stream at once.
 
 use std::collections::VecDeque;
@@ -19,8 +19,15 @@ pub(super) const MAX_STREAMS: usize = 8;
 /// Requests waiting for one client at most.
 const QUEUE: usize = 256;
 const KEEPALIVE: Duration = Duration::from_secs(15);
-/// Resyncs to one client at most this often.
+/// Resyncs to one client at most this often; under a sustained flood the gap doubles up to
+/// [`RESYNC_MAX`] (each resync makes the page refetch the list), and is back to this after
+/// [`CALM`] without one.
 const RESYNC_EVERY: Duration = Duration::from_secs(1);
+const RESYNC_MAX: Duration = Duration::from_secs(5);
+const CALM: Duration = Duration::from_secs(10);
+/// Batches of requests to one client at most this often: under a flood a tab gets a few
+/// batches, then one resync a second, instead of every request.
+const BATCH_EVERY: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 struct Queue {
@@ -50,14 +57,22 @@ impl Streams {
         let clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
         for c in clients.iter() {
             let mut q = c.queue.lock().unwrap_or_else(|p| p.into_inner());
-            if q.items.len() >= QUEUE {
+            // Wake the writer only when there is news: the first request after it drained
+            // the queue, or a resync; it paces itself otherwise.
+            let wake = if q.resync {
+                false
+            } else if q.items.len() >= QUEUE {
                 q.items.clear();
                 q.resync = true;
-            } else if !q.resync {
+                true
+            } else {
                 q.items.push_back(Arc::clone(rec));
-            }
+                q.items.len() == 1
+            };
             drop(q);
-            c.ready.notify_one();
+            if wake {
+                c.ready.notify_one();
+            }
         }
     }
 
@@ -142,43 +157,55 @@ impl Streams {
             return;
         }
         let mut last_resync: Option<Instant> = None;
+        let mut resync_every = RESYNC_EVERY;
+        let mut last_batch: Option<Instant> = None;
+        let since = |t: Option<Instant>, every: Duration| t.is_none_or(|t| t.elapsed() >= every);
         loop {
             let (items, resync) = {
                 let mut q = client.queue.lock().unwrap_or_else(|p| p.into_inner());
                 let deadline = Instant::now() + KEEPALIVE;
-                loop {
+                let (resync_due, batch_due) = loop {
                     if self.stopping.load(Ordering::SeqCst) {
                         return;
                     }
-                    let due = q.resync && last_resync.is_none_or(|t| t.elapsed() >= RESYNC_EVERY);
-                    if !q.items.is_empty() || due {
-                        break;
-                    }
+                    let resync_due = q.resync && since(last_resync, resync_every);
+                    let batch_due = !q.items.is_empty() && since(last_batch, BATCH_EVERY);
                     let now = Instant::now();
-                    if now >= deadline {
-                        break;
+                    if resync_due || batch_due || now >= deadline {
+                        break (resync_due, batch_due);
                     }
-                    // A pending (throttled) resync wakes us when it is due.
-                    let wait = match (q.resync, last_resync) {
-                        (true, Some(t)) => RESYNC_EVERY.saturating_sub(t.elapsed()),
-                        _ => deadline - now,
-                    };
+                    // Woken by a new request, a stop, or when something throttled is due.
+                    let mut wait = deadline - now;
+                    if let (true, Some(t)) = (q.resync, last_resync) {
+                        wait = wait.min(resync_every.saturating_sub(t.elapsed()));
+                    }
+                    if let (false, Some(t)) = (q.items.is_empty(), last_batch) {
+                        wait = wait.min(BATCH_EVERY.saturating_sub(t.elapsed()));
+                    }
                     q = client
                         .ready
-                        .wait_timeout(q, wait.min(deadline - now))
+                        .wait_timeout(q, wait.max(Duration::from_millis(1)))
                         .unwrap_or_else(|p| p.into_inner())
                         .0;
-                }
-                let due = q.resync && last_resync.is_none_or(|t| t.elapsed() >= RESYNC_EVERY);
-                if due {
+                };
+                if resync_due {
                     q.resync = false;
                     q.items.clear();
                     (Vec::new(), true)
-                } else {
+                } else if batch_due {
                     (q.items.drain(..).collect::<Vec<_>>(), false)
+                } else {
+                    (Vec::new(), false)
                 }
             };
+            if !items.is_empty() {
+                last_batch = Some(Instant::now());
+            }
             let written = if resync {
+                resync_every = match last_resync {
+                    Some(t) if t.elapsed() < CALM => (resync_every * 2).min(RESYNC_MAX),
+                    _ => RESYNC_EVERY,
+                };
                 last_resync = Some(Instant::now());
                 out.write_all(b"event: resync\ndata: {}\n\n")
                     .and_then(|_| out.flush())
@@ -188,7 +215,7 @@ impl Streams {
                 let mut r = Ok(());
                 for rec in items {
                     let mut event = b"event: request\ndata: ".to_vec();
-                    event.extend_from_slice(api::entry(&rec).to_string().as_bytes());
+                    api::write_entry(&mut event, &rec);
                     event.extend_from_slice(b"\n\n");
                     r = out.write_all(&event).and_then(|_| out.flush());
                     if r.is_err() {
@@ -201,5 +228,82 @@ impl Streams {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::CapturedRequest;
+
+    fn rec(id: u64) -> Arc<Record> {
+        Arc::new(Record::new(id, CapturedRequest::default(), Some(200)))
+    }
+
+    fn client(s: &Streams) -> Arc<Client> {
+        let c = Arc::new(Client {
+            queue: Mutex::new(Queue::default()),
+            ready: Condvar::new(),
+        });
+        let mut clients = s.clients.lock().unwrap();
+        clients.push(Arc::clone(&c));
+        s.open.store(clients.len(), Ordering::SeqCst);
+        c
+    }
+
+    #[test]
+    fn a_client_that_never_reads_holds_a_bounded_queue_and_is_told_to_resync() {
+        let s = Streams::default();
+        let c = client(&s);
+        for i in 0..10_000 {
+            s.publish(&rec(i));
+        }
+        let q = c.queue.lock().unwrap();
+        assert!(q.resync);
+        assert!(q.items.len() <= QUEUE, "{}", q.items.len());
+    }
+
+    /// A writer the test can read while the stream writes to it.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn requests_are_streamed_as_events_and_a_stop_ends_the_stream_at_once() {
+        let s = Arc::new(Streams::default());
+        let c = client(&s);
+        let out = Shared::default();
+        let writer = {
+            let (s, c, out) = (Arc::clone(&s), Arc::clone(&c), out.clone());
+            std::thread::spawn(move || s.serve(&c, Box::new(out)))
+        };
+        for i in 1..=3 {
+            s.publish(&rec(i));
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let text = loop {
+            let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+            if text.matches("event: request\n").count() == 3 || Instant::now() > deadline {
+                break text;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert!(text.contains("text/event-stream"), "{text}");
+        assert!(text.contains("data: {\"id\":3,"), "{text}");
+        s.resync_all();
+        let started = Instant::now();
+        s.stop();
+        writer.join().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }

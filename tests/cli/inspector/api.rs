@@ -213,6 +213,10 @@ fn replays_reach_the_endpoint_and_are_listed_linked_to_their_source() {
         let streamed = events.next("request");
         assert_eq!(streamed["id"], id);
         assert_eq!(streamed["replay_of"], 1, "{streamed}");
+        if i == 0 {
+            // The same delivery again: listen marks it a duplicate of the first.
+            assert_eq!(streamed["duplicate_of"], 1, "{streamed}");
+        }
         assert_eq!(streamed["signature"], *sig, "{ask}: {streamed}");
         let d = ui.get_json(&format!("/api/requests/{id}"));
         if let Some(t) = text {
@@ -529,4 +533,26 @@ fn the_store_is_bounded_says_what_it_dropped_and_clears() {
         .count();
     assert_eq!(lines, 10_006);
     events.close();
+}
+
+#[test]
+fn a_taken_ui_port_is_a_usage_error_naming_ui_port_0_and_ui_port_needs_ui() {
+    let dir = TempDir::new().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = cmzon(dir.path())
+        .args(["listen", "--port", "0", "--ui", "--ui-port", &port])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("inspector") && err.contains(&port), "{err}");
+    assert!(err.contains("--ui-port 0"), "{err}");
+    assert!(!err.contains("Ready:"), "{err}");
+    let out = cmzon(dir.path())
+        .args(["listen", "--port", "0", "--ui-port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--ui"));
 }
