@@ -229,7 +229,7 @@ function connect() {
     }
     take(e);
   });
-  source.addEventListener('resync', () => refresh(RESYNC_LIMIT));
+  source.addEventListener('resync', onResync);
 }
 
 // Entries from the stream are applied in batches (at most every FLUSH_MS), and a burst larger
@@ -239,6 +239,22 @@ const FLUSH_MS = 40;
 const BURST = 500;
 const incoming = [];
 let flushTimer = null;
+
+// A resync (this tab fell behind, or the list was cleared) refetches the list, at most once
+// every RESYNC_EVERY_MS: under a sustained flood each refetch takes listen's time.
+const RESYNC_EVERY_MS = 3000;
+let lastResync = 0;
+let resyncTimer = null;
+function onResync() {
+  incoming.length = 0; // the list fetched next has them
+  if (resyncTimer) return;
+  const wait = Math.max(0, lastResync + RESYNC_EVERY_MS - Date.now());
+  resyncTimer = setTimeout(() => {
+    resyncTimer = null;
+    lastResync = Date.now();
+    refresh(RESYNC_LIMIT);
+  }, wait);
+}
 
 function take(e) {
   if (document.hidden) {
@@ -262,9 +278,8 @@ function take(e) {
 
 function flush() {
   flushTimer = null;
-  keepInView(() => {
-    for (const e of incoming.splice(0)) onEntry(e);
-  });
+  const batch = incoming.splice(0);
+  keepInView(() => applyBatch(batch));
   countsSoon();
 }
 
@@ -309,27 +324,60 @@ function countsSoon() {
   }, 1000);
 }
 
-function onEntry(e) {
-  learn(e);
-  const ok = matches(e);
-  if (ok && !state.byId.has(e.id)) state.total += 1;
-  if (ok === null) {
-    refreshSoon();
-    return;
+/**
+ * Apply a batch of entries from the stream with one DOM update: the common case (all newer
+ * than the top row) is one fragment prepended, then the counts once. Entries the page cannot
+ * filter itself (a body search is on) make it fetch the list instead.
+ */
+function applyBatch(batch) {
+  const top = state.entries.length ? state.entries[0].id : -Infinity;
+  const onTop = [];
+  let refetch = false;
+  for (const e of batch) {
+    learn(e);
+    const ok = matches(e);
+    if (ok === null) {
+      refetch = true;
+      continue;
+    }
+    if (!ok) continue;
+    const old = state.byId.get(e.id);
+    if (old) {
+      Object.assign(old, e);
+      rowEl(e.id)?.replaceWith(row(old));
+      continue;
+    }
+    state.total += 1;
+    if (e.id > top) onTop.push(e);
+    else insertEntry(e);
   }
-  if (!ok) {
-    renderCounts();
-    return;
+  if (onTop.length) {
+    onTop.sort((a, b) => b.id - a.id);
+    const fresh = onTop.length <= 5; // a flood is not worth animating
+    const frag = document.createDocumentFragment();
+    for (const e of onTop) {
+      state.byId.set(e.id, e);
+      const tr = row(e);
+      if (fresh) tr.classList.add('fresh');
+      frag.append(tr);
+    }
+    state.entries = onTop.concat(state.entries);
+    $('#rows').prepend(frag);
+    trimList();
   }
-  const old = state.byId.get(e.id);
-  if (old) {
-    Object.assign(old, e);
-    const tr = rowEl(e.id);
-    if (tr) tr.replaceWith(row(old));
-    renderCounts();
-    return;
+  if (refetch) refreshSoon();
+  renderForwardColumn();
+  renderEmpty();
+  renderCounts();
+}
+
+/** Keep at most LIST_LIMIT rows (the oldest go). */
+function trimList() {
+  while (state.entries.length > LIST_LIMIT) {
+    const gone = state.entries.pop();
+    state.byId.delete(gone.id);
+    rowEl(gone.id)?.remove();
   }
-  insertEntry(e);
 }
 
 function insertEntry(e) {
@@ -344,11 +392,7 @@ function insertEntry(e) {
   const nextEl = next ? rowEl(next.id) : null;
   if (nextEl) tbody.insertBefore(tr, nextEl);
   else tbody.append(tr);
-  while (state.entries.length > LIST_LIMIT) {
-    const gone = state.entries.pop();
-    state.byId.delete(gone.id);
-    rowEl(gone.id)?.remove();
-  }
+  trimList();
   if (e.forward) renderForwardColumn();
   renderEmpty();
   renderCounts();
