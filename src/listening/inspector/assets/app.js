@@ -220,45 +220,95 @@ function connect() {
     live.dataset.state = 'down';
     live.textContent = source.readyState === EventSource.CLOSED ? 'disconnected' : 'reconnecting';
   });
-  source.addEventListener('request', (ev) => {
-    let e;
-    try {
-      e = JSON.parse(ev.data);
-    } catch {
-      return;
-    }
-    take(e);
-  });
+  source.addEventListener('request', (ev) => take(ev.data));
   source.addEventListener('resync', onResync);
 }
 
-// Entries from the stream are applied in batches (at most every FLUSH_MS), and a burst larger
-// than BURST is not applied one by one: the list is fetched again instead. So a flood of
-// deliveries costs the page one fetch, not thousands of DOM updates, also in a hidden tab.
+// Entries from the stream are applied in batches (at most every FLUSH_MS). Past FLOOD_RATE
+// entries a second nobody reads rows one by one: the page stops adding them and fetches the
+// newest RESYNC_LIMIT every RESYNC_EVERY_MS instead (the badge says "flood"), and fetches the
+// list once more when the flood ends. So a flood costs the tab, and listen, a fetch every few
+// seconds, not thousands of rows a second; a hidden tab costs nothing until it shows again.
 const FLUSH_MS = 40;
 const BURST = 500;
+const FLOOD_RATE = 200;
+const RESYNC_EVERY_MS = 3000;
 const incoming = [];
 let flushTimer = null;
+let windowStart = 0;
+let windowCount = 0;
+let flooding = false;
+let floodEnd = null;
+let lastCatchUp = 0;
+let catchUpTimer = null;
 
-// A resync (this tab fell behind, or the list was cleared) refetches the list, at most once
-// every RESYNC_EVERY_MS: under a sustained flood each refetch takes listen's time.
-const RESYNC_EVERY_MS = 3000;
-let lastResync = 0;
-let resyncTimer = null;
-function onResync() {
+/** Fetch the newest RESYNC_LIMIT, at most once every RESYNC_EVERY_MS. */
+function catchUp() {
   incoming.length = 0; // the list fetched next has them
-  if (resyncTimer) return;
-  const wait = Math.max(0, lastResync + RESYNC_EVERY_MS - Date.now());
-  resyncTimer = setTimeout(() => {
-    resyncTimer = null;
-    lastResync = Date.now();
+  if (catchUpTimer) return;
+  const wait = Math.max(0, lastCatchUp + RESYNC_EVERY_MS - Date.now());
+  catchUpTimer = setTimeout(() => {
+    catchUpTimer = null;
+    lastCatchUp = Date.now();
     refresh(RESYNC_LIMIT);
   }, wait);
 }
 
-function take(e) {
+/** The flood is over after FLOOD_QUIET_MS without events or resyncs: fetch the full list once. */
+// (the stream itself goes quiet for seconds between resyncs under a flood: longer than that)
+const FLOOD_QUIET_MS = 5000;
+let lastFloodEvent = 0;
+function endFlood() {
+  const quiet = Date.now() - lastFloodEvent;
+  if (quiet < FLOOD_QUIET_MS) {
+    floodEnd = setTimeout(endFlood, FLOOD_QUIET_MS - quiet);
+    return;
+  }
+  floodEnd = null;
+  windowCount = 0;
+  setFlood(false);
+  refresh();
+}
+
+/** The stream's `resync`: this tab fell behind, or the list was cleared. */
+function onResync() {
+  if (flooding) lastFloodEvent = Date.now(); // the flood goes on
+  catchUp();
+}
+
+function setFlood(on) {
+  flooding = on;
+  const live = $('#live');
+  live.dataset.state = on ? 'flood' : 'live';
+  live.textContent = on ? 'flood' : 'live';
+  live.title = on ? `More than ${FLOOD_RATE} requests a second: the list shows the newest, refreshed every ${RESYNC_EVERY_MS / 1000} s` : 'Event stream';
+}
+
+/** One `request` event's data (an Entry as JSON text), parsed only when it will be shown. */
+function take(data) {
   if (document.hidden) {
     state.stale = true;
+    return;
+  }
+  const now = Date.now();
+  if (now - windowStart > 1000) {
+    windowStart = now;
+    windowCount = 0;
+  }
+  windowCount += 1;
+  if (flooding || windowCount > FLOOD_RATE) {
+    lastFloodEvent = now;
+    if (!flooding) {
+      setFlood(true);
+      floodEnd = setTimeout(endFlood, FLOOD_QUIET_MS);
+    }
+    catchUp();
+    return;
+  }
+  let e;
+  try {
+    e = JSON.parse(data);
+  } catch {
     return;
   }
   if (state.pendingLive) {
@@ -266,13 +316,6 @@ function take(e) {
     else state.again = RESYNC_LIMIT; // too many to merge: fetch again once this one is done
   }
   incoming.push(e);
-  if (incoming.length > BURST) {
-    incoming.length = 0;
-    clearTimeout(flushTimer);
-    flushTimer = null;
-    refreshSoon(RESYNC_LIMIT);
-    return;
-  }
   if (!flushTimer) flushTimer = setTimeout(flush, FLUSH_MS);
 }
 
