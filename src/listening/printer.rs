@@ -167,7 +167,47 @@ fn duplicate(duplicate_of: Option<u64>) -> String {
 /// One line for one event: time, request id, signature, kind and type, who, content,
 /// the answer when not 200, and a duplicate mark.
 pub fn event_line(ctx: &Ctx<'_>, event: &EventView<'_>, duplicate_of: Option<u64>) -> String {
-    let body = match event.fields() {
+    format!(
+        "{} {}{}{}",
+        ctx.prefix(),
+        event_body(event),
+        ctx.answer(),
+        duplicate(duplicate_of)
+    )
+}
+
+/// What [`event_line`] says of the event itself (kind and type, who, content), without the
+/// time, number and verdict columns, colours or the kind column's padding: the inspector's
+/// summary of a request.
+pub fn event_text(event: &EventView<'_>) -> String {
+    let coloured = event_body(event);
+    // Drop SGR sequences (`ESC [ ... m`): the text is the same with colours off.
+    let mut plain = String::with_capacity(coloured.len());
+    let mut chars = coloured.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    // The kind column is padded to 22 characters for the terminal's columns.
+    let (kind, rest) = plain.split_at(plain.char_indices().nth(22).map_or(plain.len(), |(i, _)| i));
+    let kind = kind.trim_end();
+    let rest = rest.trim_start();
+    if rest.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}  {rest}")
+    }
+}
+
+fn event_body(event: &EventView<'_>) -> String {
+    match event.fields() {
         Fields::Message {
             from,
             profile_name,
@@ -216,13 +256,7 @@ pub fn event_line(ctx: &Ctx<'_>, event: &EventView<'_>, duplicate_of: Option<u64
             kind_column("other", field),
             clean(summary, MAX_CONTENT)
         ),
-    };
-    format!(
-        "{} {body}{}{}",
-        ctx.prefix(),
-        ctx.answer(),
-        duplicate(duplicate_of)
-    )
+    }
 }
 
 /// A delivery that parsed but carries no event, or is not a WhatsApp payload.

@@ -28,7 +28,7 @@ use crate::capture::{self, CapturedRequest, REJECTED_HEADER};
 use crate::error::{Error, Result};
 use crate::http::delivery::{Client, ClientOptions};
 use crate::http::server::{self, Pool};
-use crate::listening::printer::Sig;
+use crate::listening::printer::{self, Sig};
 use crate::listening::Forward;
 use crate::webhook::event::{self, Document, EventView, Fields, ParseError};
 use crate::webhook::secret::Secret;
@@ -201,7 +201,7 @@ fn derive(body: &[u8], note: Option<&str>) -> Derived {
             event::write_json_list(&mut json, &events);
             json.push(b']');
             let kinds_types = events.iter().map(kind_and_type).collect::<Vec<_>>();
-            let summary = events.first().map(EventView::summary);
+            let summary = events.first().map(printer::event_text);
             Ok((json, kinds_types, summary))
         })
     }));
@@ -291,11 +291,10 @@ impl Inspector {
             }
         }
         let rec = Arc::new(rec);
-        self.store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(Arc::clone(&rec));
+        let gone = self.lock_store().push(Arc::clone(&rec));
         self.streams.publish(&rec);
+        // The oldest request is freed here, not under the store's lock.
+        drop(gone);
     }
 
     fn endpoint_origin(&self) -> &str {
@@ -348,7 +347,7 @@ impl Inspector {
             rec.verdict = verdict;
             rec.note = note;
             rec.history = true;
-            store.push(Arc::new(rec));
+            drop(store.push(Arc::new(rec)));
         }
     }
 }
@@ -448,7 +447,8 @@ mod tests {
         let d = derive(body, None);
         assert_eq!(d.kinds, vec!["message"]);
         assert_eq!(d.types, vec!["text".to_string()]);
-        assert!(d.summary.contains("hi"), "{}", d.summary);
+        // listen's event line without its time, number and verdict columns.
+        assert_eq!(d.summary, "message text  316  hi");
         assert!(d.events_json.starts_with("[{"), "{}", d.events_json);
         let d = derive(b"{not json", None);
         assert!(d.summary.starts_with("malformed JSON"), "{}", d.summary);

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use super::Record;
 
 pub(super) struct Store {
-    items: VecDeque<Arc<Record>>,
+    /// Each request with the bytes it was counted for (its memory is not touched again
+    /// until it is shown or dropped).
+    items: VecDeque<(Arc<Record>, usize)>,
     bytes: usize,
     dropped: u64,
     max_items: usize,
@@ -25,18 +27,23 @@ impl Store {
         }
     }
 
-    /// Keep `rec`, dropping the oldest past the limits (never `rec` itself).
-    pub(super) fn push(&mut self, rec: Arc<Record>) {
-        self.bytes += rec.bytes();
-        self.items.push_back(rec);
+    /// Keep `rec`, dropping the oldest past the limits (never `rec` itself). Returns what
+    /// was dropped, to be freed by the caller once the lock is released.
+    pub(super) fn push(&mut self, rec: Arc<Record>) -> Vec<Arc<Record>> {
+        let size = rec.bytes();
+        self.bytes += size;
+        self.items.push_back((rec, size));
+        let mut gone = Vec::new();
         while self.items.len() > self.max_items
             || (self.bytes > self.max_bytes && self.items.len() > 1)
         {
-            if let Some(old) = self.items.pop_front() {
-                self.bytes = self.bytes.saturating_sub(old.bytes());
+            if let Some((old, size)) = self.items.pop_front() {
+                self.bytes = self.bytes.saturating_sub(size);
                 self.dropped += 1;
+                gone.push(old);
             }
         }
+        gone
     }
 
     /// Forget everything in memory; returns how many requests were forgotten.
@@ -59,12 +66,16 @@ impl Store {
     }
 
     pub(super) fn get(&self, id: u64) -> Option<Arc<Record>> {
-        self.items.iter().rev().find(|r| r.id == id).cloned()
+        self.items
+            .iter()
+            .rev()
+            .find(|(r, _)| r.id == id)
+            .map(|(r, _)| Arc::clone(r))
     }
 
     /// Every request, oldest first (cheap: reference counts).
     pub(super) fn all(&self) -> Vec<Arc<Record>> {
-        self.items.iter().cloned().collect()
+        self.items.iter().map(|(r, _)| Arc::clone(r)).collect()
     }
 }
 
