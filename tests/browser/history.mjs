@@ -93,5 +93,11 @@ await withBrowser(async (page) => {
       throw new Error(`after a burst of ${BURST}: ${ids.length} rows from #${ids[0]} to #${ids.at(-1)}, want #${newest} on top; counts "${counts}": ${e.message}`);
     });
   step(`a burst of ${BURST} deliveries with the page open ends with #${newest} on top, in order: ${await page.getByTestId('counts').textContent()}`);
+
+  // After the flood the stream is open again: the next delivery appears on its own.
+  await page.locator('[data-testid=live][data-state=live]').waitFor({ timeout: 30000 });
+  await run(BIN, ['send', 'status_read', '--to', WEBHOOK, '--secret', SECRET]);
+  await row(newest + 1).waitFor();
+  step(`after the burst the page is live again: #${newest + 1} appears without a reload`);
   return { replay_id: replay, burst_last: newest };
 }, { inspector: INSPECTOR, secret: SECRET });

@@ -206,12 +206,14 @@ function renderFilterOptions() {
 
 let source = null;
 function connect() {
+  source?.close();
   source = new EventSource('/api/events');
   const live = $('#live');
   let hadError = false;
   source.addEventListener('open', () => {
     live.dataset.state = 'live';
     live.textContent = 'live';
+    live.title = 'Event stream';
     if (hadError) refresh(); // events may have been missed while disconnected
     hadError = false;
   });
@@ -224,64 +226,63 @@ function connect() {
   source.addEventListener('resync', onResync);
 }
 
-// Entries from the stream are applied in batches (at most every FLUSH_MS). Past FLOOD_RATE
-// entries a second nobody reads rows one by one: the page stops adding them and fetches the
-// newest RESYNC_LIMIT every RESYNC_EVERY_MS instead (the badge says "flood"), and fetches the
-// list once more when the flood ends. So a flood costs the tab, and listen, a fetch every few
-// seconds, not thousands of rows a second; a hidden tab costs nothing until it shows again.
+// Entries from the stream are applied in batches (at most every FLUSH_MS); past FLOOD_RATE a
+// second the page switches to flood mode (below). So a flood costs the tab, and listen, two
+// small fetches every few seconds, not thousands of rows a second; a hidden tab takes nothing
+// until it shows again.
 const FLUSH_MS = 40;
 const BURST = 500;
 const FLOOD_RATE = 200;
-const RESYNC_EVERY_MS = 3000;
+const FLOOD_POLL_MS = 3000;
 const incoming = [];
 let flushTimer = null;
 let windowStart = 0;
 let windowCount = 0;
 let flooding = false;
-let floodEnd = null;
-let lastCatchUp = 0;
-let catchUpTimer = null;
 
-/** Fetch the newest RESYNC_LIMIT, at most once every RESYNC_EVERY_MS. */
-function catchUp() {
-  incoming.length = 0; // the list fetched next has them
-  if (catchUpTimer) return;
-  const wait = Math.max(0, lastCatchUp + RESYNC_EVERY_MS - Date.now());
-  catchUpTimer = setTimeout(() => {
-    catchUpTimer = null;
-    lastCatchUp = Date.now();
-    refresh(RESYNC_LIMIT);
-  }, wait);
+/**
+ * Flood mode: past FLOOD_RATE requests a second nobody reads rows one by one. The page closes
+ * its event stream (listen then keeps nothing for it) and every FLOOD_POLL_MS fetches the
+ * newest request's number and, when it moved, the newest RESYNC_LIMIT rows. Once fewer than
+ * half FLOOD_RATE a second arrive, the stream reopens and the full list is fetched.
+ */
+function startFlood() {
+  if (flooding) return;
+  flooding = true;
+  source?.close();
+  incoming.length = 0;
+  const live = $('#live');
+  live.dataset.state = 'flood';
+  live.textContent = 'flood';
+  live.title = `More than ${FLOOD_RATE} requests a second: the list shows the newest ${RESYNC_LIMIT}, fetched every ${FLOOD_POLL_MS / 1000} s`;
+  pollFlood(null, Date.now());
 }
 
-/** The flood is over after FLOOD_QUIET_MS without events or resyncs: fetch the full list once. */
-// (the stream itself goes quiet for seconds between resyncs under a flood: longer than that)
-const FLOOD_QUIET_MS = 5000;
-let lastFloodEvent = 0;
-function endFlood() {
-  const quiet = Date.now() - lastFloodEvent;
-  if (quiet < FLOOD_QUIET_MS) {
-    floodEnd = setTimeout(endFlood, FLOOD_QUIET_MS - quiet);
+async function pollFlood(lastTop, lastAt) {
+  let top = lastTop;
+  try {
+    const data = await api('/api/requests?limit=1');
+    top = data.requests?.[0]?.id ?? null;
+  } catch {
+    // listen gone or busy: try again at the next poll
+  }
+  const now = Date.now();
+  const rate = lastTop === null || top === null ? Infinity : ((top - lastTop) * 1000) / (now - lastAt);
+  if (rate < FLOOD_RATE / 2) {
+    flooding = false;
+    windowCount = 0;
+    connect();
+    refresh();
     return;
   }
-  floodEnd = null;
-  windowCount = 0;
-  setFlood(false);
-  refresh();
+  if (top !== lastTop) refresh(RESYNC_LIMIT);
+  setTimeout(() => pollFlood(top, now), FLOOD_POLL_MS);
 }
 
 /** The stream's `resync`: this tab fell behind, or the list was cleared. */
 function onResync() {
-  if (flooding) lastFloodEvent = Date.now(); // the flood goes on
-  catchUp();
-}
-
-function setFlood(on) {
-  flooding = on;
-  const live = $('#live');
-  live.dataset.state = on ? 'flood' : 'live';
-  live.textContent = on ? 'flood' : 'live';
-  live.title = on ? `More than ${FLOOD_RATE} requests a second: the list shows the newest, refreshed every ${RESYNC_EVERY_MS / 1000} s` : 'Event stream';
+  incoming.length = 0; // the list fetched next has them
+  refresh(RESYNC_LIMIT);
 }
 
 /** One `request` event's data (an Entry as JSON text), parsed only when it will be shown. */
@@ -296,13 +297,9 @@ function take(data) {
     windowCount = 0;
   }
   windowCount += 1;
-  if (flooding || windowCount > FLOOD_RATE) {
-    lastFloodEvent = now;
-    if (!flooding) {
-      setFlood(true);
-      floodEnd = setTimeout(endFlood, FLOOD_QUIET_MS);
-    }
-    catchUp();
+  if (flooding) return;
+  if (windowCount > FLOOD_RATE) {
+    startFlood();
     return;
   }
   let e;
