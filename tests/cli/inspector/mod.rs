@@ -3,6 +3,7 @@
 //! --ui-port 0` and talks raw HTTP/1.1 to both listeners.
 
 mod api;
+mod browser; // the page in a real headless Chromium (tests/browser/*.mjs)
 mod security;
 
 use std::io::{BufRead, BufReader, Write};
