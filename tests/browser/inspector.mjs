@@ -304,7 +304,13 @@ await withBrowser(async (page) => {
   await page.getByTestId('empty').waitFor();
   await other.close();
   const tryCmd = await page.getByTestId('try-command').textContent();
-  check(tryCmd.startsWith('cmzon-hook send messages --to '), `try: ${tryCmd}`);
+  // With GET /api/info (the server's run facts) the command is exact; without it, generic.
+  const info = await page.evaluate(async () => {
+    const r = await fetch('/api/info');
+    return r.ok ? r.json() : null;
+  });
+  if (info) check(tryCmd === info.try && tryCmd === `cmzon-hook send messages --to ${WEBHOOK}`, `try: ${tryCmd}; info: ${JSON.stringify(info)}`);
+  else check(tryCmd.startsWith('cmzon-hook send messages --to '), `try: ${tryCmd}`);
   step(`clear in another tab empties this one too; the empty state says: ${tryCmd}`);
 
   return result;

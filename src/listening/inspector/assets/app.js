@@ -877,7 +877,13 @@ function hasForward() {
   return state.info ? Boolean(state.info.forward_to) : true;
 }
 
+/** Re-signing (re-signed, edited) needs listen's secret; without /api/info, assume it has one. */
+function hasSecret() {
+  return state.info ? Boolean(state.info.secret) : true;
+}
+
 function actions(d) {
+  const noSecret = hasSecret() ? null : 'needs listen --secret-file or CMZON_WEBHOOK_SECRET';
   const target = h(
     'select',
     { id: 'replay-target', 'data-testid': 'replay-target', 'aria-label': 'Replay target' },
@@ -888,7 +894,7 @@ function actions(d) {
     'select',
     { id: 'replay-mode', 'data-testid': 'replay-mode', 'aria-label': 'Replay mode' },
     h('option', { value: 'as-captured', text: 'as captured', title: 'exact bytes, original signature' }),
-    h('option', { value: 're-signed', text: 're-signed', title: 're-signed with the configured secret' }),
+    h('option', { value: 're-signed', text: 're-signed', title: noSecret || 're-signed with the configured secret', disabled: !hasSecret() }),
   );
   const forge = h(
     'select',
@@ -901,7 +907,7 @@ function actions(d) {
     'div.actions',
     { 'data-testid': 'actions' },
     h('div.group', null, h('button.primary', { type: 'button', 'data-testid': 'replay', title: 'Replay (r)', text: 'Replay', onclick: () => replayOpen() }), mode, target),
-    h('div.group', null, h('button', { type: 'button', 'data-testid': 'edit', title: 'Edit and replay (e)', text: 'Edit & replay', onclick: () => openEdit() })),
+    h('div.group', null, h('button', { type: 'button', 'data-testid': 'edit', title: noSecret ? `Edit and replay: ${noSecret}` : 'Edit and replay (e)', text: 'Edit & replay', disabled: !hasSecret(), onclick: () => openEdit() })),
     h('div.group', null, h('button', { type: 'button', 'data-testid': 'forge', title: 'Send a forged copy the app must reject', text: 'Send forged', onclick: () => forgeOpen() }), forge),
     h('div.group', null, h('button', { type: 'button', 'data-testid': 'copy-curl', title: 'Copy as curl (c)', text: 'Copy as curl', onclick: () => copyCurl() })),
     h('div.curl-box', { id: 'curl-box', hidden: true }, h('textarea', { id: 'curl-text', 'data-testid': 'curl-text', readonly: true, rows: 4, spellcheck: 'false' })),
