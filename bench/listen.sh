@@ -66,10 +66,21 @@ open_tab() {
   TAB_PID=$!
   local port=${1##*:}; port=${port%/}
   for _ in $(seq 1 400); do
-    tab_connected "$port" && { sleep 1; return 0; }   # let the page open its event stream
+    tab_connected "$port" && { tab_settle; return 0; }
     sleep 0.05
   done
   log "the Chromium tab did not connect to $1"; return 1
+}
+# tab_settle: wait (at most 15 s) until the tab's Chromium processes used less than 5% of a
+# core over the last second: the run measures an open tab, not a browser starting up.
+tab_cpu() { for p in $(pgrep -f "user-data-dir=$TAB_DIR"); do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null; done | awk '{s+=$1} END {print s+0}'; }
+tab_settle() {
+  local before after
+  for _ in $(seq 1 15); do
+    before=$(tab_cpu); sleep 1; after=$(tab_cpu)
+    [ $((after - before)) -lt 5 ] && return 0
+  done
+  log "the Chromium tab did not settle within 15 s"
 }
 # tab_connected PORT: an established connection to the inspector's port.
 tab_connected() { [ "$(ss -Htn state established "( dport = :$1 )" 2>/dev/null | wc -l)" -gt 0 ]; }
