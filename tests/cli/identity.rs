@@ -46,9 +46,12 @@ fn is_bsuid(s: &str) -> bool {
 }
 
 /// Runs of 8 or more digits in a string.
+/// Words of 8 or more digits (a leading `+` allowed): how a phone number stands in a value or a
+/// text. Digits inside a larger token (a UUID's `58569427-246a-…`, base64) are not one.
 fn digit_runs(s: &str) -> Vec<&str> {
-    s.split(|c: char| !c.is_ascii_digit())
-        .filter(|r| r.len() >= 8)
+    s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '+'))
+        .map(|w| w.trim_start_matches('+'))
+        .filter(|w| w.len() >= 8 && w.chars().all(|c| c.is_ascii_digit()))
         .collect()
 }
 

@@ -490,26 +490,6 @@ fn detail(ins: &Inspector, r: &Record) -> Value {
     v
 }
 
-/// Headers a reproduction leaves out: set by curl itself, hop-by-hop, or listen's own notes.
-fn curl_skips(name: &str) -> bool {
-    const SKIP: &[&str] = &[
-        "host",
-        "content-length",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "expect",
-        "te",
-        "upgrade",
-        "accept-encoding",
-        "proxy-connection",
-        "proxy-authorization",
-    ];
-    SKIP.iter().any(|s| name.eq_ignore_ascii_case(s))
-        || name.eq_ignore_ascii_case(REJECTED_HEADER)
-        || name.eq_ignore_ascii_case(super::REPLAY_HEADER)
-}
-
 /// A `curl` command sending this request again to the listen endpoint, body exact:
 /// `--data-binary 'TEXT'` ("argument"), or for bytes that are not UTF-8 (or text curl would
 /// read as a file name, `@...`) `printf 'ESCAPES' | curl ... --data-binary @-` ("stdin").
@@ -521,7 +501,7 @@ fn curl_command(ins: &Inspector, r: &Record) -> (String, &'static str) {
     }
     let mut cmd = format!("curl -sS -X {} {}", r.req.method(), shell_quote(&url));
     for (n, v) in r.req.headers() {
-        if curl_skips(n) {
+        if replay::dropped_on_resend(n) {
             continue;
         }
         // `Name;` is how curl sends a header with an empty value.

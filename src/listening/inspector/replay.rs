@@ -46,8 +46,9 @@ struct SetField {
     value: Value,
 }
 
-/// Headers a resend leaves out: set by the client itself, hop-by-hop, or listen's notes.
-fn dropped_on_resend(name: &str) -> bool {
+/// Headers a resend (a replay, or a `curl` reproduction) leaves out: set by the client
+/// itself, hop-by-hop, or listen's own notes.
+pub(super) fn dropped_on_resend(name: &str) -> bool {
     const DROP: &[&str] = &[
         "host",
         "content-length",

@@ -278,19 +278,7 @@ fn replays_reach_the_endpoint_and_are_listed_linked_to_their_source() {
     // verify agrees with the verdicts.
     let lines = ui.listener.wait_stdout(8);
     assert_eq!(lines.len(), 8);
-    let v = cmzon(dir.path())
-        .args(["verify", "--json", "cap.jsonl"])
-        .env("CMZON_WEBHOOK_SECRET", SECRET)
-        .output()
-        .unwrap();
-    let valid: Vec<bool> = String::from_utf8_lossy(&v.stdout)
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["valid"]
-                .as_bool()
-                .unwrap()
-        })
-        .collect();
+    let valid = verified(dir.path(), "cap.jsonl");
     assert_eq!(
         valid,
         vec![true, true, true, true, true, false, false, false]
@@ -491,19 +479,7 @@ fn exports_are_a_capture_verify_reads_and_har_1_2() {
     assert_eq!(doc["log"]["entries"].as_array().unwrap().len(), 3);
     assert_eq!(doc["log"]["entries"][1]["response"]["status"], 401);
     std::fs::write(dir.path().join("all.har"), &har.body).unwrap();
-    let out = cmzon(dir.path())
-        .args(["verify", "--json", "all.har"])
-        .env("CMZON_WEBHOOK_SECRET", SECRET)
-        .output()
-        .unwrap();
-    let valid: Vec<bool> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["valid"]
-                .as_bool()
-                .unwrap()
-        })
-        .collect();
+    let valid = verified(dir.path(), "all.har");
     assert_eq!(valid, vec![true, false, true]);
 }
 
@@ -595,4 +571,21 @@ fn a_taken_ui_port_is_a_usage_error_naming_ui_port_0_and_ui_port_needs_ui() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--ui"));
+}
+
+/// `verify --json FILE` with the secret: each request's `valid`, in order.
+fn verified(dir: &std::path::Path, file: &str) -> Vec<bool> {
+    let out = cmzon(dir)
+        .args(["verify", "--json", file])
+        .env("CMZON_WEBHOOK_SECRET", SECRET)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["valid"]
+                .as_bool()
+                .unwrap()
+        })
+        .collect()
 }

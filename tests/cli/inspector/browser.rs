@@ -235,23 +235,6 @@ fn the_page_lists_opens_replays_filters_copies_and_exports() {
         Some(exported as usize),
         "{har}"
     );
-    // The checked ones only, as captured.
-    let checked: Vec<Value> = std::fs::read_to_string(&export_checked)
-        .expect("checked export saved")
-        .lines()
-        .map(|x| serde_json::from_str(x).expect("a capture line"))
-        .collect();
-    let ids: Vec<u64> = checked.iter().filter_map(|c| c["id"].as_u64()).collect();
-    assert_eq!(ids, [1, 2], "{checked:?}");
-    // HAR 1.2 with one entry per exported request.
-    let har: Value = serde_json::from_str(&std::fs::read_to_string(&har_path).expect("HAR saved"))
-        .expect("the HAR is JSON");
-    assert_eq!(har["log"]["version"], "1.2", "{har}");
-    assert_eq!(
-        har["log"]["entries"].as_array().map(Vec::len),
-        Some(exported as usize),
-        "{har}"
-    );
     if take_screenshot {
         let size = std::fs::metadata(&screenshot)
             .expect("screenshot written")
