@@ -33,6 +33,9 @@ const BATCH_EVERY: Duration = Duration::from_millis(100);
 struct Queue {
     items: VecDeque<Arc<Record>>,
     resync: bool,
+    /// Why the resync: this client fell behind (a flood: the page stops taking events and
+    /// polls) rather than the list being cleared.
+    behind: bool,
 }
 
 struct Client {
@@ -64,6 +67,7 @@ impl Streams {
             } else if q.items.len() >= QUEUE {
                 q.items.clear();
                 q.resync = true;
+                q.behind = true;
                 true
             } else {
                 q.items.push_back(Arc::clone(rec));
@@ -83,6 +87,7 @@ impl Streams {
             let mut q = c.queue.lock().unwrap_or_else(|p| p.into_inner());
             q.items.clear();
             q.resync = true;
+            q.behind = false;
             drop(q);
             c.ready.notify_one();
         }
@@ -191,24 +196,28 @@ impl Streams {
                 if resync_due {
                     q.resync = false;
                     q.items.clear();
-                    (Vec::new(), true)
+                    (Vec::new(), Some(std::mem::take(&mut q.behind)))
                 } else if batch_due {
-                    (q.items.drain(..).collect::<Vec<_>>(), false)
+                    (q.items.drain(..).collect::<Vec<_>>(), None)
                 } else {
-                    (Vec::new(), false)
+                    (Vec::new(), None)
                 }
             };
             if !items.is_empty() {
                 last_batch = Some(Instant::now());
             }
-            let written = if resync {
+            let written = if let Some(behind) = resync {
                 resync_every = match last_resync {
                     Some(t) if t.elapsed() < CALM => (resync_every * 2).min(RESYNC_MAX),
                     _ => RESYNC_EVERY,
                 };
                 last_resync = Some(Instant::now());
-                out.write_all(b"event: resync\ndata: {}\n\n")
-                    .and_then(|_| out.flush())
+                let event: &[u8] = if behind {
+                    b"event: resync\ndata: {\"reason\":\"behind\"}\n\n"
+                } else {
+                    b"event: resync\ndata: {\"reason\":\"cleared\"}\n\n"
+                };
+                out.write_all(event).and_then(|_| out.flush())
             } else if items.is_empty() {
                 out.write_all(b": keep-alive\n\n").and_then(|_| out.flush())
             } else {
@@ -259,7 +268,7 @@ mod tests {
             s.publish(&rec(i));
         }
         let q = c.queue.lock().unwrap();
-        assert!(q.resync);
+        assert!(q.resync && q.behind);
         assert!(q.items.len() <= QUEUE, "{}", q.items.len());
     }
 
@@ -301,6 +310,17 @@ mod tests {
         assert!(text.contains("text/event-stream"), "{text}");
         assert!(text.contains("data: {\"id\":3,"), "{text}");
         s.resync_all();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !String::from_utf8_lossy(&out.0.lock().unwrap()).contains("event: resync\n")
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            text.contains("event: resync\ndata: {\"reason\":\"cleared\"}\n\n"),
+            "{text}"
+        );
         let started = Instant::now();
         s.stop();
         writer.join().unwrap();

@@ -234,6 +234,8 @@ const FLUSH_MS = 40;
 const BURST = 500;
 const FLOOD_RATE = 200;
 const FLOOD_POLL_MS = 3000;
+// Rows a flood's poll fetches: a screenful; nobody reads further down while it lasts.
+const FLOOD_LIMIT = 50;
 const incoming = [];
 let flushTimer = null;
 let windowStart = 0;
@@ -243,7 +245,7 @@ let flooding = false;
 /**
  * Flood mode: past FLOOD_RATE requests a second nobody reads rows one by one. The page closes
  * its event stream (listen then keeps nothing for it) and every FLOOD_POLL_MS fetches the
- * newest request's number and, when it moved, the newest RESYNC_LIMIT rows. Once fewer than
+ * newest request's number and, when it moved, the newest FLOOD_LIMIT rows. Once fewer than
  * half FLOOD_RATE a second arrive, the stream reopens and the full list is fetched.
  */
 function startFlood() {
@@ -254,7 +256,7 @@ function startFlood() {
   const live = $('#live');
   live.dataset.state = 'flood';
   live.textContent = 'flood';
-  live.title = `More than ${FLOOD_RATE} requests a second: the list shows the newest ${RESYNC_LIMIT}, fetched every ${FLOOD_POLL_MS / 1000} s`;
+  live.title = `More than ${FLOOD_RATE} requests a second: the list shows the newest ${FLOOD_LIMIT}, fetched every ${FLOOD_POLL_MS / 1000} s`;
   pollFlood(null, Date.now());
 }
 
@@ -275,14 +277,25 @@ async function pollFlood(lastTop, lastAt) {
     refresh();
     return;
   }
-  if (top !== lastTop) refresh(RESYNC_LIMIT);
+  if (top !== lastTop) refresh(FLOOD_LIMIT);
   setTimeout(() => pollFlood(top, now), FLOOD_POLL_MS);
 }
 
-/** The stream's `resync`: this tab fell behind, or the list was cleared. */
-function onResync() {
+/**
+ * The stream's `resync`: the list was cleared (refetch it), or this tab fell behind, which
+ * only a flood does (listen dropped what it could not take): flood mode, not a refetch of
+ * rows nobody can read at that pace.
+ */
+function onResync(ev) {
   incoming.length = 0; // the list fetched next has them
-  refresh(RESYNC_LIMIT);
+  let reason = null;
+  try {
+    reason = JSON.parse(ev.data).reason;
+  } catch {
+    // an older listen: no reason given
+  }
+  if (reason === 'behind' && !document.hidden) startFlood();
+  else refresh(RESYNC_LIMIT);
 }
 
 /** One `request` event's data (an Entry as JSON text), parsed only when it will be shown. */
