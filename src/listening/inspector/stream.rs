@@ -286,6 +286,33 @@ mod tests {
         }
     }
 
+    /// A flood overflows the tab's queue: its resync says `behind`, which the page takes as
+    /// its cue to stop taking events and poll (a clear says `cleared`).
+    #[test]
+    fn a_client_that_falls_behind_is_told_why() {
+        let s = Arc::new(Streams::default());
+        let c = client(&s);
+        let out = Shared::default();
+        let writer = {
+            let (s, c, out) = (Arc::clone(&s), Arc::clone(&c), out.clone());
+            std::thread::spawn(move || s.serve(&c, Box::new(out)))
+        };
+        for i in 0..(QUEUE as u64 * 4) {
+            s.publish(&rec(i));
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let behind = "event: resync\ndata: {\"reason\":\"behind\"}\n\n";
+        while !String::from_utf8_lossy(&out.0.lock().unwrap()).contains(behind)
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        s.stop();
+        writer.join().unwrap();
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains(behind), "{text}");
+    }
+
     #[test]
     fn requests_are_streamed_as_events_and_a_stop_ends_the_stream_at_once() {
         let s = Arc::new(Streams::default());
