@@ -11,6 +11,27 @@ pub const USER_AGENT: &str = concat!("cmzon-hook/", env!("CARGO_PKG_VERSION"));
 /// Largest response body kept in memory (the rest is read and dropped).
 pub const MAX_RESPONSE_BODY: usize = 64 * 1024;
 
+/// A header a resent request must not copy from the one it repeats: hop-by-hop (RFC 9110
+/// 7.6.1), or set by the client for the request it sends (`Host`, `Content-Length`, ...).
+/// Used when forwarding (`--forward-to`), replaying and writing a `curl` reproduction.
+pub fn set_per_hop(name: &str) -> bool {
+    const PER_HOP: &[&str] = &[
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+        "accept-encoding",
+    ];
+    PER_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Get,

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::http::delivery::{self, Client, ClientOptions, Method};
+use crate::http::message;
 
 /// Forwarding to the local app.
 pub struct Forward {
@@ -89,7 +90,7 @@ impl Forward {
         &self,
         headers: &[(String, String)],
         body: &[u8],
-    ) -> std::result::Result<crate::http::message::Response, crate::http::message::Failure> {
+    ) -> std::result::Result<message::Response, message::Failure> {
         self.client.execute(&delivery::Request {
             method: Method::Post,
             url: self.url.clone(),
@@ -115,23 +116,9 @@ pub(super) enum Forwarded {
 
 /// The sender's headers minus hop-by-hop ones and those the client sets itself.
 fn forward_headers(headers: &[(String, String)]) -> Vec<(String, String)> {
-    const DROP: &[&str] = &[
-        "host",
-        "content-length",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "upgrade",
-        "expect",
-        "accept-encoding",
-    ];
     headers
         .iter()
-        .filter(|(n, _)| !DROP.iter().any(|d| n.eq_ignore_ascii_case(d)))
+        .filter(|(n, _)| !message::set_per_hop(n))
         .cloned()
         .collect()
 }

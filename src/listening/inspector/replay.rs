@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use super::{AppAnswer, ForwardInfo, Inspector, Record, REPLAY_HEADER};
 use crate::capture::{CapturedRequest, REJECTED_HEADER};
 use crate::http::delivery::{self, Method};
+use crate::http::message;
 use crate::webhook::signature::{self, HEADER_SHA1, HEADER_SHA256};
 
 #[derive(Debug, Deserialize)]
@@ -46,23 +47,10 @@ struct SetField {
     value: Value,
 }
 
-/// Headers a resend (a replay, or a `curl` reproduction) leaves out: set by the client
-/// itself, hop-by-hop, or listen's own notes.
+/// Headers a resend (a replay, or a `curl` reproduction) leaves out: those no resend copies
+/// ([`message::set_per_hop`]), and listen's own notes.
 pub(super) fn dropped_on_resend(name: &str) -> bool {
-    const DROP: &[&str] = &[
-        "host",
-        "content-length",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "expect",
-        "te",
-        "upgrade",
-        "accept-encoding",
-        "proxy-connection",
-        "proxy-authorization",
-    ];
-    DROP.iter().any(|d| name.eq_ignore_ascii_case(d))
+    message::set_per_hop(name)
         || name.eq_ignore_ascii_case(REJECTED_HEADER)
         || name.eq_ignore_ascii_case(REPLAY_HEADER)
 }

@@ -286,64 +286,65 @@ mod tests {
         }
     }
 
+    impl Shared {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+
+        /// What the stream wrote once `done` holds of it (or after 10 s).
+        fn wait_until(&self, done: impl Fn(&str) -> bool) -> String {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let text = self.text();
+                if done(&text) || Instant::now() > deadline {
+                    return text;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+
+    /// A stream serving one client into a [`Shared`] writer, on its own thread.
+    fn serving(s: &Arc<Streams>) -> (Shared, std::thread::JoinHandle<()>) {
+        let c = client(s);
+        let out = Shared::default();
+        let writer = {
+            let (s, out) = (Arc::clone(s), out.clone());
+            std::thread::spawn(move || s.serve(&c, Box::new(out)))
+        };
+        (out, writer)
+    }
+
     /// A flood overflows the tab's queue: its resync says `behind`, which the page takes as
     /// its cue to stop taking events and poll (a clear says `cleared`).
     #[test]
     fn a_client_that_falls_behind_is_told_why() {
         let s = Arc::new(Streams::default());
-        let c = client(&s);
-        let out = Shared::default();
-        let writer = {
-            let (s, c, out) = (Arc::clone(&s), Arc::clone(&c), out.clone());
-            std::thread::spawn(move || s.serve(&c, Box::new(out)))
-        };
+        let (out, writer) = serving(&s);
         for i in 0..(QUEUE as u64 * 4) {
             s.publish(&rec(i));
         }
-        let deadline = Instant::now() + Duration::from_secs(10);
         let behind = "event: resync\ndata: {\"reason\":\"behind\"}\n\n";
-        while !String::from_utf8_lossy(&out.0.lock().unwrap()).contains(behind)
-            && Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        out.wait_until(|t| t.contains(behind));
         s.stop();
         writer.join().unwrap();
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let text = out.text();
         assert!(text.contains(behind), "{text}");
     }
 
     #[test]
     fn requests_are_streamed_as_events_and_a_stop_ends_the_stream_at_once() {
         let s = Arc::new(Streams::default());
-        let c = client(&s);
-        let out = Shared::default();
-        let writer = {
-            let (s, c, out) = (Arc::clone(&s), Arc::clone(&c), out.clone());
-            std::thread::spawn(move || s.serve(&c, Box::new(out)))
-        };
+        let (out, writer) = serving(&s);
         for i in 1..=3 {
             s.publish(&rec(i));
         }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let text = loop {
-            let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
-            if text.matches("event: request\n").count() == 3 || Instant::now() > deadline {
-                break text;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
+        let text = out.wait_until(|t| t.matches("event: request\n").count() == 3);
         assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
         assert!(text.contains("text/event-stream"), "{text}");
         assert!(text.contains("data: {\"id\":3,"), "{text}");
         s.resync_all();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !String::from_utf8_lossy(&out.0.lock().unwrap()).contains("event: resync\n")
-            && Instant::now() < deadline
-        {
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let text = out.wait_until(|t| t.contains("event: resync\n"));
         assert!(
             text.contains("event: resync\ndata: {\"reason\":\"cleared\"}\n\n"),
             "{text}"
